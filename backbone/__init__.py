@@ -1,0 +1,1 @@
+"""Plumbing every btxh service shares: event store, outbox relay, tracked consumer, auth, launcher."""

@@ -1,0 +1,111 @@
+"""What every service's HTTP API shares: app factory, one error map, health, ops routes."""
+
+import logging
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from backbone.actor import Actor
+from backbone.auth import require_roles
+from backbone.database import connect
+from backbone.settings import BackboneSettings
+from backbone.tracked_consumer import TrackedConsumer
+
+log = logging.getLogger(__name__)
+
+ErrorMap = dict[type[Exception], int]
+
+
+def create_base_app(
+    *, title: str, description: str, settings: BackboneSettings, errors: ErrorMap
+) -> FastAPI:
+    """A FastAPI app whose domain errors become `{"error": ..., "detail": ...}` with a 4xx."""
+    app = FastAPI(title=title, description=description, version="0.1.0")
+    app.state.jwt_secret = settings.jwt_secret.get_secret_value()
+
+    def handler_for(status_code: int) -> Callable[[Request, Exception], Any]:
+        async def handle(_: Request, error: Exception) -> JSONResponse:
+            return JSONResponse(
+                status_code=status_code,
+                content={"error": type(error).__name__, "detail": str(error)},
+            )
+
+        return handle
+
+    for error_type, status_code in errors.items():
+        app.add_exception_handler(error_type, handler_for(status_code))
+
+    @app.get("/health", tags=["ops"], summary="Liveness and database reachability")
+    def health() -> dict[str, str]:
+        try:
+            with connect(settings.database_url, autocommit=True, timeout=2) as conn:
+                conn.execute("SELECT 1")
+        except Exception as error:
+            raise HTTPException(503, detail=f"database unreachable: {error}") from error
+        return {"status": "ok", "service": title}
+
+    return app
+
+
+class ParkedCaseView(BaseModel):
+    case_id: str
+    kind: str
+    reason: str
+    parked_at: str
+    held_messages: int
+
+
+class RedriveRequest(BaseModel):
+    discard: list[int] = Field(
+        default_factory=list, description="Ids of held messages to drop (e.g. a malformed one)."
+    )
+
+
+def ops_router(consumer_factory: Callable[[], TrackedConsumer]) -> APIRouter:
+    """Operator routes: list parked cases, re-drive one after a fix."""
+    router = APIRouter(prefix="/ops", tags=["ops"])
+    Operator = Annotated[Actor, Depends(require_roles("operator"))]
+
+    @router.get("/parked", summary="Cases parked behind a dead letter or a version gap")
+    def list_parked(_: Operator) -> list[ParkedCaseView]:
+        return [
+            ParkedCaseView(
+                case_id=p.case_id,
+                kind=p.kind.value,
+                reason=p.reason,
+                parked_at=p.parked_at.isoformat(),
+                held_messages=p.held,
+            )
+            for p in consumer_factory().parking.all_parked()
+        ]
+
+    @router.get("/parked/{case_id}/messages", summary="Held messages of one parked case")
+    def held_messages(case_id: str, _: Operator) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": row["id"],
+                "reason": row["reason"],
+                "source_topic": row["source_topic"],
+                "source_offset": row["source_offset"],
+                "recorded_at": row["recorded_at"].isoformat(),
+                "value": bytes(row["value"]).decode("utf-8", "replace"),
+            }
+            for row in consumer_factory().parking.held(case_id)
+        ]
+
+    @router.post("/parked/{case_id}/redrive", summary="Re-apply a parked case's held messages")
+    async def redrive(case_id: str, body: RedriveRequest, actor: Operator) -> dict[str, Any]:
+        consumer = consumer_factory()
+        unparked = await anyio.to_thread.run_sync(
+            lambda: consumer.redrive(
+                case_id, by=f"{actor.role}:{actor.user_id}", discard=frozenset(body.discard)
+            )
+        )
+        parked = consumer.parking.parked(case_id)
+        return {"case_id": case_id, "unparked": unparked, "reason": parked.reason if parked else None}
+
+    return router

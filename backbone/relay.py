@@ -1,0 +1,180 @@
+"""Outbox relay: publishes a service's notification log to Kafka, in order, never losing one.
+
+The position is saved only after the broker acknowledged; a crash anywhere means
+republication, never loss. When the broker's cluster id or the topic id differs from
+the one recorded with the position, the broker lost its log: republish from the start.
+One relay per service is active (a PostgreSQL advisory lock); the others stand by.
+"""
+
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from backbone.database import advisory_key, connect, connection
+from backbone.eventstore import BtxhApplication
+from backbone.kafka import BrokerIdentity, KafkaAdmin, OrderedProducer
+from backbone.publishing import ContractMapper, envelope_for, to_outbound
+from backbone.settings import BackboneSettings
+from contracts.catalog import contract_for
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Position:
+    last_notification_id: int
+    identity: BrokerIdentity | None
+
+
+class PositionStore:
+    """The relay's last acknowledged notification id, with the broker identity it was sent to."""
+
+    def __init__(self, url: str, schema: str) -> None:
+        self._url = url
+        self._table = sql.Identifier(schema, "relay_position")
+        with connection(url) as conn:
+            conn.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (relay text PRIMARY KEY, "
+                    "last_notification_id bigint NOT NULL, cluster_id text, topic_id text, "
+                    "updated_at timestamptz NOT NULL DEFAULT now())"
+                ).format(self._table)
+            )
+
+    def load(self, relay: str) -> Position:
+        with connection(self._url) as conn:
+            row = conn.execute(
+                sql.SQL("SELECT * FROM {} WHERE relay = %s").format(self._table), (relay,)
+            ).fetchone()
+        if row is None:
+            return Position(0, None)
+        identity = (
+            BrokerIdentity(row["cluster_id"], row["topic_id"]) if row["cluster_id"] else None
+        )
+        return Position(row["last_notification_id"], identity)
+
+    def save(self, relay: str, position: Position) -> None:
+        identity = position.identity
+        with connection(self._url) as conn:
+            conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (relay, last_notification_id, cluster_id, topic_id) "
+                    "VALUES (%s, %s, %s, %s) ON CONFLICT (relay) DO UPDATE SET "
+                    "last_notification_id = EXCLUDED.last_notification_id, "
+                    "cluster_id = EXCLUDED.cluster_id, topic_id = EXCLUDED.topic_id, "
+                    "updated_at = now()"
+                ).format(self._table),
+                (
+                    relay,
+                    position.last_notification_id,
+                    identity.cluster_id if identity else None,
+                    identity.topic_id if identity else None,
+                ),
+            )
+
+
+class OutboxRelay:
+    """Reads the notification log after the saved position and produces each event."""
+
+    def __init__(
+        self,
+        *,
+        app: BtxhApplication,
+        settings: BackboneSettings,
+        source: str,
+        topic: str,
+        to_contract: ContractMapper,
+        batch_size: int = 500,
+        idle_wait: float = 0.1,
+        kill_after_publish: bool = False,
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self.name = f"{app.service}-relay"
+        self.source = source
+        self.topic = settings.topic(topic)
+        self.to_contract = to_contract
+        self.batch_size = batch_size
+        self.idle_wait = idle_wait
+        self.kill_after_publish = kill_after_publish
+        self.positions = PositionStore(settings.database_url, settings.schema_name(app.service))
+        self.published = 0
+
+    @contextmanager
+    def active(self, stop: threading.Event) -> Iterator[psycopg.Connection[Any]]:
+        """Wait (stand-by) until this relay holds the service's advisory lock."""
+        key = advisory_key(f"relay:{self.settings.schema_name(self.app.service)}")
+        conn = connect(self.settings.database_url, autocommit=True)
+        try:
+            waited_since = time.monotonic()
+            while not stop.is_set():
+                row = conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (key,)).fetchone()
+                if row and row["ok"]:
+                    log.info("%s active", self.name)
+                    yield conn
+                    return
+                if time.monotonic() - waited_since > 30:
+                    log.info("%s standing by: another relay is active", self.name)
+                    waited_since = time.monotonic()
+                stop.wait(1.0)
+        finally:
+            conn.close()
+
+    def run(self, stop: threading.Event) -> None:
+        admin = KafkaAdmin(self.settings.kafka_bootstrap)
+        producer = OrderedProducer(self.settings.kafka_bootstrap)
+        try:
+            with self.active(stop) as lock_conn:
+                while not stop.is_set():
+                    if not self.publish_next_batch(admin, producer):
+                        lock_conn.execute("SELECT 1")  # lost the lock's session? then crash
+                        stop.wait(self.idle_wait)
+        finally:
+            producer.close()
+            admin.close()
+
+    def publish_next_batch(self, admin: KafkaAdmin, producer: OrderedProducer) -> int:
+        """Publish the next batch after the saved position; return how many were sent."""
+        identity = admin.identity(self.topic, self.settings.topic_partitions)
+        position = self.positions.load(self.name)
+        if position.identity != identity:
+            if position.identity is not None:
+                log.warning(
+                    "%s: broker identity changed (%s -> %s); republishing the whole log",
+                    self.name,
+                    position.identity,
+                    identity,
+                )
+            position = Position(0, identity)
+            self.positions.save(self.name, position)
+        notifications = self.app.recorder.select_notifications(
+            start=position.last_notification_id,
+            limit=self.batch_size,
+            inclusive_of_start=False,
+        )
+        if not notifications:
+            return 0
+        messages = []
+        for notification in notifications:
+            event = self.app.mapper.to_domain_event(notification)
+            data = self.to_contract(event)
+            envelope = envelope_for(event, data, source=self.source)
+            topic = self.settings.topic(contract_for(type(data)).topic)
+            messages.append(to_outbound(envelope, topic))
+        producer.send_all(messages)
+        if self.kill_after_publish:
+            log.error("%s: fault injection: killed after publishing, before saving", self.name)
+            os.kill(os.getpid(), signal.SIGKILL)
+        self.positions.save(self.name, Position(notifications[-1].id, identity))
+        self.published += len(messages)
+        log.debug("%s published up to %s", self.name, notifications[-1].id)
+        return len(messages)

@@ -1,0 +1,65 @@
+"""Process entry points shared by every service: `api`, `relay`, `worker`."""
+
+import logging
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+from faststream import FastStream
+
+from backbone.relay import OutboxRelay
+from backbone.settings import BackboneSettings
+
+
+def configure_logging(settings: BackboneSettings, process: str) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format=f"%(asctime)s %(levelname)s [{process}] %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("kafka", "aiokafka", "eventsourcing"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def serve_api(app: FastAPI, settings: BackboneSettings, port: int, port_variable: str) -> None:
+    if not port_is_free(settings.http_host, port):
+        sys.exit(
+            f"port {port} on {settings.http_host} is already taken: stop what uses it or "
+            f"choose another with {port_variable}=<port>"
+        )
+    uvicorn.run(app, host=settings.http_host, port=port, log_level="warning", access_log=False)
+
+
+def run_relay(relay_factory: Callable[[], OutboxRelay]) -> None:
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    relay_factory().run(stop)
+
+
+def run_worker(app_factory: Callable[[], FastStream]) -> None:
+    import asyncio
+
+    asyncio.run(app_factory().run())
+
+
+def dispatch(commands: dict[str, Callable[[], Any]], argv: list[str], service: str) -> None:
+    """`python -m services.<service> <command>`."""
+    if len(argv) < 2 or argv[1] not in commands:
+        sys.exit(f"usage: python -m services.{service} {{{'|'.join(commands)}}}")
+    commands[argv[1]]()

@@ -1,0 +1,47 @@
+"""Settings every service reads from the environment (prefix BTXH_)."""
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from contracts import topics
+
+
+class BackboneSettings(BaseSettings):
+    """Connection, isolation and security settings shared by all services."""
+
+    model_config = SettingsConfigDict(env_prefix="BTXH_", extra="ignore")
+
+    database_url: str = Field(
+        default="postgresql://btxh:btxh@localhost:5432/btxh",
+        description="libpq URL of PostgreSQL; each service keeps its own schema in it.",
+    )
+    kafka_bootstrap: str = Field(default="localhost:9092", description="Kafka bootstrap servers.")
+    prefix: str = Field(
+        default="",
+        pattern=r"^[a-z0-9_]*$",
+        description="Prefix of schemas, topics and consumer groups (isolates test systems).",
+    )
+    topic_partitions: int = Field(default=3, ge=1, description="Partitions of each case topic.")
+    jwt_secret: SecretStr = Field(
+        default=SecretStr("btxh-development-only-secret-change-me!"),
+        description="HMAC key that signs bearer tokens (HS256).",
+    )
+    personal_id_key: SecretStr = Field(
+        default=SecretStr("btxh-development-only-personal-id-key"),
+        description="HMAC key for personal ID digests; the number itself never leaves intake.",
+    )
+    cipher_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 AES key: when set, stored events are encrypted at rest.",
+    )
+    http_host: str = Field(default="127.0.0.1", description="Interface the HTTP API binds to.")
+    log_level: str = Field(default="INFO")
+
+    def topic(self, name: str) -> str:
+        return topics.prefixed(self.prefix, name)
+
+    def schema_name(self, service: str) -> str:
+        return f"{self.prefix}{service}"
+
+    def group_id(self, consumer: str) -> str:
+        return f"{self.prefix}btxh.{consumer}"

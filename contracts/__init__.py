@@ -1,0 +1,1 @@
+"""Published integration events of btxh: envelope, event models, topics, JSON Schema, AsyncAPI."""

@@ -1,0 +1,104 @@
+"""The catalogue of every published event: type, current version, topic, model, upcasters.
+
+A subscriber decodes `Envelope.data` with `decode(envelope)`: older schema versions are
+upcast step by step to the current model, so stored and republished old events keep working.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from contracts import assessment, intake, payment, topics
+from contracts.envelope import Envelope
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class EventContract:
+    """One event type as published: where, at which version, and how old versions upcast."""
+
+    type: str
+    source: str
+    topic: str
+    version: int
+    model: type[BaseModel]
+    #: upcasters[n] turns a version-n payload into version n+1.
+    upcasters: dict[int, Upcaster] = field(default_factory=dict)
+
+    @property
+    def schema_id(self) -> str:
+        return f"{self.type}.v{self.version}"
+
+
+class ContractViolation(ValueError):
+    """The message does not satisfy the contract it claims."""
+
+
+CONTRACTS: tuple[EventContract, ...] = (
+    EventContract(
+        type="vn.btxh.intake.dossier_received",
+        source="btxh/intake",
+        topic=topics.INTAKE_EVENTS,
+        version=1,
+        model=intake.DossierReceivedV1,
+    ),
+    EventContract(
+        type="vn.btxh.assessment.case_opened",
+        source="btxh/assessment",
+        topic=topics.ASSESSMENT_EVENTS,
+        version=1,
+        model=assessment.CaseOpenedV1,
+    ),
+    EventContract(
+        type="vn.btxh.assessment.case_approved",
+        source="btxh/assessment",
+        topic=topics.ASSESSMENT_EVENTS,
+        version=1,
+        model=assessment.CaseApprovedV1,
+    ),
+    EventContract(
+        type="vn.btxh.payment.beneficiary_enrolled",
+        source="btxh/payment",
+        topic=topics.PAYMENT_EVENTS,
+        version=1,
+        model=payment.BeneficiaryEnrolledV1,
+    ),
+)
+
+BY_TYPE: dict[str, EventContract] = {c.type: c for c in CONTRACTS}
+BY_MODEL: dict[type[BaseModel], EventContract] = {c.model: c for c in CONTRACTS}
+
+
+def contract_for(model: type[BaseModel]) -> EventContract:
+    return BY_MODEL[model]
+
+
+def decode(envelope: Envelope) -> BaseModel:
+    """Validate the envelope's data against its contract, upcasting older versions first."""
+    contract = BY_TYPE.get(envelope.type)
+    if contract is None:
+        raise ContractViolation(f"unknown event type {envelope.type!r}")
+    if envelope.source != contract.source:
+        raise ContractViolation(
+            f"{envelope.type} must come from {contract.source}, not {envelope.source}"
+        )
+    if envelope.schemaversion > contract.version:
+        raise ContractViolation(
+            f"{envelope.type} schema version {envelope.schemaversion} is newer than the "
+            f"{contract.version} this subscriber knows; upgrade the contracts package"
+        )
+    data = dict(envelope.data)
+    for version in range(envelope.schemaversion, contract.version):
+        upcast = contract.upcasters.get(version)
+        if upcast is None:
+            raise ContractViolation(f"no upcaster from {envelope.type} v{version}")
+        data = upcast(data)
+    if str(data.get("case_id")) != str(envelope.subject):
+        raise ContractViolation("data.case_id differs from the envelope subject")
+    try:
+        return contract.model.model_validate(data)
+    except ValueError as error:
+        raise ContractViolation(f"{envelope.type} v{contract.version}: {error}") from error

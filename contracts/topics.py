@@ -1,0 +1,17 @@
+"""Kafka topic names. A prefix isolates test systems that share one broker."""
+
+INTAKE_EVENTS = "btxh.intake.case-events"
+ASSESSMENT_EVENTS = "btxh.assessment.case-events"
+PAYMENT_EVENTS = "btxh.payment.case-events"
+
+#: Every topic that carries case events, in the order of the case's life.
+CASE_EVENT_TOPICS = (INTAKE_EVENTS, ASSESSMENT_EVENTS, PAYMENT_EVENTS)
+
+
+def dead_letter_topic(consumer: str) -> str:
+    """Topic where a consumer puts the messages it could not apply, with the reason."""
+    return f"btxh.dead-letter.{consumer}"
+
+
+def prefixed(prefix: str, topic: str) -> str:
+    return f"{prefix}{topic}"

@@ -1,0 +1,1 @@
+"""assessment: review, disability determination and the approving authority's decision."""

@@ -1,0 +1,39 @@
+"""assessment's HTTP API."""
+
+from collections.abc import Callable
+
+from fastapi import FastAPI
+
+from backbone.http import create_base_app, ops_router
+from backbone.tracked_consumer import TrackedConsumer
+from services.assessment.api import cases
+from services.assessment.application import (
+    AlreadyDecided,
+    AssessmentApplication,
+    CaseNotFound,
+    InvalidDecision,
+)
+from services.assessment.settings import AssessmentSettings
+
+ERRORS: dict[type[Exception], int] = {
+    InvalidDecision: 422,
+    CaseNotFound: 404,
+    AlreadyDecided: 409,
+}
+
+
+def create_app(
+    settings: AssessmentSettings,
+    application: AssessmentApplication,
+    consumer_factory: Callable[[], TrackedConsumer],
+) -> FastAPI:
+    app = create_base_app(
+        title="btxh assessment",
+        description="Xét duyệt và quyết định trợ cấp: review and the approving authority's decision.",
+        settings=settings,
+        errors=ERRORS,
+    )
+    app.state.application = application
+    app.include_router(cases.router)
+    app.include_router(ops_router(consumer_factory))
+    return app

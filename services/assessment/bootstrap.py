@@ -1,0 +1,52 @@
+"""Composition root of assessment: builds every process from AssessmentSettings."""
+
+from fastapi import FastAPI
+from faststream import FastStream
+
+from backbone.relay import OutboxRelay
+from backbone.tracked_consumer import TrackedConsumer, build_consumer
+from backbone.worker import build_worker
+from contracts import topics
+from services.assessment.api import create_app
+from services.assessment.application import AssessmentApplication
+from services.assessment.messaging import inbound
+from services.assessment.messaging.outbound import to_contract
+from services.assessment.settings import AssessmentSettings
+
+CONSUMER = "assessment"
+SUBSCRIBED_TOPICS = (topics.INTAKE_EVENTS,)
+
+
+def build_consumer_for(
+    settings: AssessmentSettings, app: AssessmentApplication, *, publish_dead_letters: bool
+) -> TrackedConsumer:
+    return build_consumer(
+        name=CONSUMER,
+        service="assessment",
+        tracking=app,
+        handlers=inbound.handlers(app),
+        settings=settings,
+        publish_dead_letters=publish_dead_letters,
+    )
+
+
+def build_api(settings: AssessmentSettings) -> FastAPI:
+    app = AssessmentApplication(settings)
+    consumer = build_consumer_for(settings, app, publish_dead_letters=False)
+    return create_app(settings, app, lambda: consumer)
+
+
+def build_worker_app(settings: AssessmentSettings) -> FastStream:
+    app = AssessmentApplication(settings)
+    consumer = build_consumer_for(settings, app, publish_dead_letters=True)
+    return build_worker(consumer, settings, SUBSCRIBED_TOPICS)
+
+
+def build_relay(settings: AssessmentSettings) -> OutboxRelay:
+    return OutboxRelay(
+        app=AssessmentApplication(settings),
+        settings=settings,
+        source="btxh/assessment",
+        topic=topics.ASSESSMENT_EVENTS,
+        to_contract=to_contract,
+    )

@@ -1,0 +1,1 @@
+"""Assessment domain: a case's review and decision."""

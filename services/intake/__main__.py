@@ -1,0 +1,27 @@
+"""python -m services.intake {api|relay}"""
+
+import sys
+
+from backbone.service_main import configure_logging, dispatch, run_relay, serve_api
+from services.intake import bootstrap
+from services.intake.settings import IntakeSettings
+
+
+def main() -> None:
+    settings = IntakeSettings()
+    process = sys.argv[1] if len(sys.argv) > 1 else "?"
+    configure_logging(settings, f"intake-{process}")
+    dispatch(
+        {
+            "api": lambda: serve_api(
+                bootstrap.build_api(settings), settings, settings.http_port, "BTXH_HTTP_PORT"
+            ),
+            "relay": lambda: run_relay(lambda: bootstrap.build_relay(settings)),
+        },
+        sys.argv,
+        "intake",
+    )
+
+
+if __name__ == "__main__":
+    main()

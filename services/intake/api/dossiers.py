@@ -1,0 +1,129 @@
+"""HTTP routes for dossiers."""
+
+from datetime import date
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from backbone.actor import Actor
+from backbone.auth import require_roles
+from backbone.correlation import correlation_id
+from services.intake.application import IntakeApplication, ReceiveDossier
+
+router = APIRouter(prefix="/dossiers", tags=["dossiers"])
+
+Receiver = Annotated[Actor, Depends(require_roles("commune_officer"))]
+Reader = Annotated[
+    Actor, Depends(require_roles("commune_officer", "assessor", "approver", "inspector", "operator"))
+]
+Correlation = Annotated[UUID, Depends(correlation_id)]
+
+
+def application(request: Request) -> IntakeApplication:
+    app: IntakeApplication = request.app.state.application
+    return app
+
+
+Intake = Annotated[IntakeApplication, Depends(application)]
+
+
+class ApplicantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str = Field(min_length=1, max_length=200, examples=["Nguyễn Văn An"])
+    date_of_birth: date
+    sex: Literal["male", "female"]
+    personal_id: str = Field(
+        description="12-digit personal ID number (or 9-digit legacy CMND)", examples=["001052000123"]
+    )
+
+
+class ResidenceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scheme: Literal["DVHC_2025_2LEVEL", "DVHC_2004_3LEVEL"] = "DVHC_2025_2LEVEL"
+    code: str = Field(pattern=r"^\d{5}$", description="Commune code (mã xã), 5 digits")
+
+
+class DossierIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    applicant: ApplicantIn
+    benefit: Literal["monthly_allowance", "care_support"] = "monthly_allowance"
+    category: str = Field(pattern=r"^[A-Z0-9_]+$", examples=["PWD_SEVERE"])
+    residence: ResidenceIn
+    received_on: date
+    channel: Literal["in_person", "post", "online"] = "in_person"
+
+
+class DossierOut(BaseModel):
+    case_id: UUID
+    person_id: UUID
+    full_name: str
+    date_of_birth: date
+    sex: str
+    personal_id_legacy: bool
+    benefit: str
+    category: str
+    residence: ResidenceIn
+    received_on: date
+    channel: str
+    received_by: str
+    version: int
+
+
+def _view(dossier: object) -> DossierOut:
+    from services.intake.domain.dossier import Dossier
+
+    assert isinstance(dossier, Dossier)
+    return DossierOut(
+        case_id=dossier.id,
+        person_id=dossier.person_id,
+        full_name=dossier.full_name,
+        date_of_birth=dossier.date_of_birth,
+        sex=dossier.sex,
+        personal_id_legacy=dossier.personal_id_legacy,
+        benefit=dossier.benefit,
+        category=dossier.category,
+        residence=ResidenceIn(scheme=dossier.residence_scheme, code=dossier.residence_code),  # type: ignore[arg-type]
+        received_on=dossier.received_on,
+        channel=dossier.channel,
+        received_by=dossier.received_by.user_id,
+        version=dossier.version,
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Receive a dossier and open a case (tiếp nhận hồ sơ)",
+    description=IntakeApplication.receive_dossier.__doc__,
+)
+def receive_dossier(
+    body: DossierIn, actor: Receiver, intake: Intake, correlation: Correlation
+) -> DossierOut:
+    dossier = intake.receive_dossier(
+        ReceiveDossier(
+            full_name=body.applicant.full_name,
+            date_of_birth=body.applicant.date_of_birth,
+            sex=body.applicant.sex,
+            personal_id=body.applicant.personal_id,
+            benefit=body.benefit,
+            category=body.category,
+            residence_scheme=body.residence.scheme,
+            residence_code=body.residence.code,
+            received_on=body.received_on,
+            channel=body.channel,
+        ),
+        actor=actor,
+        correlation_id=correlation,
+        today=date.today(),
+    )
+    return _view(dossier)
+
+
+@router.get("/{case_id}", summary="A dossier as received")
+def get_dossier(case_id: UUID, _: Reader, intake: Intake) -> DossierOut:
+    return _view(intake.get_dossier(case_id))

@@ -1,0 +1,131 @@
+"""Intake use cases: the only code that loads and saves dossiers."""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError
+
+from backbone.actor import Actor
+from backbone.eventstore import BtxhApplication
+from contracts.categories import BY_BENEFIT
+from services.intake.case_index import CaseIndex
+from services.intake.domain.dossier import Dossier, InvalidDossier
+from services.intake.domain.personal_id import parse_personal_id
+from services.intake.settings import IntakeSettings
+
+
+class CaseNotFound(LookupError):
+    """No case with this id was received here."""
+
+
+class DuplicateCase(Exception):
+    """The person already has an open or active case for this benefit."""
+
+    def __init__(self, case_id: UUID) -> None:
+        super().__init__(f"this person already has an open case for this benefit: {case_id}")
+        self.case_id = case_id
+
+
+@dataclass(frozen=True)
+class ReceiveDossier:
+    full_name: str
+    date_of_birth: date
+    sex: str
+    personal_id: str
+    benefit: str
+    category: str
+    residence_scheme: str
+    residence_code: str
+    received_on: date
+    channel: str
+
+
+class IntakeApplication(BtxhApplication):
+    name = "intake"
+    service = "intake"
+
+    def __init__(self, settings: IntakeSettings) -> None:
+        super().__init__(settings)
+        self.index = CaseIndex(settings.database_url, settings.schema_name(self.service))
+        self._digest_key = settings.personal_id_key.get_secret_value().encode()
+
+    def personal_id_digest(self, number: str) -> str:
+        return hmac.new(self._digest_key, number.encode(), hashlib.sha256).hexdigest()
+
+    def receive_dossier(
+        self, command: ReceiveDossier, *, actor: Actor, correlation_id: UUID, today: date
+    ) -> Dossier:
+        """Open a case for a received dossier.
+
+        The personal ID must agree with the date of birth and sex; the category must belong to
+        the benefit; a person may hold one open case per benefit (a second one is refused
+        with the existing case id).
+        """
+        categories = BY_BENEFIT.get(command.benefit, {})
+        if command.category not in categories:
+            raise InvalidDossier(
+                f"category {command.category!r} is not a category of {command.benefit}"
+            )
+        personal_id = parse_personal_id(
+            command.personal_id, date_of_birth=command.date_of_birth, sex=command.sex
+        )
+        Dossier.check_application(
+            full_name=command.full_name,
+            date_of_birth=command.date_of_birth,
+            benefit=command.benefit,
+            received_on=command.received_on,
+            channel=command.channel,
+            today=today,
+        )
+        digest = self.personal_id_digest(personal_id.number)
+        person_id, new_person = self.index.person_for(digest)
+        case_id = uuid4()
+        holder = self.index.claim(
+            digest=digest, person_id=person_id, benefit=command.benefit, case_id=case_id
+        )
+        if holder is not None:
+            if self._exists(holder) or not self.index.take_over(
+                person_id=person_id, benefit=command.benefit, stale=holder, case_id=case_id
+            ):
+                raise DuplicateCase(holder)
+        dossier = Dossier.receive(
+            case_id=case_id,
+            person_id=person_id,
+            personal_id=personal_id.number,
+            personal_id_legacy=personal_id.legacy,
+            personal_id_digest=digest,
+            full_name=command.full_name,
+            date_of_birth=command.date_of_birth,
+            sex=command.sex,
+            benefit=command.benefit,
+            category=command.category,
+            residence_scheme=command.residence_scheme,
+            residence_code=command.residence_code,
+            received_on=command.received_on,
+            channel=command.channel,
+            today=today,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+        try:
+            self.save(dossier)
+        except BaseException:
+            self.index.release(
+                person_id=person_id, benefit=command.benefit, case_id=case_id, forget_person=new_person
+            )
+            raise
+        return dossier
+
+    def get_dossier(self, case_id: UUID) -> Dossier:
+        try:
+            dossier = self.repository.get(case_id)
+        except AggregateNotFoundError as error:
+            raise CaseNotFound(f"no dossier with case id {case_id}") from error
+        assert isinstance(dossier, Dossier)
+        return dossier
+
+    def _exists(self, case_id: UUID) -> bool:
+        return bool(self.recorder.select_events(case_id, limit=1))

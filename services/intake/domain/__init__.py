@@ -1,0 +1,1 @@
+"""Intake domain: the dossier aggregate and the rules of a valid application."""

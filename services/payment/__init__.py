@@ -1,0 +1,1 @@
+"""payment: enrolment, monthly payroll, reconciliation, stops and adjustments (chi trả)."""

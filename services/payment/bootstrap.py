@@ -1,0 +1,52 @@
+"""Composition root of payment: builds every process from PaymentSettings."""
+
+from fastapi import FastAPI
+from faststream import FastStream
+
+from backbone.relay import OutboxRelay
+from backbone.tracked_consumer import TrackedConsumer, build_consumer
+from backbone.worker import build_worker
+from contracts import topics
+from services.payment.api import create_app
+from services.payment.application import PaymentApplication
+from services.payment.messaging import inbound
+from services.payment.messaging.outbound import to_contract
+from services.payment.settings import PaymentSettings
+
+CONSUMER = "payment"
+SUBSCRIBED_TOPICS = (topics.ASSESSMENT_EVENTS,)
+
+
+def build_consumer_for(
+    settings: PaymentSettings, app: PaymentApplication, *, publish_dead_letters: bool
+) -> TrackedConsumer:
+    return build_consumer(
+        name=CONSUMER,
+        service="payment",
+        tracking=app,
+        handlers=inbound.handlers(app),
+        settings=settings,
+        publish_dead_letters=publish_dead_letters,
+    )
+
+
+def build_api(settings: PaymentSettings) -> FastAPI:
+    app = PaymentApplication(settings)
+    consumer = build_consumer_for(settings, app, publish_dead_letters=False)
+    return create_app(settings, app, lambda: consumer)
+
+
+def build_worker_app(settings: PaymentSettings) -> FastStream:
+    app = PaymentApplication(settings)
+    consumer = build_consumer_for(settings, app, publish_dead_letters=True)
+    return build_worker(consumer, settings, SUBSCRIBED_TOPICS)
+
+
+def build_relay(settings: PaymentSettings) -> OutboxRelay:
+    return OutboxRelay(
+        app=PaymentApplication(settings),
+        settings=settings,
+        source="btxh/payment",
+        topic=topics.PAYMENT_EVENTS,
+        to_contract=to_contract,
+    )

@@ -1,0 +1,1 @@
+"""Payment domain: the entitlement of a beneficiary."""

@@ -1,0 +1,1 @@
+"""reporting: the read side: register, case history, reports and inspection checks."""

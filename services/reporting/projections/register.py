@@ -1,0 +1,160 @@
+"""The register (danh sách đối tượng): one row per case, its current status and amount.
+
+Events of one case arrive from three topics in any relative order (an approval may be seen
+before its dossier), so each event fills in its own columns and the status is derived from
+which facts are known, never from arrival order.
+"""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from contracts.assessment import CaseApprovedV1, CaseOpenedV1
+from contracts.intake import DossierReceivedV1
+from contracts.payment import BeneficiaryEnrolledV1
+
+STATUS_SQL = (
+    "CASE WHEN r.enrolled THEN 'active' WHEN r.approved THEN 'approved' ELSE 'received' END"
+)
+
+
+def _upsert(
+    conn: psycopg.Connection[Any],
+    schema: str,
+    case_id: UUID,
+    at: datetime,
+    columns: dict[str, Any],
+) -> None:
+    table = sql.Identifier(schema, "register")
+    names = ["case_id", *columns, "status", "updated_at"]
+    values = [case_id, *columns.values(), "received", at]
+    conn.execute(
+        sql.SQL(
+            "INSERT INTO {table} AS r ({names}) VALUES ({values}) ON CONFLICT (case_id) DO UPDATE"
+            " SET {updates}, updated_at = greatest(r.updated_at, EXCLUDED.updated_at)"
+        ).format(
+            table=table,
+            names=sql.SQL(", ").join(sql.Identifier(n) for n in names),
+            values=sql.SQL(", ").join(sql.Placeholder() for _ in names),
+            updates=sql.SQL(", ").join(
+                sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in columns
+            ),
+        ),
+        values,
+    )
+    conn.execute(
+        sql.SQL("UPDATE {table} AS r SET status = " + STATUS_SQL + " WHERE case_id = %s").format(
+            table=table
+        ),
+        (case_id,),
+    )
+
+
+def on_dossier_received(
+    conn: psycopg.Connection[Any], schema: str, event: DossierReceivedV1, at: datetime
+) -> None:
+    _upsert(
+        conn,
+        schema,
+        event.case_id,
+        at,
+        {
+            "person_id": event.person_id,
+            "personal_id_digest": event.personal_id_digest,
+            "full_name": event.applicant.full_name,
+            "date_of_birth": event.applicant.date_of_birth,
+            "sex": event.applicant.sex,
+            "benefit": event.benefit,
+            "category": event.category,
+            "residence_scheme": event.residence.scheme,
+            "residence_code": event.residence.code,
+            "received_on": event.received_on,
+            "channel": event.channel,
+            "has_dossier": True,
+        },
+    )
+
+
+def on_case_opened(
+    conn: psycopg.Connection[Any], schema: str, event: CaseOpenedV1, at: datetime
+) -> None:
+    _upsert(conn, schema, event.case_id, at, {"benefit": event.benefit})
+
+
+def on_case_approved(
+    conn: psycopg.Connection[Any], schema: str, event: CaseApprovedV1, at: datetime
+) -> None:
+    _upsert(
+        conn,
+        schema,
+        event.case_id,
+        at,
+        {
+            "benefit": event.benefit,
+            "category": event.category,
+            "residence_scheme": event.residence.scheme,
+            "residence_code": event.residence.code,
+            "decision_number": event.decision_number,
+            "signed_on": event.signed_on,
+            "signer": event.signer,
+            "authority": event.authority,
+            "legal_basis": Jsonb(event.legal_basis),
+            "policy_version": event.policy_version,
+            "standard_level": event.standard_level,
+            "coefficient": event.coefficient,
+            "monthly_amount": event.monthly_amount,
+            "effective_month": event.effective_month,
+            "approved": True,
+        },
+    )
+
+
+def on_beneficiary_enrolled(
+    conn: psycopg.Connection[Any], schema: str, event: BeneficiaryEnrolledV1, at: datetime
+) -> None:
+    _upsert(
+        conn,
+        schema,
+        event.case_id,
+        at,
+        {
+            "enrolled_from": event.from_month,
+            "entitlement_id": event.entitlement_id,
+            "enrolled": True,
+        },
+    )
+
+
+def query(
+    conn: psycopg.Connection[Any],
+    schema: str,
+    *,
+    status: str | None,
+    commune: str | None,
+    category: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[dict[str, Any]]]:
+    conditions = [sql.SQL("true")]
+    params: list[Any] = []
+    for column, value in (("status", status), ("residence_code", commune), ("category", category)):
+        if value is not None:
+            conditions.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
+            params.append(value)
+    where = sql.SQL(" AND ").join(conditions)
+    table = sql.Identifier(schema, "register")
+    total_row = conn.execute(
+        sql.SQL("SELECT count(*) AS n FROM {} WHERE {}").format(table, where), params
+    ).fetchone()
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT * FROM {} WHERE {} ORDER BY residence_code NULLS LAST, full_name NULLS LAST,"
+            " case_id LIMIT %s OFFSET %s"
+        ).format(table, where),
+        [*params, limit, offset],
+    ).fetchall()
+    return (int(total_row["n"]) if total_row else 0), rows

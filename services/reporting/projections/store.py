@@ -1,0 +1,86 @@
+"""The projection store: read-model tables and per-stream tracking in one PostgreSQL schema.
+
+Each event's projection writes and its tracking record commit in one transaction, so an
+event is reflected exactly once however often it is delivered.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import IntegrityError, Tracking
+from psycopg import sql
+
+from backbone.database import advisory_lock, connection, ensure_schema
+
+DDL = [
+    """CREATE TABLE IF NOT EXISTS {schema}.tracking (
+        stream text PRIMARY KEY, version bigint NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS {schema}.register (
+        case_id uuid PRIMARY KEY,
+        person_id uuid, personal_id_digest text, full_name text, date_of_birth date, sex text,
+        benefit text, category text, residence_scheme text, residence_code text,
+        received_on date, channel text,
+        decision_number text, signed_on date, signer text, authority text,
+        legal_basis jsonb, policy_version text,
+        standard_level bigint, coefficient text, monthly_amount bigint, effective_month text,
+        enrolled_from text, entitlement_id uuid,
+        has_dossier boolean NOT NULL DEFAULT false, approved boolean NOT NULL DEFAULT false,
+        enrolled boolean NOT NULL DEFAULT false,
+        status text NOT NULL,
+        updated_at timestamptz NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS register_commune ON {schema}.register (residence_code, status)",
+    "CREATE INDEX IF NOT EXISTS register_digest ON {schema}.register (personal_id_digest)",
+    """CREATE TABLE IF NOT EXISTS {schema}.case_history (
+        case_id uuid NOT NULL, source text NOT NULL, originator_id uuid NOT NULL,
+        version bigint NOT NULL, message_id uuid NOT NULL, type text NOT NULL,
+        schema_version int NOT NULL, recorded_at timestamptz NOT NULL,
+        actor_id text NOT NULL, actor_role text NOT NULL, actor_unit text,
+        correlation_id uuid NOT NULL, causation_id uuid, data jsonb NOT NULL,
+        PRIMARY KEY (source, originator_id, version))""",
+    "CREATE INDEX IF NOT EXISTS case_history_case ON {schema}.case_history (case_id, recorded_at)",
+]
+
+
+class ProjectionStore:
+    def __init__(self, url: str, schema: str) -> None:
+        self.url = url
+        self.schema = schema
+        with advisory_lock(url, f"ddl:{schema}") as conn:
+            ensure_schema(conn, schema)
+            for statement in DDL:
+                conn.execute(statement.format(schema=sql.Identifier(schema).as_string(conn)))
+
+    def table(self, name: str) -> sql.Identifier:
+        return sql.Identifier(self.schema, name)
+
+    def applied_version(self, stream: str) -> int:
+        with connection(self.url) as conn:
+            row = conn.execute(
+                sql.SQL("SELECT version FROM {} WHERE stream = %s").format(self.table("tracking")),
+                (stream,),
+            ).fetchone()
+        return int(row["version"]) if row else 0
+
+    def record_tracking(self, tracking: Tracking) -> None:
+        with self.transaction(tracking):
+            pass
+
+    @contextmanager
+    def transaction(self, tracking: Tracking) -> Iterator[psycopg.Connection[Any]]:
+        """Projection writes done in the block commit together with the tracking record."""
+        with connection(self.url) as conn, conn.transaction():
+            yield conn
+            row = conn.execute(
+                sql.SQL(
+                    "INSERT INTO {t} (stream, version) VALUES (%s, %s) ON CONFLICT (stream)"
+                    " DO UPDATE SET version = EXCLUDED.version WHERE {t}.version < EXCLUDED.version"
+                    " RETURNING version"
+                ).format(t=self.table("tracking")),
+                (tracking.application_name, tracking.notification_id),
+            ).fetchone()
+            if row is None:
+                raise IntegrityError(
+                    f"{tracking.application_name} v{tracking.notification_id} was applied already"
+                )
