@@ -1,0 +1,35 @@
+# btxh: `make run` starts everything on the embedded stack; `make test` runs every test.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench contracts clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m backbone.launcher
+
+test: $(STAMP)
+	@$(PY) -m tests.support.infra describe
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy contracts backbone services
+	$(VENV)/bin/lint-imports
+
+bench: $(STAMP)
+	$(PY) -m tests.bench.thin_flow
+
+contracts: $(STAMP)
+	$(PY) -m contracts.export
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

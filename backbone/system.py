@@ -1,0 +1,187 @@
+"""Starts and supervises every btxh process against a given PostgreSQL and Kafka.
+
+Used by `make run` (backbone.launcher) and by the system tests. A process that exits is
+started again (a worker exits on purpose when the broker lost its log), unless it was
+stopped on purpose.
+"""
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+SERVICES = ("intake", "assessment", "payment", "reporting")
+PROCESSES: tuple[tuple[str, str], ...] = (
+    ("intake", "api"),
+    ("intake", "relay"),
+    ("assessment", "api"),
+    ("assessment", "worker"),
+    ("assessment", "relay"),
+    ("payment", "api"),
+    ("payment", "worker"),
+    ("payment", "relay"),
+    ("reporting", "api"),
+    ("reporting", "worker"),
+)
+
+
+@dataclass
+class ManagedProcess:
+    service: str
+    kind: str
+    env: dict[str, str]
+    log_file: Path
+    popen: subprocess.Popen[bytes] | None = None
+    wanted: bool = True
+    restarts: int = 0
+    exit_codes: list[int] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"{self.service}-{self.kind}"
+
+    def start(self) -> None:
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_file.open("ab") as output:
+            self.popen = subprocess.Popen(
+                [sys.executable, "-m", f"services.{self.service}", self.kind],
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+
+class System:
+    """The four services' processes, with one environment each."""
+
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        kafka_bootstrap: str,
+        ports: Mapping[str, int],
+        log_dir: Path,
+        prefix: str = "",
+        extra_env: Mapping[str, str] | None = None,
+        processes: tuple[tuple[str, str], ...] = PROCESSES,
+    ) -> None:
+        self.ports = dict(ports)
+        self.prefix = prefix
+        base = {
+            **os.environ,
+            "BTXH_DATABASE_URL": database_url,
+            "BTXH_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            "BTXH_PREFIX": prefix,
+            "PYTHONUNBUFFERED": "1",
+            **(extra_env or {}),
+        }
+        self.processes = {
+            f"{service}-{kind}": ManagedProcess(
+                service=service,
+                kind=kind,
+                env={**base, "BTXH_HTTP_PORT": str(self.ports[service])},
+                log_file=log_dir / f"{prefix}{service}-{kind}.log",
+            )
+            for service, kind in processes
+        }
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._supervisor: threading.Thread | None = None
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def start(self) -> None:
+        for process in self.processes.values():
+            process.start()
+        self._supervisor = threading.Thread(target=self._supervise, daemon=True)
+        self._supervisor.start()
+
+    def _supervise(self) -> None:
+        while not self._stop.wait(0.5):
+            with self._lock:
+                for process in self.processes.values():
+                    if process.wanted and process.popen and process.popen.poll() is not None:
+                        code = process.popen.returncode
+                        process.exit_codes.append(code)
+                        process.restarts += 1
+                        log.warning("%s exited with %s; starting it again", process.name, code)
+                        process.start()
+
+    def wait_ready(self, timeout: float = 60.0) -> float:
+        """Wait until every API answers /health; return the seconds it took."""
+        started = time.monotonic()
+        services = {p.service for p in self.processes.values() if p.kind == "api"}
+        pending = set(services)
+        while pending:
+            if time.monotonic() - started > timeout:
+                raise TimeoutError(f"not ready after {timeout}s: {', '.join(sorted(pending))}")
+            for service in list(pending):
+                try:
+                    if httpx.get(self.url(service) + "/health", timeout=1).status_code == 200:
+                        pending.discard(service)
+                except httpx.HTTPError:
+                    pass
+            if pending:
+                time.sleep(0.2)
+        return time.monotonic() - started
+
+    def kill(self, name: str, sig: int = signal.SIGKILL, *, restart: bool = False) -> None:
+        """Send a signal; the process stays down unless `restart` (then the supervisor acts)."""
+        with self._lock:
+            process = self.processes[name]
+            process.wanted = restart
+            if process.popen and process.popen.poll() is None:
+                os.killpg(process.popen.pid, sig)
+        if process.popen:
+            process.popen.wait(15)
+
+    def wait_exit(self, name: str, timeout: float = 30.0) -> int:
+        """Wait for a process to end by itself (e.g. fault injection); keep it down."""
+        process = self.processes[name]
+        with self._lock:
+            process.wanted = False
+        assert process.popen is not None
+        return process.popen.wait(timeout)
+
+    def start_process(self, name: str, env: Mapping[str, str] | None = None) -> None:
+        with self._lock:
+            process = self.processes[name]
+            if process.alive():
+                raise RuntimeError(f"{name} is running")
+            if env is not None:
+                process.env.update(env)
+            process.wanted = True
+            process.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._supervisor:
+            self._supervisor.join(5)
+        for process in self.processes.values():
+            if process.alive():
+                assert process.popen is not None
+                os.killpg(process.popen.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for process in self.processes.values():
+            if process.popen is None:
+                continue
+            try:
+                process.popen.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.popen.pid, signal.SIGKILL)
+                process.popen.wait()
