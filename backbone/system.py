@@ -168,6 +168,19 @@ class System:
             process.wanted = True
             process.start()
 
+    def add_process(self, name: str, service: str, kind: str, env: Mapping[str, str]) -> None:
+        """Start one more process, e.g. a second reporting worker rebuilding into another schema."""
+        template = next(p for p in self.processes.values() if p.service == service)
+        process = ManagedProcess(
+            service=service,
+            kind=kind,
+            env={**template.env, **env},
+            log_file=template.log_file.with_name(f"{self.prefix}{name}.log"),
+        )
+        with self._lock:
+            self.processes[name] = process
+            process.start()
+
     def stop(self) -> None:
         self._stop.set()
         if self._supervisor:

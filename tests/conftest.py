@@ -1,0 +1,63 @@
+"""Shared fixtures: one real PostgreSQL and one real broker per session; systems isolated by prefix."""
+
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from backbone.system import System
+from tests.support import infra as infra_support
+from tests.support.api import Client
+
+LOG_DIR = infra_support.RUN_DIR / "logs"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return infra_support.describe(infra_support.choice())
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[infra_support.Infra]:
+    started = infra_support.start()
+    yield started
+    started.stop()
+
+
+SystemFactory = Callable[..., System]
+
+
+@pytest.fixture(scope="session")
+def make_system(infra: infra_support.Infra) -> Iterator[SystemFactory]:
+    """Start a whole system with its own schemas, topics and consumer groups (a fresh prefix)."""
+    systems: list[System] = []
+
+    def make(*, kafka_bootstrap: str | None = None, extra_env: dict[str, str] | None = None) -> System:
+        prefix = f"t{uuid.uuid4().hex[:8]}_"
+        system = System(
+            database_url=infra.database_url,
+            kafka_bootstrap=kafka_bootstrap or infra.kafka_bootstrap,
+            ports={s: infra_support.free_port() for s in ("intake", "assessment", "payment", "reporting")},
+            log_dir=Path(LOG_DIR),
+            prefix=prefix,
+            extra_env={"BTXH_LOG_LEVEL": "INFO", **(extra_env or {})},
+        )
+        systems.append(system)
+        system.start()
+        system.wait_ready(timeout=90)
+        return system
+
+    yield make
+    for system in systems:
+        system.stop()
+
+
+@pytest.fixture(scope="module")
+def system(make_system: SystemFactory) -> System:
+    """A system shared by the tests of one module (they isolate themselves by case ids)."""
+    return make_system()
+
+
+@pytest.fixture(scope="module")
+def client(system: System) -> Client:
+    return Client(system)

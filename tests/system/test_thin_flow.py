@@ -1,0 +1,40 @@
+"""The thin flow through the public HTTP APIs: dossier -> assessment -> approval -> payment -> register."""
+
+from tests.support.api import Client, token
+from tests.support.eventually import eventually
+
+
+def test_an_approved_dossier_becomes_an_active_beneficiary_with_its_full_history(client: Client) -> None:
+    case_id = client.receive(category="PWD_SEVERE", name="Đỗ Văn Hùng")
+
+    eventually(lambda: client.assessment_case(case_id), what="assessment learns the dossier")
+    response = client.approve(case_id, number="77/QĐ-UBND")
+    assert response.status_code == 201, response.text
+    assert response.json()["monthly_amount"] == 750_000  # 500,000 x 1.5 since 01/07/2024
+
+    entry = eventually(
+        lambda: (e := client.register_entry(case_id)) and e["status"] == "active" and e,
+        what="the register lists the case as active",
+    )
+    assert entry["full_name"] == "Đỗ Văn Hùng"
+    assert entry["decision_number"] == "77/QĐ-UBND"
+    assert entry["monthly_amount"] == 750_000
+
+    entitlement = client.http.get(
+        client.url("payment", f"/entitlements/{case_id}"), headers=token("payment_officer")
+    ).json()
+    assert entitlement["from_month"] == entry["effective_month"]
+
+    history = eventually(lambda: len(h := client.history(case_id)) == 4 and h)
+    assert [e["type"] for e in history] == [
+        "vn.btxh.intake.dossier_received",
+        "vn.btxh.assessment.case_opened",
+        "vn.btxh.assessment.case_approved",
+        "vn.btxh.payment.beneficiary_enrolled",
+    ]
+    assert [e["actor_role"] for e in history] == ["commune_officer", "system", "approver", "system"]
+    assert history[0]["actor_id"] == "test-commune_officer"
+    assert history[2]["actor_id"] == "test-approver"
+    assert len({e["correlation_id"] for e in history[1:]}) <= 2  # consumers keep the correlation
+    assert history[1]["causation_id"] == history[0]["message_id"]
+    assert "personal_id" not in history[0]["data"]  # the ID number never travels on the bus
