@@ -69,9 +69,6 @@ class IntakeApplication(BtxhApplication):
             raise InvalidDossier(
                 f"category {command.category!r} is not a category of {command.benefit}"
             )
-        personal_id = parse_personal_id(
-            command.personal_id, date_of_birth=command.date_of_birth, sex=command.sex
-        )
         Dossier.check_application(
             full_name=command.full_name,
             date_of_birth=command.date_of_birth,
@@ -79,6 +76,9 @@ class IntakeApplication(BtxhApplication):
             received_on=command.received_on,
             channel=command.channel,
             today=today,
+        )
+        personal_id = parse_personal_id(
+            command.personal_id, date_of_birth=command.date_of_birth, sex=command.sex
         )
         digest = self.personal_id_digest(personal_id.number)
         person_id, new_person = self.index.person_for(digest)

@@ -1,0 +1,53 @@
+"""Direct access to the broker for tests: read a topic, inject a message, wait for a group."""
+
+import json
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+
+
+def read_topic(bootstrap: str, topic: str) -> list[Any]:
+    """Every record now on `topic` (manual assignment: no consumer group)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning()
+        end = consumer.end_offsets(partitions)
+        records: list[Any] = []
+        while any(consumer.position(tp) < end[tp] for tp in partitions):
+            for batch in consumer.poll(timeout_ms=500).values():
+                records.extend(batch)
+        return records
+    finally:
+        consumer.close()
+
+
+def produce(bootstrap: str, topic: str, key: bytes, value: bytes) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False)
+    try:
+        producer.send(topic, key=key, value=value).get(timeout=10)
+    finally:
+        producer.close()
+
+
+def consumed_everything(bootstrap: str, group: str, topics: list[str]) -> bool:
+    """True when the group has committed the end offset of every partition of `topics`."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        partitions = [
+            TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or ()
+        ]
+        committed = admin.list_group_offsets({group: partitions})[group]
+        end = consumer.end_offsets(partitions)
+        return all(
+            end[tp] == 0 or (tp in committed and committed[tp].offset >= end[tp]) for tp in partitions
+        )
+    finally:
+        consumer.close()
+        admin.close()
+
+
+def envelopes(records: list[Any]) -> list[dict[str, Any]]:
+    return [json.loads(r.value) for r in records]

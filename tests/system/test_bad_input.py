@@ -1,0 +1,123 @@
+"""Bad input gets a clear 4xx that says what is wrong, and nothing is stored."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from tests.support.api import Client, dossier_body, token
+from tests.support.eventually import eventually
+
+
+def intake_event_count(client: Client) -> int:
+    import psycopg
+
+    from backbone.settings import BackboneSettings
+
+    env = client.system.processes["intake-api"].env
+    url = env["BTXH_DATABASE_URL"]
+    schema = f"{env['BTXH_PREFIX']}intake"
+    with psycopg.connect(url) as conn:
+        row = conn.execute(f'SELECT count(*) FROM "{schema}".intake_events').fetchone()
+    assert BackboneSettings  # settings name the schema the same way
+    return int(row[0]) if row else 0
+
+
+def post_dossier(client: Client, body: object, headers: dict[str, str] | None = None):
+    return client.http.post(
+        client.url("intake", "/dossiers"),
+        json=body,
+        headers=headers if headers is not None else token("commune_officer"),
+    )
+
+
+def with_applicant(**changes: object) -> dict[str, object]:
+    body = dossier_body()
+    body["applicant"] = {**body["applicant"], **changes}  # type: ignore[dict-item]
+    return body
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "says"),
+    [
+        ({}, 422, "applicant"),
+        ({**dossier_body(), "category": 7}, 422, "category"),
+        (with_applicant(personal_id="12345"), 422, "12 digits"),
+        (with_applicant(personal_id="00112300000a"), 422, "digits only"),
+        (with_applicant(personal_id="001099000123"), 422, "birth year"),
+        (with_applicant(sex="male"), 422, "sex"),
+        (with_applicant(date_of_birth=(date.today() + timedelta(days=3)).isoformat()), 422, "future"),
+        ({**dossier_body(), "category": "NOT_A_CATEGORY"}, 422, "not a category"),
+        ({**dossier_body(), "residence": {"scheme": "DVHC_2025_2LEVEL", "code": "12"}}, 422, "code"),
+        ({**dossier_body(), "unexpected": 1}, 422, "unexpected"),
+    ],
+)
+def test_an_invalid_dossier_is_refused_with_a_reason_and_nothing_is_stored(
+    client: Client, body: object, status: int, says: str
+) -> None:
+    before = intake_event_count(client)
+    response = post_dossier(client, body)
+    assert response.status_code == status, response.text
+    assert says in response.text
+    assert intake_event_count(client) == before
+
+
+def test_malformed_json_is_refused(client: Client) -> None:
+    response = client.http.post(
+        client.url("intake", "/dossiers"),
+        content=b'{"applicant": ',
+        headers={**token("commune_officer"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert "JSON" in response.text
+
+
+def test_a_command_without_a_token_is_401_and_with_the_wrong_role_is_403(client: Client) -> None:
+    before = intake_event_count(client)
+    assert post_dossier(client, dossier_body(), headers={}).status_code == 401
+    assert post_dossier(client, dossier_body(), headers={"Authorization": "Bearer nonsense"}).status_code == 401
+    response = post_dossier(client, dossier_body(), headers=token("inspector"))
+    assert response.status_code == 403
+    assert "inspector" in response.json()["detail"]
+    assert intake_event_count(client) == before
+
+
+def test_a_second_dossier_for_the_same_person_and_benefit_is_409_naming_the_open_case(client: Client) -> None:
+    body = dossier_body()
+    first = post_dossier(client, body)
+    assert first.status_code == 201
+    before = intake_event_count(client)
+    second = post_dossier(client, body)
+    assert second.status_code == 409
+    assert first.json()["case_id"] in second.json()["detail"]
+    assert intake_event_count(client) == before
+
+
+def test_approving_an_unknown_case_is_404(client: Client) -> None:
+    response = client.approve("7b0f6a57-0d3c-4f43-9d8e-6f2a1b9c0d11")
+    assert response.status_code == 404
+    assert "assessment has no case" in response.json()["detail"]
+
+
+def test_a_repeated_approval_is_an_idempotent_success_and_a_different_one_a_conflict(client: Client) -> None:
+    case_id = client.receive()
+    eventually(lambda: client.assessment_case(case_id))
+    assert client.approve(case_id, number="5/QĐ-UBND").status_code == 201
+    again = client.approve(case_id, number="5/QĐ-UBND")
+    assert again.status_code == 200
+    assert again.json()["decision_number"] == "5/QĐ-UBND"
+    other = client.approve(case_id, number="6/QĐ-UBND")
+    assert other.status_code == 409
+    assert "5/QĐ-UBND" in other.json()["detail"]
+    assert client.assessment_case(case_id)["version"] == 2  # opened + approved, nothing more
+
+
+def test_an_approval_with_a_wrong_amount_or_a_future_date_is_refused_and_not_recorded(client: Client) -> None:
+    case_id = client.receive()
+    eventually(lambda: client.assessment_case(case_id))
+    wrong = client.approve(case_id, monthly_amount=600_000)
+    assert wrong.status_code == 422
+    assert "750000" in wrong.json()["detail"]
+    future = client.approve(case_id, signed_on=(date.today() + timedelta(days=1)).isoformat())
+    assert future.status_code == 422
+    assert "future" in future.json()["detail"]
+    assert client.assessment_case(case_id)["version"] == 1
