@@ -36,6 +36,7 @@ def connection(url: str) -> Iterator[psycopg.Connection[Any]]:
             max_size=3,
             timeout=10,
             kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": 5},
+            check=ConnectionPool.check_connection,
             open=True,
         )
         _pools[url] = pool
@@ -77,6 +78,8 @@ def eventsourcing_env(url: str, schema: str) -> dict[str, str]:
         # Never the DB-function insert path: it lets a tailing reader skip events.
         "POSTGRES_ENABLE_DB_FUNCTIONS": "no",
         "POSTGRES_CONNECT_TIMEOUT": "5",
+        # Check a pooled connection before use: after a database restart, none is stale.
+        "POSTGRES_PRE_PING": "yes",
         "POSTGRES_POOL_SIZE": "2",
         "POSTGRES_MAX_OVERFLOW": "4",
     }

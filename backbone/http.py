@@ -13,7 +13,7 @@ from backbone.actor import Actor
 from backbone.auth import require_roles
 from backbone.database import connect
 from backbone.settings import BackboneSettings
-from backbone.tracked_consumer import TrackedConsumer
+from backbone.tracked_consumer import TRANSIENT_ERRORS, TrackedConsumer
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,16 @@ def create_base_app(
 
     for error_type, status_code in errors.items():
         app.add_exception_handler(error_type, handler_for(status_code))
+
+    async def unavailable(_: Request, error: Exception) -> JSONResponse:
+        return JSONResponse(
+            status_code=503,
+            content={"error": "DatabaseUnavailable", "detail": f"retry shortly: {error}"},
+            headers={"Retry-After": "2"},
+        )
+
+    for transient in TRANSIENT_ERRORS:
+        app.add_exception_handler(transient, unavailable)
 
     @app.get("/health", tags=["ops"], summary="Liveness and database reachability")
     def health() -> dict[str, str]:

@@ -32,10 +32,15 @@ def make_system(infra: infra_support.Infra) -> Iterator[SystemFactory]:
     """Start a whole system with its own schemas, topics and consumer groups (a fresh prefix)."""
     systems: list[System] = []
 
-    def make(*, kafka_bootstrap: str | None = None, extra_env: dict[str, str] | None = None) -> System:
+    def make(
+        *,
+        kafka_bootstrap: str | None = None,
+        database_url: str | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> System:
         prefix = f"t{uuid.uuid4().hex[:8]}_"
         system = System(
-            database_url=infra.database_url,
+            database_url=database_url or infra.database_url,
             kafka_bootstrap=kafka_bootstrap or infra.kafka_bootstrap,
             ports={s: infra_support.free_port() for s in ("intake", "assessment", "payment", "reporting")},
             log_dir=Path(LOG_DIR),

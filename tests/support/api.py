@@ -61,6 +61,7 @@ class Client:
 
     def assessment_case(self, case_id: str) -> dict[str, Any] | None:
         response = self.http.get(self.url("assessment", f"/cases/{case_id}"), headers=token("assessor"))
+        assert response.status_code in (200, 404), response.text
         return response.json() if response.status_code == 200 else None
 
     def approve(self, case_id: str, number: str | None = None, **extra: Any) -> httpx.Response:

@@ -1,0 +1,112 @@
+"""Crashes and outages: nothing lost, nothing applied twice."""
+
+import signal
+import uuid
+from pathlib import Path
+
+from backbone.embedded import EmbeddedBroker, EmbeddedPostgres
+from contracts.topics import INTAKE_EVENTS
+from tests.conftest import LOG_DIR, SystemFactory
+from tests.support import infra as infra_support
+from tests.support import kafka
+from tests.support.api import Client
+from tests.support.eventually import eventually
+from tests.system.test_delivery import all_consumed, bootstrap, crafted_dossier, topic
+
+
+def dossier_count(client: Client, case_id: str) -> int:
+    return sum(1 for e in client.history(case_id) if e["type"].endswith("dossier_received"))
+
+
+def test_a_relay_killed_after_producing_and_before_saving_republishes_and_each_event_applies_once(
+    make_system: SystemFactory,
+) -> None:
+    system = make_system(extra_env={"BTXH_RELAY_KILL_AFTER_PUBLISH": "true"})
+    client = Client(system)
+    system.processes["intake-relay"].wanted = False  # it will kill itself; keep it down
+    cases = [client.receive() for _ in range(3)]
+
+    assert system.wait_exit("intake-relay", timeout=30) == -signal.SIGKILL
+    published = kafka.read_topic(bootstrap(system), topic(system, INTAKE_EVENTS))
+    assert published, "the relay produced before it died"
+
+    system.start_process("intake-relay", env={"BTXH_RELAY_KILL_AFTER_PUBLISH": "false"})
+    for case_id in cases:
+        eventually(lambda c=case_id: client.register_entry(c), timeout=60)
+    eventually(lambda: all_consumed(system), timeout=60)
+
+    republished = kafka.read_topic(bootstrap(system), topic(system, INTAKE_EVENTS))
+    assert len(republished) == len(published) + len(cases)  # the first batch went out twice
+    for case_id in cases:
+        assert client.assessment_case(case_id)["version"] == 1
+        assert dossier_count(client, case_id) == 1
+
+
+def test_after_the_broker_restarts_empty_the_relays_republish_and_nothing_changes_or_doubles(
+    make_system: SystemFactory,
+) -> None:
+    broker = EmbeddedBroker(infra_support.free_port(), Path(LOG_DIR) / "restart-broker.log")
+    broker.start()
+    try:
+        system = make_system(kafka_bootstrap=broker.bootstrap)
+        client = Client(system)
+        cases = [client.receive() for _ in range(3)]
+        for case_id in cases[:2]:
+            eventually(lambda c=case_id: client.assessment_case(c))
+            assert client.approve(case_id).status_code == 201
+        for case_id in cases[:2]:
+            eventually(lambda c=case_id: (client.register_entry(c) or {}).get("status") == "active")
+        eventually(lambda: all_consumed(system), timeout=60)
+        register_before = client.register()
+        histories_before = {c: client.history(c) for c in cases}
+
+        broker.restart()
+
+        intake_topic = topic(system, INTAKE_EVENTS)
+        eventually(
+            lambda: len(kafka.read_topic(broker.bootstrap, intake_topic)) == len(cases),
+            timeout=60,
+            what="intake's relay republished its whole log",
+        )
+        eventually(lambda: all(system.processes[w].restarts >= 1 for w in ("assessment-worker", "payment-worker", "reporting-worker")), timeout=30)
+        eventually(lambda: all_consumed(system), timeout=90, what="consumers re-read the new log")
+        assert client.register() == register_before
+        assert {c: client.history(c) for c in cases} == histories_before
+
+        new_case = client.receive()
+        eventually(lambda: client.assessment_case(new_case), timeout=60)
+        assert client.approve(new_case).status_code == 201
+        eventually(lambda: (client.register_entry(new_case) or {}).get("status") == "active", timeout=60)
+        assert [e["type"].rsplit(".", 1)[1] for e in client.history(new_case)] == [
+            "dossier_received", "case_opened", "case_approved", "beneficiary_enrolled",
+        ]
+    finally:
+        broker.stop()
+
+
+def test_while_postgresql_is_unreachable_consumers_retry_and_skip_nothing(
+    make_system: SystemFactory,
+) -> None:
+    postgres = EmbeddedPostgres(infra_support.RUN_DIR / "postgres-outage")
+    url = postgres.start()
+    try:
+        system = make_system(database_url=url)
+        client = Client(system)
+        first = client.receive()
+        eventually(lambda: client.register_entry(first), timeout=60)
+
+        postgres.stop()
+        cases = [uuid.uuid4() for _ in range(3)]
+        for case_id in cases:
+            kafka.produce(bootstrap(system), topic(system, INTAKE_EVENTS), str(case_id).encode(), crafted_dossier(case_id))
+        worker_log = system.processes["reporting-worker"].log_file
+        eventually(lambda: "database unavailable" in worker_log.read_text(errors="replace"), timeout=30)
+
+        postgres.start()
+        for case_id in cases:
+            eventually(lambda c=str(case_id): client.register_entry(c), timeout=90)
+            eventually(lambda c=str(case_id): (client.assessment_case(c) or {}).get("version") == 1)
+            assert dossier_count(client, str(case_id)) == 1
+        assert not client.parked("reporting") and not client.parked("assessment")
+    finally:
+        postgres.stop()
