@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(PY) -m backbone.launcher
 
-test: $(STAMP)
-	@$(PY) -m tests.support.infra describe
+test:
+	@$(PYTHON) -m tests.support.infra describe
+	@$(MAKE) --no-print-directory $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

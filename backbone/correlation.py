@@ -7,7 +7,9 @@ from fastapi import Header, HTTPException
 
 
 def correlation_id(
-    x_correlation_id: Annotated[str | None, Header(description="Optional UUID tying commands together")] = None,
+    x_correlation_id: Annotated[
+        str | None, Header(description="Optional UUID tying commands together")
+    ] = None,
 ) -> UUID:
     if x_correlation_id is None:
         return uuid4()

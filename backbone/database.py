@@ -19,7 +19,9 @@ TRANSIENT_DB_ERRORS: tuple[type[BaseException], ...] = (
 
 
 def connect(url: str, *, autocommit: bool = False, timeout: int = 5) -> psycopg.Connection[Any]:
-    return psycopg.connect(url, autocommit=autocommit, connect_timeout=timeout, row_factory=dict_row)
+    return psycopg.connect(
+        url, autocommit=autocommit, connect_timeout=timeout, row_factory=dict_row
+    )
 
 
 _pools: dict[str, ConnectionPool[psycopg.Connection[Any]]] = {}

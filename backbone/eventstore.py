@@ -84,7 +84,9 @@ class BtxhApplication(Application[UUID]):
     def record_tracking(self, tracking: Tracking) -> None:
         self.process_recorder.insert_tracking(tracking)
 
-    def save_tracked(self, *aggregates: MutableOrImmutableAggregate[UUID], tracking: Tracking) -> None:
+    def save_tracked(
+        self, *aggregates: MutableOrImmutableAggregate[UUID], tracking: Tracking
+    ) -> None:
         """Store new events and the tracking record of the message that caused them, atomically.
 
         Raises IntegrityError when that message was applied already (or the aggregate

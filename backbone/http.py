@@ -116,6 +116,10 @@ def ops_router(consumer_factory: Callable[[], TrackedConsumer]) -> APIRouter:
             )
         )
         parked = consumer.parking.parked(case_id)
-        return {"case_id": case_id, "unparked": unparked, "reason": parked.reason if parked else None}
+        return {
+            "case_id": case_id,
+            "unparked": unparked,
+            "reason": parked.reason if parked else None,
+        }
 
     return router

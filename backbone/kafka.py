@@ -50,7 +50,10 @@ class KafkaAdmin:
             return
         try:
             self._client.create_topics(
-                [NewTopic(name, num_partitions=partitions, replication_factor=1) for name in missing]
+                [
+                    NewTopic(name, num_partitions=partitions, replication_factor=1)
+                    for name in missing
+                ]
             )
             log.info("created topics %s", ", ".join(missing))
         except TopicAlreadyExistsError:

@@ -50,7 +50,14 @@ class LauncherSettings(BaseSettings):
 
 
 DEMO_DOSSIERS = [
-    ("Nguyễn Thị Lan", "1948-03-02", "female", "001148000111", "ELDERLY_POOR_NO_SUPPORTER_60_80", "00004"),
+    (
+        "Nguyễn Thị Lan",
+        "1948-03-02",
+        "female",
+        "001148000111",
+        "ELDERLY_POOR_NO_SUPPORTER_60_80",
+        "00004",
+    ),
     ("Trần Văn Bình", "1990-07-15", "male", "034090000222", "PWD_SEVERE", "00004"),
     ("Lê Minh Châu", "2019-11-20", "male", "035219000333", "CHILD_NO_CARE_4_16", "00007"),
     ("Phạm Thị Dung", "1941-01-09", "female", "036141000444", "ELDERLY_80P_NO_PENSION", "00007"),
@@ -72,9 +79,17 @@ def provision(bootstrap: str, settings: BackboneSettings) -> None:
 
 def load_demo_data(system: System, secret: str) -> int:
     """Receive and approve a few dossiers through the public APIs, unless cases exist."""
-    officer = {"Authorization": "Bearer " + mint_token(secret, user_id="demo-officer", role="commune_officer", unit="00004")}
-    approver = {"Authorization": "Bearer " + mint_token(secret, user_id="demo-chairman", role="approver", unit="00004")}
-    reader = {"Authorization": "Bearer " + mint_token(secret, user_id="demo-operator", role="operator")}
+    officer = {
+        "Authorization": "Bearer "
+        + mint_token(secret, user_id="demo-officer", role="commune_officer", unit="00004")
+    }
+    approver = {
+        "Authorization": "Bearer "
+        + mint_token(secret, user_id="demo-chairman", role="approver", unit="00004")
+    }
+    reader = {
+        "Authorization": "Bearer " + mint_token(secret, user_id="demo-operator", role="operator")
+    }
     existing = httpx.get(system.url("reporting") + "/register", headers=reader, timeout=10).json()
     if existing.get("total", 0) > 0:
         return 0
@@ -86,7 +101,12 @@ def load_demo_data(system: System, secret: str) -> int:
             headers=officer,
             timeout=10,
             json={
-                "applicant": {"full_name": name, "date_of_birth": born, "sex": sex, "personal_id": personal_id},
+                "applicant": {
+                    "full_name": name,
+                    "date_of_birth": born,
+                    "sex": sex,
+                    "personal_id": personal_id,
+                },
                 "category": category,
                 "residence": {"scheme": "DVHC_2025_2LEVEL", "code": commune},
                 "received_on": today.isoformat(),
@@ -101,7 +121,11 @@ def load_demo_data(system: System, secret: str) -> int:
                 system.url("assessment") + f"/cases/{case_id}/approval",
                 headers=approver,
                 timeout=10,
-                json={"decision_number": f"{number}/QĐ-UBND-DEMO", "signed_on": today.isoformat(), "signer": "Chủ tịch UBND xã (demo)"},
+                json={
+                    "decision_number": f"{number}/QĐ-UBND-DEMO",
+                    "signed_on": today.isoformat(),
+                    "signer": "Chủ tịch UBND xã (demo)",
+                },
             )
             if response.status_code != 404:
                 break
@@ -118,7 +142,9 @@ def main() -> None:
     backbone = BackboneSettings()
     for service, port in settings.ports().items():
         if not port_is_free(backbone.http_host, port):
-            sys.exit(f"port {port} for {service} is already taken: choose another with BTXH_{service.upper()}_PORT=<port>")
+            sys.exit(
+                f"port {port} for {service} is already taken: choose another with BTXH_{service.upper()}_PORT=<port>"
+            )
     started = time.monotonic()
     run_dir = settings.run_dir.resolve()
     postgres = EmbeddedPostgres(run_dir / "postgres")

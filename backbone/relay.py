@@ -57,9 +57,7 @@ class PositionStore:
             ).fetchone()
         if row is None:
             return Position(0, None)
-        identity = (
-            BrokerIdentity(row["cluster_id"], row["topic_id"]) if row["cluster_id"] else None
-        )
+        identity = BrokerIdentity(row["cluster_id"], row["topic_id"]) if row["cluster_id"] else None
         return Position(row["last_notification_id"], identity)
 
     def save(self, relay: str, position: Position) -> None:

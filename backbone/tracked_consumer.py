@@ -24,10 +24,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import psycopg
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
-from eventsourcing.persistence import Tracking
 from psycopg import sql
 from psycopg_pool import PoolTimeout
 from pydantic import BaseModel, ValidationError
@@ -283,7 +282,9 @@ class TrackedConsumer:
             except TRANSIENT_ERRORS as error:
                 if time.monotonic() - started > self.retry_budget_seconds:
                     raise
-                log.warning("%s: database unavailable (%s); retrying in %.1fs", self.name, error, delay)
+                log.warning(
+                    "%s: database unavailable (%s); retrying in %.1fs", self.name, error, delay
+                )
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
@@ -353,7 +354,10 @@ class TrackedConsumer:
             return Outcome.HELD, (ParkKind.POISON, f"conflict applying {envelope.type} v{version}")
         except Exception as error:
             log.exception("%s: handler for %s failed", self.name, envelope.type)
-            return Outcome.HELD, (ParkKind.POISON, f"handler failed: {type(error).__name__}: {error}")
+            return Outcome.HELD, (
+                ParkKind.POISON,
+                f"handler failed: {type(error).__name__}: {error}",
+            )
         return Outcome.APPLIED, None
 
     def _park_and_hold(
@@ -419,11 +423,16 @@ class TrackedConsumer:
         with self.parking.case_lock(case_id):
             if self.parking.parked(case_id) is None:
                 return True
-            return self._retrying(
-                lambda: Outcome.APPLIED
-                if self._drain(case_id, by=by, discard=discard)
-                else Outcome.HELD
-            ) is Outcome.APPLIED
+            return (
+                self._retrying(
+                    lambda: (
+                        Outcome.APPLIED
+                        if self._drain(case_id, by=by, discard=discard)
+                        else Outcome.HELD
+                    )
+                )
+                is Outcome.APPLIED
+            )
 
 
 def build_consumer(

@@ -70,7 +70,9 @@ def build_worker(
 
     @app.after_startup
     async def watch_broker_identity() -> None:
-        watcher.append(asyncio.create_task(_watch(settings.kafka_bootstrap, identity_check_seconds)))
+        watcher.append(
+            asyncio.create_task(_watch(settings.kafka_bootstrap, identity_check_seconds))
+        )
 
     @app.on_shutdown
     async def stop_watching() -> None:

@@ -39,7 +39,9 @@ class Envelope(BaseModel):
 
     specversion: Literal["1.0"] = "1.0"
     id: UUID = Field(description="Same for every publication of the same stored event.")
-    source: str = Field(pattern=r"^btxh/[a-z]+$", description="Producing service, e.g. btxh/intake.")
+    source: str = Field(
+        pattern=r"^btxh/[a-z]+$", description="Producing service, e.g. btxh/intake."
+    )
     type: str = Field(pattern=r"^vn\.btxh\.[a-z]+\.[a-z_]+$")
     subject: UUID = Field(description="Case id (mã hồ sơ), minted at intake.")
     time: datetime = Field(description="When the fact was recorded (UTC).")
@@ -49,7 +51,9 @@ class Envelope(BaseModel):
     originatorversion: int = Field(ge=1, description="Version of that aggregate; gap-free.")
     actorid: str = Field(min_length=1, description="User id of the person or service that acted.")
     actorrole: Role
-    actorunit: str | None = Field(default=None, description="Administrative unit code of the actor.")
+    actorunit: str | None = Field(
+        default=None, description="Administrative unit code of the actor."
+    )
     correlationid: UUID
     causationid: UUID | None = None
     schemaversion: int = Field(ge=1)

@@ -80,7 +80,9 @@ def asyncapi() -> dict[str, Any]:
 def rendered() -> dict[Path, str]:
     """Every generated file and its content."""
     files = {
-        SCHEMA_DIR / f"{c.schema_id}.json": json.dumps(event_schema(c), indent=2, ensure_ascii=False)
+        SCHEMA_DIR / f"{c.schema_id}.json": json.dumps(
+            event_schema(c), indent=2, ensure_ascii=False
+        )
         for c in CONTRACTS
     }
     files[ASYNCAPI_FILE] = json.dumps(asyncapi(), indent=2, ensure_ascii=False)

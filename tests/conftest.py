@@ -42,7 +42,10 @@ def make_system(infra: infra_support.Infra) -> Iterator[SystemFactory]:
         system = System(
             database_url=database_url or infra.database_url,
             kafka_bootstrap=kafka_bootstrap or infra.kafka_bootstrap,
-            ports={s: infra_support.free_port() for s in ("intake", "assessment", "payment", "reporting")},
+            ports={
+                s: infra_support.free_port()
+                for s in ("intake", "assessment", "payment", "reporting")
+            },
             log_dir=Path(LOG_DIR),
             prefix=prefix,
             extra_env={"BTXH_LOG_LEVEL": "INFO", **(extra_env or {})},

@@ -10,7 +10,11 @@ from eventsourcing.persistence import Tracking
 from backbone.actor import Actor
 from backbone.eventstore import BtxhApplication
 from contracts.ids import derived_id
-from services.assessment.domain.case_assessment import AlreadyDecided, CaseAssessment, InvalidDecision
+from services.assessment.domain.case_assessment import (
+    AlreadyDecided,
+    CaseAssessment,
+    InvalidDecision,
+)
 from services.assessment.policy import Policy, PolicyError, load_policy
 from services.assessment.settings import AssessmentSettings
 

@@ -114,7 +114,10 @@ class IntakeApplication(BtxhApplication):
             self.save(dossier)
         except BaseException:
             self.index.release(
-                person_id=person_id, benefit=command.benefit, case_id=case_id, forget_person=new_person
+                person_id=person_id,
+                benefit=command.benefit,
+                case_id=case_id,
+                forget_person=new_person,
             )
             raise
         return dossier

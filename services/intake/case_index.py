@@ -81,9 +81,9 @@ class CaseIndex:
     def release(self, *, person_id: UUID, benefit: str, case_id: UUID, forget_person: bool) -> None:
         with connection(self.url) as conn, conn.transaction():
             conn.execute(
-                sql.SQL("DELETE FROM {} WHERE person_id = %s AND benefit = %s AND case_id = %s").format(
-                    self.claims
-                ),
+                sql.SQL(
+                    "DELETE FROM {} WHERE person_id = %s AND benefit = %s AND case_id = %s"
+                ).format(self.claims),
                 (person_id, benefit, case_id),
             )
             if forget_person:

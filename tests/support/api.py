@@ -15,7 +15,10 @@ _serial = itertools.count(1)
 
 
 def token(role: str, unit: str | None = "00004", user: str | None = None) -> dict[str, str]:
-    return {"Authorization": "Bearer " + mint_token(SECRET, user_id=user or f"test-{role}", role=role, unit=unit)}
+    return {
+        "Authorization": "Bearer "
+        + mint_token(SECRET, user_id=user or f"test-{role}", role=role, unit=unit)
+    }
 
 
 def personal_id(born: date, sex: str) -> str:
@@ -55,12 +58,18 @@ class Client:
         return self.system.url(service) + path
 
     def receive(self, **kwargs: Any) -> str:
-        response = self.http.post(self.url("intake", "/dossiers"), json=dossier_body(**kwargs), headers=token("commune_officer"))
+        response = self.http.post(
+            self.url("intake", "/dossiers"),
+            json=dossier_body(**kwargs),
+            headers=token("commune_officer"),
+        )
         assert response.status_code == 201, response.text
         return str(response.json()["case_id"])
 
     def assessment_case(self, case_id: str) -> dict[str, Any] | None:
-        response = self.http.get(self.url("assessment", f"/cases/{case_id}"), headers=token("assessor"))
+        response = self.http.get(
+            self.url("assessment", f"/cases/{case_id}"), headers=token("assessor")
+        )
         assert response.status_code in (200, 404), response.text
         return response.json() if response.status_code == 200 else None
 
@@ -71,10 +80,18 @@ class Client:
             "signer": "Chủ tịch UBND xã",
             **extra,
         }
-        return self.http.post(self.url("assessment", f"/cases/{case_id}/approval"), json=body, headers=token("approver"))
+        return self.http.post(
+            self.url("assessment", f"/cases/{case_id}/approval"),
+            json=body,
+            headers=token("approver"),
+        )
 
     def register(self, **params: Any) -> dict[str, Any]:
-        response = self.http.get(self.url("reporting", "/register"), params={"limit": 1000, **params}, headers=token("inspector"))
+        response = self.http.get(
+            self.url("reporting", "/register"),
+            params={"limit": 1000, **params},
+            headers=token("inspector"),
+        )
         assert response.status_code == 200, response.text
         return dict(response.json())
 
@@ -85,7 +102,9 @@ class Client:
         return None
 
     def history(self, case_id: str) -> list[dict[str, Any]]:
-        response = self.http.get(self.url("reporting", f"/cases/{case_id}/history"), headers=token("inspector"))
+        response = self.http.get(
+            self.url("reporting", f"/cases/{case_id}/history"), headers=token("inspector")
+        )
         return list(response.json()) if response.status_code == 200 else []
 
     def parked(self, service: str) -> list[dict[str, Any]]:

@@ -7,7 +7,9 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def eventually(probe: Callable[[], T], *, timeout: float = 30.0, interval: float = 0.2, what: str = "") -> T:
+def eventually(
+    probe: Callable[[], T], *, timeout: float = 30.0, interval: float = 0.2, what: str = ""
+) -> T:
     """Call `probe` until it returns a truthy value without raising AssertionError; return it."""
     deadline = time.monotonic() + timeout
     last: BaseException | None = None

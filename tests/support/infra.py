@@ -18,13 +18,22 @@ RUN_DIR = ROOT / ".data" / "test"
 
 
 def docker_answers() -> bool:
+    """Whether a Docker engine answers /_ping (standard library only: runs before the venv)."""
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
     try:
-        import docker
-
-        client = docker.from_env(timeout=2)
-        client.ping()
-        return True
-    except Exception:
+        if host.startswith("unix://"):
+            probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            probe.settimeout(2)
+            probe.connect(host.removeprefix("unix://"))
+        elif host.startswith("tcp://"):
+            address, _, port = host.removeprefix("tcp://").partition(":")
+            probe = socket.create_connection((address, int(port or 2375)), timeout=2)
+        else:
+            return False
+        with probe:
+            probe.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
+            return b"200 OK" in probe.recv(256)
+    except OSError:
         return False
 
 
@@ -65,7 +74,9 @@ class Infra:
 def start() -> Infra:
     kind = choice()
     if kind == "external":
-        return Infra(kind, os.environ["BTXH_TEST_DATABASE_URL"], os.environ["BTXH_TEST_KAFKA_BOOTSTRAP"])
+        return Infra(
+            kind, os.environ["BTXH_TEST_DATABASE_URL"], os.environ["BTXH_TEST_KAFKA_BOOTSTRAP"]
+        )
     if kind == "testcontainers":
         from testcontainers.kafka import KafkaContainer
         from testcontainers.postgres import PostgresContainer

@@ -42,7 +42,8 @@ def consumed_everything(bootstrap: str, group: str, topics: list[str]) -> bool:
         committed = admin.list_group_offsets({group: partitions})[group]
         end = consumer.end_offsets(partitions)
         return all(
-            end[tp] == 0 or (tp in committed and committed[tp].offset >= end[tp]) for tp in partitions
+            end[tp] == 0 or (tp in committed and committed[tp].offset >= end[tp])
+            for tp in partitions
         )
     finally:
         consumer.close()

@@ -45,9 +45,17 @@ def with_applicant(**changes: object) -> dict[str, object]:
         (with_applicant(personal_id="00112300000a"), 422, "digits only"),
         (with_applicant(personal_id="001099000123"), 422, "birth year"),
         (with_applicant(sex="male"), 422, "sex"),
-        (with_applicant(date_of_birth=(date.today() + timedelta(days=3)).isoformat()), 422, "future"),
+        (
+            with_applicant(date_of_birth=(date.today() + timedelta(days=3)).isoformat()),
+            422,
+            "future",
+        ),
         ({**dossier_body(), "category": "NOT_A_CATEGORY"}, 422, "not a category"),
-        ({**dossier_body(), "residence": {"scheme": "DVHC_2025_2LEVEL", "code": "12"}}, 422, "code"),
+        (
+            {**dossier_body(), "residence": {"scheme": "DVHC_2025_2LEVEL", "code": "12"}},
+            422,
+            "code",
+        ),
         ({**dossier_body(), "unexpected": 1}, 422, "unexpected"),
     ],
 )
@@ -74,14 +82,21 @@ def test_malformed_json_is_refused(client: Client) -> None:
 def test_a_command_without_a_token_is_401_and_with_the_wrong_role_is_403(client: Client) -> None:
     before = intake_event_count(client)
     assert post_dossier(client, dossier_body(), headers={}).status_code == 401
-    assert post_dossier(client, dossier_body(), headers={"Authorization": "Bearer nonsense"}).status_code == 401
+    assert (
+        post_dossier(
+            client, dossier_body(), headers={"Authorization": "Bearer nonsense"}
+        ).status_code
+        == 401
+    )
     response = post_dossier(client, dossier_body(), headers=token("inspector"))
     assert response.status_code == 403
     assert "inspector" in response.json()["detail"]
     assert intake_event_count(client) == before
 
 
-def test_a_second_dossier_for_the_same_person_and_benefit_is_409_naming_the_open_case(client: Client) -> None:
+def test_a_second_dossier_for_the_same_person_and_benefit_is_409_naming_the_open_case(
+    client: Client,
+) -> None:
     body = dossier_body()
     first = post_dossier(client, body)
     assert first.status_code == 201
@@ -98,7 +113,9 @@ def test_approving_an_unknown_case_is_404(client: Client) -> None:
     assert "assessment has no case" in response.json()["detail"]
 
 
-def test_a_repeated_approval_is_an_idempotent_success_and_a_different_one_a_conflict(client: Client) -> None:
+def test_a_repeated_approval_is_an_idempotent_success_and_a_different_one_a_conflict(
+    client: Client,
+) -> None:
     case_id = client.receive()
     eventually(lambda: client.assessment_case(case_id))
     assert client.approve(case_id, number="5/QĐ-UBND").status_code == 201
@@ -111,7 +128,9 @@ def test_a_repeated_approval_is_an_idempotent_success_and_a_different_one_a_conf
     assert client.assessment_case(case_id)["version"] == 2  # opened + approved, nothing more
 
 
-def test_an_approval_with_a_wrong_amount_or_a_future_date_is_refused_and_not_recorded(client: Client) -> None:
+def test_an_approval_with_a_wrong_amount_or_a_future_date_is_refused_and_not_recorded(
+    client: Client,
+) -> None:
     case_id = client.receive()
     eventually(lambda: client.assessment_case(case_id))
     wrong = client.approve(case_id, monthly_amount=600_000)

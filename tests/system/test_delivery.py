@@ -74,12 +74,16 @@ def test_a_message_delivered_twice_and_republished_at_new_offsets_has_one_effect
     case_id = client.receive()
     eventually(lambda: client.register_entry(case_id), what="the case reaches the register")
     intake_topic = topic(system, INTAKE_EVENTS)
-    originals = [r for r in kafka.read_topic(bootstrap(system), intake_topic) if r.key == case_id.encode()]
+    originals = [
+        r for r in kafka.read_topic(bootstrap(system), intake_topic) if r.key == case_id.encode()
+    ]
     assert len(originals) == 1
 
     for _ in range(3):  # the same bytes, three more times, each at a new offset
         kafka.produce(bootstrap(system), intake_topic, originals[0].key, originals[0].value)
-    copies = [r for r in kafka.read_topic(bootstrap(system), intake_topic) if r.key == case_id.encode()]
+    copies = [
+        r for r in kafka.read_topic(bootstrap(system), intake_topic) if r.key == case_id.encode()
+    ]
     assert len({r.offset for r in copies}) == 4
     eventually(lambda: all_consumed(system), what="every group consumed the copies")
 
@@ -94,8 +98,12 @@ def test_a_malformed_message_parks_its_case_with_later_events_and_a_redrive_comp
 ) -> None:
     poisoned = uuid.uuid4()
     intake_topic = topic(system, INTAKE_EVENTS)
-    kafka.produce(bootstrap(system), intake_topic, str(poisoned).encode(), b'{"specversion": "1.0", "id": ')
-    kafka.produce(bootstrap(system), intake_topic, str(poisoned).encode(), crafted_dossier(poisoned))
+    kafka.produce(
+        bootstrap(system), intake_topic, str(poisoned).encode(), b'{"specversion": "1.0", "id": '
+    )
+    kafka.produce(
+        bootstrap(system), intake_topic, str(poisoned).encode(), crafted_dossier(poisoned)
+    )
     healthy = client.receive()
 
     eventually(lambda: client.register_entry(healthy), what="other cases still flow")
@@ -106,11 +114,18 @@ def test_a_malformed_message_parks_its_case_with_later_events_and_a_redrive_comp
         )
         assert parked[0]["kind"] == "poison"
         assert "undecodable envelope" in parked[0]["reason"]
-        eventually(lambda s=service: [p for p in client.parked(s) if p["case_id"] == str(poisoned)][0]["held_messages"] == 2)
+        eventually(
+            lambda s=service: (
+                [p for p in client.parked(s) if p["case_id"] == str(poisoned)][0]["held_messages"]
+                == 2
+            )
+        )
     assert client.register_entry(str(poisoned)) is None
     dead = kafka.read_topic(bootstrap(system), topic(system, dead_letter_topic("reporting")))
     reasons = [dict(r.headers)["reason"].decode() for r in dead if r.key == str(poisoned).encode()]
-    assert len(reasons) == 2 and "undecodable envelope" in reasons[0] and "case parked" in reasons[1]
+    assert (
+        len(reasons) == 2 and "undecodable envelope" in reasons[0] and "case parked" in reasons[1]
+    )
 
     for service in ("assessment", "reporting"):
         held = client.http.get(
@@ -141,7 +156,9 @@ def test_a_stopped_consumer_catches_up_in_order_on_restart(system: System, clien
 
     system.start_process("reporting-worker")
     for case_id in cases[:2]:
-        eventually(lambda c=case_id: (client.register_entry(c) or {}).get("status") == "active", timeout=60)
+        eventually(
+            lambda c=case_id: (client.register_entry(c) or {}).get("status") == "active", timeout=60
+        )
         assert [e["type"].rsplit(".", 1)[1] for e in client.history(case_id)] == [
             "dossier_received",
             "case_opened",
@@ -159,7 +176,9 @@ def test_a_projection_rebuilt_from_zero_equals_the_live_one(system: System, clie
         client.approve(case_id)
     eventually(lambda: all_consumed(system), timeout=60, what="the live projection caught up")
 
-    system.add_process("reporting-rebuild", "reporting", "worker", {"BTXH_PROJECTION_SCHEMA": "reporting_rebuild"})
+    system.add_process(
+        "reporting-rebuild", "reporting", "worker", {"BTXH_PROJECTION_SCHEMA": "reporting_rebuild"}
+    )
     group = f"{system.prefix}btxh.reporting-rebuild"
     topics = [topic(system, t) for t in CASE_EVENT_TOPICS]
     eventually(lambda: kafka.consumed_everything(bootstrap(system), group, topics), timeout=90)
@@ -180,11 +199,15 @@ def test_a_projection_rebuilt_from_zero_equals_the_live_one(system: System, clie
         def rows(table: str, schema: str, order: str) -> list[tuple[object, ...]]:
             return [
                 row
-                for row in conn.execute(f'SELECT * FROM "{schema}".{table} ORDER BY {order}').fetchall()
+                for row in conn.execute(
+                    f'SELECT * FROM "{schema}".{table} ORDER BY {order}'
+                ).fetchall()
                 if str(row[0]) not in parked_in_rebuild
             ]
 
         assert rows("register", live, "case_id") == rows("register", rebuilt, "case_id")
         history_order = "source, originator_id, version"
-        assert rows("case_history", live, history_order) == rows("case_history", rebuilt, history_order)
+        assert rows("case_history", live, history_order) == rows(
+            "case_history", rebuilt, history_order
+        )
         assert len(rows("register", live, "case_id")) >= 3

@@ -68,7 +68,13 @@ def test_after_the_broker_restarts_empty_the_relays_republish_and_nothing_change
             timeout=60,
             what="intake's relay republished its whole log",
         )
-        eventually(lambda: all(system.processes[w].restarts >= 1 for w in ("assessment-worker", "payment-worker", "reporting-worker")), timeout=30)
+        eventually(
+            lambda: all(
+                system.processes[w].restarts >= 1
+                for w in ("assessment-worker", "payment-worker", "reporting-worker")
+            ),
+            timeout=30,
+        )
         eventually(lambda: all_consumed(system), timeout=90, what="consumers re-read the new log")
         assert client.register() == register_before
         assert {c: client.history(c) for c in cases} == histories_before
@@ -76,9 +82,14 @@ def test_after_the_broker_restarts_empty_the_relays_republish_and_nothing_change
         new_case = client.receive()
         eventually(lambda: client.assessment_case(new_case), timeout=60)
         assert client.approve(new_case).status_code == 201
-        eventually(lambda: (client.register_entry(new_case) or {}).get("status") == "active", timeout=60)
+        eventually(
+            lambda: (client.register_entry(new_case) or {}).get("status") == "active", timeout=60
+        )
         assert [e["type"].rsplit(".", 1)[1] for e in client.history(new_case)] == [
-            "dossier_received", "case_opened", "case_approved", "beneficiary_enrolled",
+            "dossier_received",
+            "case_opened",
+            "case_approved",
+            "beneficiary_enrolled",
         ]
     finally:
         broker.stop()
@@ -98,9 +109,16 @@ def test_while_postgresql_is_unreachable_consumers_retry_and_skip_nothing(
         postgres.stop()
         cases = [uuid.uuid4() for _ in range(3)]
         for case_id in cases:
-            kafka.produce(bootstrap(system), topic(system, INTAKE_EVENTS), str(case_id).encode(), crafted_dossier(case_id))
+            kafka.produce(
+                bootstrap(system),
+                topic(system, INTAKE_EVENTS),
+                str(case_id).encode(),
+                crafted_dossier(case_id),
+            )
         worker_log = system.processes["reporting-worker"].log_file
-        eventually(lambda: "database unavailable" in worker_log.read_text(errors="replace"), timeout=30)
+        eventually(
+            lambda: "database unavailable" in worker_log.read_text(errors="replace"), timeout=30
+        )
 
         postgres.start()
         for case_id in cases:

@@ -4,7 +4,9 @@ from tests.support.api import Client, token
 from tests.support.eventually import eventually
 
 
-def test_an_approved_dossier_becomes_an_active_beneficiary_with_its_full_history(client: Client) -> None:
+def test_an_approved_dossier_becomes_an_active_beneficiary_with_its_full_history(
+    client: Client,
+) -> None:
     case_id = client.receive(category="PWD_SEVERE", name="Đỗ Văn Hùng")
 
     eventually(lambda: client.assessment_case(case_id), what="assessment learns the dossier")

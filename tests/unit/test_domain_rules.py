@@ -7,7 +7,11 @@ from uuid import uuid4
 import pytest
 
 from backbone.actor import Actor
-from services.assessment.domain.case_assessment import AlreadyDecided, CaseAssessment, InvalidDecision
+from services.assessment.domain.case_assessment import (
+    AlreadyDecided,
+    CaseAssessment,
+    InvalidDecision,
+)
 from services.assessment.policy import load_policy
 from services.intake.domain.personal_id import InvalidPersonalId, parse_personal_id
 
@@ -17,9 +21,15 @@ ACTOR = Actor("u1", "approver", "00004")
 
 @pytest.mark.parametrize(
     ("number", "born", "sex"),
-    [("001148000111", date(1948, 3, 2), "female"), ("079303123456", date(2003, 1, 1), "female"), ("036090000001", date(1990, 6, 1), "male")],
+    [
+        ("001148000111", date(1948, 3, 2), "female"),
+        ("079303123456", date(2003, 1, 1), "female"),
+        ("036090000001", date(1990, 6, 1), "male"),
+    ],
 )
-def test_a_personal_id_that_agrees_with_birth_year_and_sex_is_accepted(number: str, born: date, sex: str) -> None:
+def test_a_personal_id_that_agrees_with_birth_year_and_sex_is_accepted(
+    number: str, born: date, sex: str
+) -> None:
     assert parse_personal_id(number, date_of_birth=born, sex=sex).legacy is False
 
 
@@ -56,27 +66,48 @@ def test_a_personal_id_that_contradicts_the_person_is_refused(number: str, says:
         ("CHILD_HIV_POOR_4_16", date(2021, 7, 1), 720_000),
     ],
 )
-def test_the_amount_is_the_standard_level_in_force_times_the_coefficient(category: str, on: date, amount: int) -> None:
+def test_the_amount_is_the_standard_level_in_force_times_the_coefficient(
+    category: str, on: date, amount: int
+) -> None:
     assert POLICY.amount(category, on).monthly_amount == amount
 
 
 def opened() -> CaseAssessment:
     return CaseAssessment(
-        id=uuid4(), case_id=uuid4(), benefit="monthly_allowance", category="PWD_SEVERE",
-        residence_scheme="DVHC_2025_2LEVEL", residence_code="00004", date_of_birth=date(1980, 1, 1),
-        dossier_received_on=date(2025, 8, 1), actor=ACTOR, correlation_id=uuid4(), causation_id=None,
+        id=uuid4(),
+        case_id=uuid4(),
+        benefit="monthly_allowance",
+        category="PWD_SEVERE",
+        residence_scheme="DVHC_2025_2LEVEL",
+        residence_code="00004",
+        date_of_birth=date(1980, 1, 1),
+        dossier_received_on=date(2025, 8, 1),
+        actor=ACTOR,
+        correlation_id=uuid4(),
+        causation_id=None,
     )
 
 
 def approve(case: CaseAssessment, signed_on: date, number: str = "1/QĐ") -> None:
     case.approve(
-        decision_number=number, signed_on=signed_on, signer="Chủ tịch", authority="COMMUNE_CHAIRMAN",
-        legal_basis=["NĐ 20/2021/NĐ-CP Đ5"], policy_version="national/ND76-2024", standard_level=500_000,
-        coefficient=Decimal("1.5"), monthly_amount=750_000, today=date(2025, 9, 1), actor=ACTOR, correlation_id=uuid4(),
+        decision_number=number,
+        signed_on=signed_on,
+        signer="Chủ tịch",
+        authority="COMMUNE_CHAIRMAN",
+        legal_basis=["NĐ 20/2021/NĐ-CP Đ5"],
+        policy_version="national/ND76-2024",
+        standard_level=500_000,
+        coefficient=Decimal("1.5"),
+        monthly_amount=750_000,
+        today=date(2025, 9, 1),
+        actor=ACTOR,
+        correlation_id=uuid4(),
     )
 
 
-def test_given_an_opened_case_when_approved_then_the_entitlement_starts_in_the_month_of_signing() -> None:
+def test_given_an_opened_case_when_approved_then_the_entitlement_starts_in_the_month_of_signing() -> (
+    None
+):
     case = opened()
     approve(case, date(2025, 8, 29))
     events = case.collect_events()

@@ -17,7 +17,8 @@ router = APIRouter(prefix="/cases", tags=["cases"])
 
 Approver = Annotated[Actor, Depends(require_roles("approver"))]
 Reader = Annotated[
-    Actor, Depends(require_roles("assessor", "approver", "commune_officer", "inspector", "operator"))
+    Actor,
+    Depends(require_roles("assessor", "approver", "commune_officer", "inspector", "operator")),
 ]
 Correlation = Annotated[UUID, Depends(correlation_id)]
 

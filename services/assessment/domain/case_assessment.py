@@ -24,7 +24,7 @@ class CaseAssessment(Aggregate):
     def __init__(
         self,
         *,
-        id: UUID,  # noqa: A002 - eventsourcing takes the aggregate id by this name
+        id: UUID,
         case_id: UUID,
         benefit: str,
         category: str,

@@ -10,7 +10,9 @@ from services.assessment.application import AssessmentApplication
 
 
 def handlers(app: AssessmentApplication) -> dict[type, Handler]:
-    def on_dossier_received(event: DossierReceivedV1, envelope: Envelope, tracking: Tracking) -> None:
+    def on_dossier_received(
+        event: DossierReceivedV1, envelope: Envelope, tracking: Tracking
+    ) -> None:
         """A dossier was received at intake: open assessment's record of the case."""
         app.open_case(
             case_id=event.case_id,

@@ -16,7 +16,8 @@ router = APIRouter(prefix="/dossiers", tags=["dossiers"])
 
 Receiver = Annotated[Actor, Depends(require_roles("commune_officer"))]
 Reader = Annotated[
-    Actor, Depends(require_roles("commune_officer", "assessor", "approver", "inspector", "operator"))
+    Actor,
+    Depends(require_roles("commune_officer", "assessor", "approver", "inspector", "operator")),
 ]
 Correlation = Annotated[UUID, Depends(correlation_id)]
 
@@ -36,7 +37,8 @@ class ApplicantIn(BaseModel):
     date_of_birth: date
     sex: Literal["male", "female"]
     personal_id: str = Field(
-        description="12-digit personal ID number (or 9-digit legacy CMND)", examples=["001052000123"]
+        description="12-digit personal ID number (or 9-digit legacy CMND)",
+        examples=["001052000123"],
     )
 
 

@@ -97,7 +97,7 @@ class Dossier(Aggregate):
     def __init__(
         self,
         *,
-        id: UUID,  # noqa: A002 - eventsourcing takes the aggregate id by this name
+        id: UUID,
         person_id: UUID,
         personal_id: str,
         personal_id_legacy: bool,

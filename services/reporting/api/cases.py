@@ -101,7 +101,9 @@ def get_register(
     )
 
 
-@router.get("/cases/{case_id}/history", summary="Every event of a case, from every service, in order")
+@router.get(
+    "/cases/{case_id}/history", summary="Every event of a case, from every service, in order"
+)
 def get_history(case_id: UUID, _: Reader, store: Store) -> list[HistoryEntry]:
     with connection(store.url) as conn:
         rows = history.case_history(conn, store.schema, case_id)

@@ -39,8 +39,8 @@ def record(conn: psycopg.Connection[Any], schema: str, envelope: Envelope) -> No
 def case_history(conn: psycopg.Connection[Any], schema: str, case_id: UUID) -> list[dict[str, Any]]:
     """Events of a case in the order they were recorded (ties: by service, then version)."""
     return conn.execute(
-        sql.SQL(
-            "SELECT * FROM {} WHERE case_id = %s ORDER BY recorded_at, source, version"
-        ).format(sql.Identifier(schema, "case_history")),
+        sql.SQL("SELECT * FROM {} WHERE case_id = %s ORDER BY recorded_at, source, version").format(
+            sql.Identifier(schema, "case_history")
+        ),
         (case_id,),
     ).fetchall()
