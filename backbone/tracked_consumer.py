@@ -198,6 +198,14 @@ class ParkingStore:
                 (self.consumer, case_id),
             ).fetchall()
 
+    def note(self, letter_id: int, reason: str) -> None:
+        """A held message failed again: record why, leave it held (not resolved)."""
+        with connection(self.url) as conn:
+            conn.execute(
+                sql.SQL("UPDATE {} SET reason = %s WHERE id = %s").format(self.letters),
+                (reason, letter_id),
+            )
+
     def resolve(self, letter_id: int, status: str, by: str, reason: str | None = None) -> None:
         with connection(self.url) as conn:
             conn.execute(
@@ -406,7 +414,7 @@ class TrackedConsumer:
             if problem is not None:
                 kind, reason = problem
                 self.parking.park(case_id, kind, reason)
-                self.parking.resolve(letter["id"], "held", by, reason)
+                self.parking.note(letter["id"], reason)
                 return False
             self.parking.resolve(letter["id"], outcome.value, by)
         self.parking.unpark(case_id)
