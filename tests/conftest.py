@@ -1,6 +1,5 @@
 """Shared fixtures: one real PostgreSQL and one real broker per session; systems isolated by prefix."""
 
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -9,6 +8,7 @@ import pytest
 from backbone.system import System
 from tests.support import infra as infra_support
 from tests.support.api import Client
+from tests.support.systems import READY_TIMEOUT, new_system
 
 LOG_DIR = infra_support.RUN_DIR / "logs"
 
@@ -38,21 +38,15 @@ def make_system(infra: infra_support.Infra) -> Iterator[SystemFactory]:
         database_url: str | None = None,
         extra_env: dict[str, str] | None = None,
     ) -> System:
-        prefix = f"t{uuid.uuid4().hex[:8]}_"
-        system = System(
+        system = new_system(
             database_url=database_url or infra.database_url,
             kafka_bootstrap=kafka_bootstrap or infra.kafka_bootstrap,
-            ports={
-                s: infra_support.free_port()
-                for s in ("intake", "assessment", "payment", "reporting")
-            },
             log_dir=Path(LOG_DIR),
-            prefix=prefix,
-            extra_env={"BTXH_LOG_LEVEL": "INFO", **(extra_env or {})},
+            extra_env=extra_env,
         )
         systems.append(system)
         system.start()
-        system.wait_ready(timeout=90)
+        system.wait_ready(timeout=READY_TIMEOUT)
         return system
 
     yield make

@@ -74,7 +74,7 @@ class AssessmentApplication(BtxhApplication):
 
     def get_case(self, case_id: UUID) -> CaseAssessment:
         try:
-            assessment = self.repository.get(derived_id("assessment", case_id))
+            assessment: CaseAssessment = self.repository.get(derived_id("assessment", case_id))
         except AggregateNotFoundError as error:
             raise CaseNotFound(
                 f"assessment has no case {case_id}: unknown, or its dossier has not reached "

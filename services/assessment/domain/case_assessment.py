@@ -2,6 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -19,6 +20,10 @@ class AlreadyDecided(Exception):
 
 class CaseAssessment(Aggregate):
     """Id derived from the case id (contracts.ids.derived_id("assessment", case_id))."""
+
+    # Event classes made by @event below; declared so type checkers know them.
+    Opened: ClassVar[type[Any]]
+    Approved: ClassVar[type[Any]]
 
     @event("Opened")
     def __init__(

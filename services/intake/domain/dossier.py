@@ -1,6 +1,7 @@
 """The application dossier (hồ sơ đề nghị trợ cấp): its receipt opens a case; its id is the case id."""
 
 from datetime import date
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -17,6 +18,9 @@ class InvalidDossier(ValueError):
 
 class Dossier(Aggregate):
     """One case's dossier as received by the commune."""
+
+    # Event classes made by @event below; declared so type checkers know them.
+    Received: ClassVar[type[Any]]
 
     @classmethod
     def receive(

@@ -8,9 +8,13 @@ Legacy 9-digit identity-card numbers (CMND) are accepted and marked legacy.
 from dataclasses import dataclass
 from datetime import date
 
-BIRTH_REGISTRATION_PROVINCES = frozenset(
-    ["001", "002", "004", "006", "008", "010", "011", "012", "014", "015", "017", "019", "020", "022", "024", "025", "026", "027", "030", "031", "033", "034", "035", "036", "037", "038", "040", "042", "044", "045", "046", "048", "049", "051", "052", "054", "056", "058", "060", "062", "064", "066", "067", "068", "070", "072", "074", "075", "077", "079", "080", "082", "083", "084", "086", "087", "089", "091", "092", "093", "094", "095", "096"]
+# Codes of the 63 provinces of birth registration (the first three digits of the number).
+_PROVINCE_CODES = (
+    "001 002 004 006 008 010 011 012 014 015 017 019 020 022 024 025 026 027 030 031 033 034 "
+    "035 036 037 038 040 042 044 045 046 048 049 051 052 054 056 058 060 062 064 066 067 068 "
+    "070 072 074 075 077 079 080 082 083 084 086 087 089 091 092 093 094 095 096"
 )
+BIRTH_REGISTRATION_PROVINCES = frozenset(_PROVINCE_CODES.split())
 
 
 class InvalidPersonalId(ValueError):

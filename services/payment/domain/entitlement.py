@@ -1,5 +1,6 @@
 """A beneficiary's entitlement to a monthly benefit, from the decision's effective month."""
 
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -9,6 +10,9 @@ from backbone.actor import Actor
 
 class Entitlement(Aggregate):
     """Id derived from the case id (contracts.ids.derived_id("entitlement", case_id))."""
+
+    # Event classes made by @event below; declared so type checkers know them.
+    Enrolled: ClassVar[type[Any]]
 
     @event("Enrolled")
     def __init__(

@@ -47,8 +47,8 @@ def _upsert(
         values,
     )
     conn.execute(
-        sql.SQL("UPDATE {table} AS r SET status = " + STATUS_SQL + " WHERE case_id = %s").format(
-            table=table
+        sql.SQL("UPDATE {table} AS r SET status = {status} WHERE case_id = %s").format(
+            table=table, status=sql.SQL(STATUS_SQL)
         ),
         (case_id,),
     )
@@ -139,7 +139,7 @@ def query(
     limit: int,
     offset: int,
 ) -> tuple[int, list[dict[str, Any]]]:
-    conditions = [sql.SQL("true")]
+    conditions: list[sql.Composable] = [sql.SQL("true")]
     params: list[Any] = []
     for column, value in (("status", status), ("residence_code", commune), ("category", category)):
         if value is not None:
