@@ -3,12 +3,14 @@
 import logging
 from collections.abc import Callable
 from typing import Annotated, Any
+from uuid import UUID
 
 import anyio
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from backbone.access_log import AccessLog, read_view
 from backbone.actor import Actor
 from backbone.auth import require_roles
 from backbone.database import connect
@@ -21,11 +23,13 @@ ErrorMap = dict[type[Exception], int]
 
 
 def create_base_app(
-    *, title: str, description: str, settings: BackboneSettings, errors: ErrorMap
+    *, service: str, title: str, description: str, settings: BackboneSettings, errors: ErrorMap
 ) -> FastAPI:
     """A FastAPI app whose domain errors become `{"error": ..., "detail": ...}` with a 4xx."""
     app = FastAPI(title=title, description=description, version="0.1.0")
     app.state.jwt_secret = settings.jwt_secret.get_secret_value()
+    access_log = AccessLog(settings.database_url, settings.schema_name(service))
+    app.state.access_log = access_log
 
     def handler_for(status_code: int) -> Callable[[Request, Exception], Any]:
         async def handle(_: Request, error: Exception) -> JSONResponse:
@@ -57,6 +61,20 @@ def create_base_app(
         except Exception as error:
             raise HTTPException(503, detail=f"database unreachable: {error}") from error
         return {"status": "ok", "service": title}
+
+    @app.get(
+        "/ops/personal-data-reads",
+        tags=["ops"],
+        summary="Who read personal data of this service, newest first (nhật ký truy cập)",
+    )
+    def personal_data_reads(
+        _: Annotated[Actor, Depends(require_roles("inspector", "operator"))],
+        case_id: UUID | None = None,
+        actor_id: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list[dict[str, Any]]:
+        rows = access_log.reads(case_id=case_id, actor_id=actor_id, limit=limit)
+        return [read_view(row) for row in rows]
 
     return app
 

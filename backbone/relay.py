@@ -19,7 +19,7 @@ from typing import Any, cast
 import psycopg
 from psycopg import sql
 
-from backbone.database import advisory_key, connect, connection
+from backbone.database import advisory_key, advisory_lock, connect, connection, ensure_schema
 from backbone.eventstore import BtxhApplication
 from backbone.kafka import BrokerIdentity, KafkaAdmin, OrderedProducer
 from backbone.publishing import AuditedEvent, ContractMapper, envelope_for, to_outbound
@@ -41,7 +41,10 @@ class PositionStore:
     def __init__(self, url: str, schema: str) -> None:
         self._url = url
         self._table = sql.Identifier(schema, "relay_position")
-        with connection(url) as conn:
+        # Several processes of a service start at once: serialise the DDL (CREATE IF NOT
+        # EXISTS alone races on the catalogue).
+        with advisory_lock(url, f"ddl:{schema}") as conn:
+            ensure_schema(conn, schema)
             conn.execute(
                 sql.SQL(
                     "CREATE TABLE IF NOT EXISTS {} (relay text PRIMARY KEY, "

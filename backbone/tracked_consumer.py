@@ -31,7 +31,14 @@ from psycopg import sql
 from psycopg_pool import PoolTimeout
 from pydantic import BaseModel, ValidationError
 
-from backbone.database import TRANSIENT_DB_ERRORS, advisory_key, connect, connection
+from backbone.database import (
+    TRANSIENT_DB_ERRORS,
+    advisory_key,
+    advisory_lock,
+    connect,
+    connection,
+    ensure_schema,
+)
 from backbone.kafka import OrderedProducer, OutboundMessage
 from contracts.catalog import ContractViolation, decode
 from contracts.envelope import Envelope
@@ -93,7 +100,10 @@ class ParkingStore:
         self.consumer = consumer
         self.cases = sql.Identifier(schema, "parked_case")
         self.letters = sql.Identifier(schema, "dead_letter")
-        with connection(url) as conn:
+        # Several processes of a service start at once: serialise the DDL (CREATE IF NOT
+        # EXISTS alone races on the catalogue).
+        with advisory_lock(url, f"ddl:{schema}") as conn:
+            ensure_schema(conn, schema)
             conn.execute(
                 sql.SQL(
                     "CREATE TABLE IF NOT EXISTS {} (consumer text NOT NULL, case_id text NOT NULL,"

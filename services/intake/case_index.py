@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 
 from psycopg import sql
 
-from backbone.database import connection
+from backbone.database import advisory_lock, connection, ensure_schema
 
 
 class CaseIndex:
@@ -19,7 +19,10 @@ class CaseIndex:
         self.url = url
         self.persons = sql.Identifier(schema, "person_index")
         self.claims = sql.Identifier(schema, "open_case")
-        with connection(url) as conn:
+        # Several processes of a service start at once: serialise the DDL (CREATE IF NOT
+        # EXISTS alone races on the catalogue).
+        with advisory_lock(url, f"ddl:{schema}") as conn:
+            ensure_schema(conn, schema)
             conn.execute(
                 sql.SQL(
                     "CREATE TABLE IF NOT EXISTS {} (personal_id_digest text PRIMARY KEY,"

@@ -28,6 +28,7 @@ def create_app(
     consumer_factory: Callable[[], TrackedConsumer],
 ) -> FastAPI:
     app = create_base_app(
+        service="assessment",
         title="btxh assessment",
         description="Xét duyệt và quyết định trợ cấp: review and the approving authority's decision.",
         settings=settings,

@@ -7,6 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from backbone.access_log import PersonalDataRead, personal_data_reader
 from backbone.actor import Actor
 from backbone.auth import require_roles
 from backbone.correlation import correlation_id
@@ -17,8 +18,10 @@ router = APIRouter(prefix="/cases", tags=["cases"])
 
 Approver = Annotated[Actor, Depends(require_roles("approver"))]
 Reader = Annotated[
-    Actor,
-    Depends(require_roles("assessor", "approver", "commune_officer", "inspector", "operator")),
+    PersonalDataRead,
+    Depends(
+        personal_data_reader("assessor", "approver", "commune_officer", "inspector", "operator")
+    ),
 ]
 Correlation = Annotated[UUID, Depends(correlation_id)]
 
@@ -77,8 +80,10 @@ def _view(case: CaseAssessment) -> CaseOut:
 
 
 @router.get("/{case_id}", summary="Assessment's record of a case")
-def get_case(case_id: UUID, _: Reader, assessment: Assessment) -> CaseOut:
-    return _view(assessment.get_case(case_id))
+def get_case(case_id: UUID, reader: Reader, assessment: Assessment) -> CaseOut:
+    case = _view(assessment.get_case(case_id))
+    reader.record("assessment case", [case_id])
+    return case
 
 
 @router.post(

@@ -19,6 +19,7 @@ ERRORS: dict[type[Exception], int] = {
 
 def create_app(settings: IntakeSettings, application: IntakeApplication) -> FastAPI:
     app = create_base_app(
+        service="intake",
         title="btxh intake",
         description="Tiếp nhận hồ sơ đề nghị trợ cấp xã hội hằng tháng: receives dossiers, opens cases.",
         settings=settings,

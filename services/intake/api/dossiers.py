@@ -7,6 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from backbone.access_log import PersonalDataRead, personal_data_reader
 from backbone.actor import Actor
 from backbone.auth import require_roles
 from backbone.correlation import correlation_id
@@ -16,8 +17,10 @@ router = APIRouter(prefix="/dossiers", tags=["dossiers"])
 
 Receiver = Annotated[Actor, Depends(require_roles("commune_officer"))]
 Reader = Annotated[
-    Actor,
-    Depends(require_roles("commune_officer", "assessor", "approver", "inspector", "operator")),
+    PersonalDataRead,
+    Depends(
+        personal_data_reader("commune_officer", "assessor", "approver", "inspector", "operator")
+    ),
 ]
 Correlation = Annotated[UUID, Depends(correlation_id)]
 
@@ -127,5 +130,7 @@ def receive_dossier(
 
 
 @router.get("/{case_id}", summary="A dossier as received")
-def get_dossier(case_id: UUID, _: Reader, intake: Intake) -> DossierOut:
-    return _view(intake.get_dossier(case_id))
+def get_dossier(case_id: UUID, reader: Reader, intake: Intake) -> DossierOut:
+    dossier = _view(intake.get_dossier(case_id))
+    reader.record("dossier", [case_id])
+    return dossier

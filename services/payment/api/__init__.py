@@ -7,8 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel
 
-from backbone.actor import Actor
-from backbone.auth import require_roles
+from backbone.access_log import PersonalDataRead, personal_data_reader
 from backbone.http import create_base_app, ops_router
 from backbone.tracked_consumer import TrackedConsumer
 from services.payment.application import EntitlementNotFound, PaymentApplication
@@ -18,7 +17,8 @@ ERRORS: dict[type[Exception], int] = {EntitlementNotFound: 404}
 
 router = APIRouter(prefix="/entitlements", tags=["entitlements"])
 Reader = Annotated[
-    Actor, Depends(require_roles("payment_officer", "approver", "inspector", "operator"))
+    PersonalDataRead,
+    Depends(personal_data_reader("payment_officer", "approver", "inspector", "operator")),
 ]
 
 
@@ -44,8 +44,9 @@ class EntitlementOut(BaseModel):
 
 
 @router.get("/{case_id}", summary="The entitlement of a case")
-def get_entitlement(case_id: UUID, _: Reader, payment: Payment) -> EntitlementOut:
+def get_entitlement(case_id: UUID, reader: Reader, payment: Payment) -> EntitlementOut:
     entitlement = payment.get_entitlement(case_id)
+    reader.record("entitlement", [case_id])
     return EntitlementOut(
         case_id=entitlement.case_id,
         entitlement_id=entitlement.id,
@@ -66,6 +67,7 @@ def create_app(
     consumer_factory: Callable[[], TrackedConsumer],
 ) -> FastAPI:
     app = create_base_app(
+        service="payment",
         title="btxh payment",
         description="Chi trả trợ cấp: enrolment and entitlements.",
         settings=settings,

@@ -19,6 +19,7 @@ def create_app(
     consumer_factory: Callable[[], TrackedConsumer],
 ) -> FastAPI:
     app = create_base_app(
+        service="reporting",
         title="btxh reporting",
         description="Sổ theo dõi đối tượng và lịch sử hồ sơ: the register and each case's history.",
         settings=settings,

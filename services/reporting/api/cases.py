@@ -7,8 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
-from backbone.actor import Actor
-from backbone.auth import require_roles
+from backbone.access_log import PersonalDataRead, personal_data_reader
 from backbone.database import connection
 from services.reporting.projections import history, register
 from services.reporting.projections.store import ProjectionStore
@@ -16,9 +15,11 @@ from services.reporting.projections.store import ProjectionStore
 router = APIRouter(tags=["register"])
 
 Reader = Annotated[
-    Actor,
+    PersonalDataRead,
     Depends(
-        require_roles("inspector", "operator", "approver", "payment_officer", "commune_officer")
+        personal_data_reader(
+            "inspector", "operator", "approver", "payment_officer", "commune_officer"
+        )
     ),
 ]
 
@@ -75,7 +76,7 @@ class HistoryEntry(BaseModel):
 
 @router.get("/register", summary="The register of cases (sổ đối tượng), filtered and paged")
 def get_register(
-    _: Reader,
+    reader: Reader,
     store: Store,
     status: Literal["received", "approved", "active"] | None = None,
     commune: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
@@ -93,20 +94,19 @@ def get_register(
             limit=limit,
             offset=offset,
         )
-    return RegisterPage(
-        total=total,
-        limit=limit,
-        offset=offset,
-        items=[RegisterEntry.model_validate(row) for row in rows],
-    )
+    items = [RegisterEntry.model_validate(row) for row in rows]
+    reader.record("register", [item.case_id for item in items])
+    return RegisterPage(total=total, limit=limit, offset=offset, items=items)
 
 
 @router.get(
     "/cases/{case_id}/history", summary="Every event of a case, from every service, in order"
 )
-def get_history(case_id: UUID, _: Reader, store: Store) -> list[HistoryEntry]:
+def get_history(case_id: UUID, reader: Reader, store: Store) -> list[HistoryEntry]:
     with connection(store.url) as conn:
         rows = history.case_history(conn, store.schema, case_id)
     if not rows:
         raise CaseNotFound(f"no event of case {case_id} has reached reporting")
-    return [HistoryEntry.model_validate(row) for row in rows]
+    entries = [HistoryEntry.model_validate(row) for row in rows]
+    reader.record("case history", [case_id])
+    return entries

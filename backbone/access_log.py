@@ -1,0 +1,131 @@
+"""Who read whose personal data: every read of case data by a person is logged before it is shown.
+
+Personal data here includes names, dates of birth and the category of a case (which reveals a
+disability or HIV status). A route that returns such data calls `PersonalDataRead.record`
+with the case ids it is about to return; if the log cannot be written the read fails (503) —
+nothing is disclosed without a trace. Service actors (role `system`) are not logged.
+
+The log lives in the service's own schema, never in a projection schema that a rebuild drops.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Depends, Request
+from psycopg import sql
+
+from backbone.actor import Actor
+from backbone.auth import require_roles
+from backbone.database import advisory_lock, connection
+
+
+class AccessLog:
+    """The append-only table `<schema>.personal_data_read`."""
+
+    def __init__(self, url: str, schema: str) -> None:
+        self.url = url
+        self.schema = schema
+        self._ready = False
+
+    def _ensure_table(self) -> None:
+        if self._ready:
+            return
+        table = sql.Identifier(self.schema, "personal_data_read")
+        with advisory_lock(self.url, f"ddl:{self.schema}") as conn:
+            conn.execute(
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema))
+            )
+            conn.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} ("
+                    " id bigserial PRIMARY KEY, read_at timestamptz NOT NULL DEFAULT now(),"
+                    " actor_id text NOT NULL, actor_role text NOT NULL, actor_unit text,"
+                    " resource text NOT NULL, request text NOT NULL, case_ids uuid[] NOT NULL)"
+                ).format(table)
+            )
+            conn.execute(
+                sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin (case_ids)").format(
+                    sql.Identifier("personal_data_read_case_ids"), table
+                )
+            )
+        self._ready = True
+
+    def record(self, actor: Actor, resource: str, request: str, case_ids: Iterable[UUID]) -> None:
+        if actor.role == "system":
+            return
+        self._ensure_table()
+        with connection(self.url) as conn:
+            conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (actor_id, actor_role, actor_unit, resource, request, case_ids)"
+                    " VALUES (%s, %s, %s, %s, %s, %s)"
+                ).format(sql.Identifier(self.schema, "personal_data_read")),
+                (actor.user_id, actor.role, actor.admin_unit, resource, request, list(case_ids)),
+            )
+
+    def reads(
+        self, *, case_id: UUID | None, actor_id: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """Most recent first."""
+        self._ensure_table()
+        conditions: list[sql.Composable] = [sql.SQL("true")]
+        params: list[Any] = []
+        if case_id is not None:
+            conditions.append(sql.SQL("%s = ANY(case_ids)"))
+            params.append(case_id)
+        if actor_id is not None:
+            conditions.append(sql.SQL("actor_id = %s"))
+            params.append(actor_id)
+        with connection(self.url) as conn:
+            return conn.execute(
+                sql.SQL("SELECT * FROM {} WHERE {} ORDER BY id DESC LIMIT %s").format(
+                    sql.Identifier(self.schema, "personal_data_read"),
+                    sql.SQL(" AND ").join(conditions),
+                ),
+                [*params, limit],
+            ).fetchall()
+
+
+@dataclass(frozen=True)
+class PersonalDataRead:
+    """An authenticated read of personal data, to be recorded before the data is returned."""
+
+    actor: Actor
+    log: AccessLog
+    request: str
+
+    def record(self, resource: str, case_ids: Iterable[UUID]) -> None:
+        self.log.record(self.actor, resource, self.request, case_ids)
+
+
+def personal_data_reader(*roles: str) -> Callable[..., PersonalDataRead]:
+    """FastAPI dependency: the actor (one of `roles`) and the log their read goes into."""
+    authenticated = require_roles(*roles)
+
+    def dependency(
+        request: Request, actor: Annotated[Actor, Depends(authenticated)]
+    ) -> PersonalDataRead:
+        log: AccessLog = request.app.state.access_log
+        query = f"?{request.url.query}" if request.url.query else ""
+        return PersonalDataRead(
+            actor=actor, log=log, request=f"{request.method} {request.url.path}{query}"
+        )
+
+    return dependency
+
+
+def read_view(row: dict[str, Any]) -> dict[str, Any]:
+    """A log row as JSON-ready values."""
+    read_at: datetime = row["read_at"]
+    return {
+        "read_at": read_at.isoformat(),
+        "actor_id": row["actor_id"],
+        "actor_role": row["actor_role"],
+        "actor_unit": row["actor_unit"],
+        "resource": row["resource"],
+        "request": row["request"],
+        "case_ids": [str(c) for c in row["case_ids"]],
+    }

@@ -1,0 +1,60 @@
+"""Every read of a case's personal data by a person is logged before it is shown."""
+
+from tests.support.api import Client, token
+from tests.support.eventually import eventually
+
+
+def reads(client: Client, service: str, case_id: str) -> list[dict[str, object]]:
+    response = client.http.get(
+        client.url(service, "/ops/personal-data-reads"),
+        params={"case_id": case_id},
+        headers=token("inspector"),
+    )
+    assert response.status_code == 200, response.text
+    return list(response.json())
+
+
+def test_reads_of_a_dossier_and_the_register_are_logged_with_who_read_them(
+    client: Client,
+) -> None:
+    case_id = client.receive()
+    assert reads(client, "intake", case_id) == []  # receiving is not a read
+
+    response = client.http.get(
+        client.url("intake", f"/dossiers/{case_id}"),
+        headers=token("assessor", unit="00007", user="assessor-7"),
+    )
+    assert response.status_code == 200
+    [read] = reads(client, "intake", case_id)
+    assert read["actor_id"] == "assessor-7"
+    assert read["actor_role"] == "assessor"
+    assert read["actor_unit"] == "00007"
+    assert read["resource"] == "dossier"
+    assert read["request"] == f"GET /dossiers/{case_id}"
+
+    eventually(lambda: client.register_entry(case_id))
+    register_reads = reads(client, "reporting", case_id)
+    assert register_reads
+    assert all(r["resource"] == "register" for r in register_reads)
+
+
+def test_a_refused_or_failed_read_logs_nothing_and_the_log_is_for_inspectors_only(
+    client: Client,
+) -> None:
+    case_id = client.receive()
+    refused = client.http.get(
+        client.url("intake", f"/dossiers/{case_id}"), headers=token("payment_officer")
+    )
+    assert refused.status_code == 403
+    unknown = "00000000-0000-4000-8000-000000000000"
+    missing = client.http.get(
+        client.url("intake", f"/dossiers/{unknown}"), headers=token("assessor")
+    )
+    assert missing.status_code == 404
+    assert reads(client, "intake", case_id) == []
+    assert reads(client, "intake", unknown) == []
+
+    forbidden = client.http.get(
+        client.url("intake", "/ops/personal-data-reads"), headers=token("commune_officer")
+    )
+    assert forbidden.status_code == 403
