@@ -23,7 +23,7 @@ test:
 lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy contracts backbone services
+	$(VENV)/bin/mypy contracts backbone services reference
 	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)

@@ -10,12 +10,12 @@ from eventsourcing.persistence import Tracking
 from backbone.actor import Actor
 from backbone.eventstore import BtxhApplication
 from contracts.ids import derived_id
+from reference.policy import PolicyBook, PolicyError, policy_book
 from services.assessment.domain.case_assessment import (
     AlreadyDecided,
     CaseAssessment,
     InvalidDecision,
 )
-from services.assessment.policy import Policy, PolicyError, load_policy
 from services.assessment.settings import AssessmentSettings
 
 
@@ -37,9 +37,9 @@ class AssessmentApplication(BtxhApplication):
     name = "assessment"
     service = "assessment"
 
-    def __init__(self, settings: AssessmentSettings, policy: Policy | None = None) -> None:
+    def __init__(self, settings: AssessmentSettings, policy: PolicyBook | None = None) -> None:
         super().__init__(settings)
-        self.policy = policy or load_policy()
+        self.policy = policy or policy_book()
 
     def open_case(
         self,
@@ -97,14 +97,15 @@ class AssessmentApplication(BtxhApplication):
         if assessment.decision_number == command.decision_number:
             return assessment, False
         try:
-            amount = self.policy.amount(assessment.category, command.signed_on)
+            # Province-level overrides need the commune's province (reference admin units).
+            amount = self.policy.in_force(None, command.signed_on).amount({assessment.category: 1})
         except PolicyError as error:
             raise InvalidDecision(str(error)) from error
         if command.monthly_amount is not None and command.monthly_amount != amount.monthly_amount:
             raise InvalidDecision(
                 f"monthly_amount {command.monthly_amount} differs from the policy amount "
                 f"{amount.monthly_amount} ({amount.standard_level} x {amount.coefficient}, "
-                f"{amount.instrument}) for {assessment.category} on {command.signed_on}"
+                f"policy {amount.policy_version}) for {assessment.category} on {command.signed_on}"
             )
         assessment.approve(
             decision_number=command.decision_number,

@@ -12,10 +12,8 @@ from services.assessment.domain.case_assessment import (
     CaseAssessment,
     InvalidDecision,
 )
-from services.assessment.policy import load_policy
 from services.intake.domain.personal_id import InvalidPersonalId, parse_personal_id
 
-POLICY = load_policy()
 ACTOR = Actor("u1", "approver", "00004")
 
 
@@ -50,26 +48,6 @@ def test_a_nine_digit_identity_card_number_is_accepted_as_legacy() -> None:
 def test_a_personal_id_that_contradicts_the_person_is_refused(number: str, says: str) -> None:
     with pytest.raises(InvalidPersonalId, match=says):
         parse_personal_id(number, date_of_birth=date(1948, 3, 2), sex="female")
-
-
-@pytest.mark.parametrize(
-    ("category", "on", "amount"),
-    [
-        ("CHILD_NO_CARE_U4", date(2015, 1, 1), 675_000),
-        ("CHILD_NO_CARE_4_16", date(2015, 1, 1), 405_000),
-        ("ELDERLY_80P_NO_PENSION", date(2022, 1, 1), 360_000),
-        ("ELDERLY_POOR_NO_SUPPORTER_80P", date(2022, 1, 1), 720_000),
-        ("PWD_SPECIAL_SEVERE_CHILD_OR_ELDERLY", date(2025, 1, 1), 1_250_000),
-        ("PWD_SEVERE", date(2024, 6, 30), 540_000),
-        ("PWD_SEVERE", date(2024, 7, 1), 750_000),
-        ("CHILD_HIV_POOR_4_16", date(2021, 6, 30), 540_000),
-        ("CHILD_HIV_POOR_4_16", date(2021, 7, 1), 720_000),
-    ],
-)
-def test_the_amount_is_the_standard_level_in_force_times_the_coefficient(
-    category: str, on: date, amount: int
-) -> None:
-    assert POLICY.amount(category, on).monthly_amount == amount
 
 
 def opened() -> CaseAssessment:
