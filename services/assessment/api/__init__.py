@@ -6,7 +6,8 @@ from fastapi import FastAPI
 
 from backbone.http import create_base_app, ops_router
 from backbone.tracked_consumer import TrackedConsumer
-from services.assessment.api import cases
+from reference.policy import PolicyError
+from services.assessment.api import cases, policy
 from services.assessment.application import (
     AlreadyDecided,
     AssessmentApplication,
@@ -19,6 +20,7 @@ ERRORS: dict[type[Exception], int] = {
     InvalidDecision: 422,
     CaseNotFound: 404,
     AlreadyDecided: 409,
+    PolicyError: 422,
 }
 
 
@@ -36,5 +38,6 @@ def create_app(
     )
     app.state.application = application
     app.include_router(cases.router)
+    app.include_router(policy.router)
     app.include_router(ops_router(consumer_factory))
     return app

@@ -1,0 +1,36 @@
+"""The policy in force for a province on a date, through assessment's public API."""
+
+from tests.support.api import Client
+
+
+def policy(client: Client, **params: str):
+    return client.http.get(client.url("assessment", "/policy"), params=params)
+
+
+def test_hanoi_in_2026_has_its_own_level_and_the_commune_chairman_decides(client: Client) -> None:
+    response = policy(client, province="01", on="2026-03-01")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["standard_level"] == 650_000
+    assert body["national_standard_level"]["amount"] == 500_000
+    assert body["procedure"]["version"] == "D-ND147-2025"
+    assert body["procedure"]["decision_authority"] == "COMMUNE_CHAIRMAN"
+    pwd = next(c for c in body["categories"] if c["code"] == "PWD_SEVERE")
+    assert pwd["monthly_amount"] == 975_000
+    assert body["policy_version"] == "ND76-2024+HN-NQ63-2025/D-ND147-2025"
+
+
+def test_in_2020_the_review_council_procedure_and_270000_were_in_force(client: Client) -> None:
+    body = policy(client, on="2020-01-15").json()
+    assert body["standard_level"] == 270_000
+    assert body["procedure"]["version"] == "B-ND140-2018"
+    assert body["procedure"]["public_posting_days"] == 5
+    assert "HIV_ADULT_POOR_NO_INCOME" not in {c["code"] for c in body["categories"]}
+
+
+def test_questions_the_policy_cannot_answer_get_a_clear_4xx(client: Client) -> None:
+    before = policy(client, on="2009-12-31")
+    assert before.status_code == 422
+    assert "no national standard level" in before.json()["detail"]
+    assert policy(client, on="31/12/2020").status_code == 422
+    assert policy(client, on="2024-01-01", province="1").status_code == 422
