@@ -10,7 +10,7 @@ import signal
 import sys
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -25,6 +25,7 @@ from backbone.settings import BackboneSettings
 from backbone.system import SERVICES, System
 from contracts import topics
 from contracts.envelope import ROLES
+from reference.working_days import load_calendar
 
 log = logging.getLogger("btxh")
 
@@ -49,6 +50,7 @@ class LauncherSettings(BaseSettings):
         }
 
 
+DEMO_UNIT = "00004"
 DEMO_DOSSIERS = [
     (
         "Nguyễn Thị Lan",
@@ -59,8 +61,8 @@ DEMO_DOSSIERS = [
         "00004",
     ),
     ("Trần Văn Bình", "1990-07-15", "male", "034090000222", "PWD_SEVERE", "00004"),
-    ("Lê Minh Châu", "2019-11-20", "male", "035219000333", "CHILD_NO_CARE_4_16", "00007"),
-    ("Phạm Thị Dung", "1941-01-09", "female", "036141000444", "ELDERLY_80P_NO_PENSION", "00007"),
+    ("Lê Minh Châu", "2019-11-20", "male", "035219000333", "CHILD_NO_CARE_4_16", "02020"),
+    ("Phạm Thị Dung", "1941-01-09", "female", "036141000444", "ELDERLY_80P_NO_PENSION", "02020"),
 ]
 
 
@@ -94,6 +96,17 @@ def load_demo_data(system: System, secret: str) -> int:
     if existing.get("total", 0) > 0:
         return 0
     today = date.today()
+    # Dossiers received a few working days ago, so review, two days of public posting and a
+    # decision signed today fit the procedure's order and deadlines.
+    calendar = load_calendar()
+    received_on = today - timedelta(days=1)
+    while calendar.working_days_between(received_on, today) < 4:
+        received_on -= timedelta(days=1)
+    reviewed_on = calendar.add_working_days(received_on, 1)
+    assessor = {
+        "Authorization": "Bearer "
+        + mint_token(secret, user_id="demo-official", role="assessor", unit=DEMO_UNIT)
+    }
     created = []
     for name, born, sex, personal_id, category, commune in DEMO_DOSSIERS:
         response = httpx.post(
@@ -109,13 +122,34 @@ def load_demo_data(system: System, secret: str) -> int:
                 },
                 "category": category,
                 "residence": {"scheme": "DVHC_2025_2LEVEL", "code": commune},
-                "received_on": today.isoformat(),
+                "received_on": received_on.isoformat(),
             },
         )
         if response.status_code == 201:
             created.append(response.json()["case_id"])
     for number, case_id in enumerate(created[:3], start=1):
         deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            response = httpx.post(
+                system.url("assessment") + f"/cases/{case_id}/review",
+                headers=assessor,
+                timeout=10,
+                json={
+                    "reviewed_on": reviewed_on.isoformat(),
+                    "outcome": "eligible",
+                    "findings": "Đủ điều kiện (dữ liệu minh họa)",
+                    "population_db_verified": True,
+                },
+            )
+            if response.status_code != 404:
+                break
+            time.sleep(0.3)  # the dossier has not reached assessment yet
+        httpx.post(
+            system.url("assessment") + f"/cases/{case_id}/posting",
+            headers=assessor,
+            timeout=10,
+            json={"posted_from": reviewed_on.isoformat()},
+        )
         while time.monotonic() < deadline:
             response = httpx.post(
                 system.url("assessment") + f"/cases/{case_id}/approval",

@@ -1,7 +1,7 @@
 """Events published by assessment (xét duyệt, quyết định) on the assessment topic."""
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,3 +42,126 @@ class CaseApprovedV1(BaseModel):
     coefficient: Coefficient
     monthly_amount: Vnd
     effective_month: Month = Field(description="Entitlement starts in the month of signing.")
+
+
+class CaseOpenedV2(CaseOpenedV1):
+    """Assessment holds its record of the case, under the procedure version in force at receipt.
+
+    v2 adds the procedure version and the first step's due date (None when unknown).
+    """
+
+    procedure_version: str | None = None
+    current_step: str | None = None
+    current_due_on: date | None = None
+
+
+def upcast_case_opened_v1(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "procedure_version": None, "current_step": None, "current_due_on": None}
+
+
+class StepRecorded(BaseModel):
+    """What every step event says about the case's clock: the next step and its due date."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    case_id: UUID
+    next_step: str | None = Field(description="Next step of the procedure, None when decided.")
+    next_due_on: date | None = Field(description="Its due date in working days, if running.")
+
+
+class CaseReviewedV1(StepRecorded):
+    """The review body concluded (council minutes or the official's review). Findings stay in
+    assessment: they may describe health or family circumstances."""
+
+    event: Literal["case_reviewed"] = "case_reviewed"
+    reviewed_on: date
+    body: str
+    outcome: Literal["eligible", "ineligible"]
+    population_db_verified: bool
+
+
+class ResultsPostedV1(StepRecorded):
+    """The result was posted publicly at the commune (niêm yết); HIV information is withheld."""
+
+    event: Literal["results_posted"] = "results_posted"
+    posted_from: date
+    posted_until: date
+    hiv_information_withheld: bool
+
+
+class ComplaintReceivedV1(BaseModel):
+    """A complaint about the posted result was received; its text stays in assessment."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["complaint_received"] = "complaint_received"
+    case_id: UUID
+    complaint_id: str
+    received_on: date
+    due_on: date | None
+
+
+class ComplaintConcludedV1(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["complaint_concluded"] = "complaint_concluded"
+    case_id: UUID
+    complaint_id: str
+    concluded_on: date
+    outcome: Literal["upheld", "dismissed"]
+    on_time: bool
+
+
+class ProposalSentV1(StepRecorded):
+    """The commune chairman sent the written proposal to the district (procedure versions A-C)."""
+
+    event: Literal["proposal_sent"] = "proposal_sent"
+    sent_on: date
+
+
+class CaseAppraisedV1(StepRecorded):
+    """The appraisal body concluded (thẩm định; district division under versions A-C)."""
+
+    event: Literal["case_appraised"] = "case_appraised"
+    appraised_on: date
+    body: str
+    outcome: Literal["eligible", "ineligible"]
+
+
+class CaseApprovedV2(CaseApprovedV1):
+    """The deciding authority granted the allowance. v2 adds the categories held, the due date
+    of the decision and whether it was signed on time."""
+
+    categories_held: list[str] = Field(min_length=1)
+    due_on: date | None
+    on_time: bool | None
+
+
+def upcast_case_approved_v1(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "categories_held": [data["category"]], "due_on": None, "on_time": None}
+
+
+class CaseRejectedV1(BaseModel):
+    """The deciding authority refused the application with written reasons."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["case_rejected"] = "case_rejected"
+    case_id: UUID
+    decision_number: str = Field(min_length=1, max_length=60)
+    signed_on: date
+    signer: str
+    authority: str
+    reasons: list[str] = Field(min_length=1)
+    legal_basis: list[str] = Field(min_length=1)
+    policy_version: str
+    due_on: date | None
+    on_time: bool
+
+
+class CaseBecameOverdueV1(BaseModel):
+    """A step of the case passed its due date without being done (detected by the daily job)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["case_became_overdue"] = "case_became_overdue"
+    case_id: UUID
+    step: str
+    due_on: date
+    detected_on: date

@@ -50,15 +50,36 @@ CONTRACTS: tuple[EventContract, ...] = (
         type="vn.btxh.assessment.case_opened",
         source="btxh/assessment",
         topic=topics.ASSESSMENT_EVENTS,
-        version=1,
-        model=assessment.CaseOpenedV1,
+        version=2,
+        model=assessment.CaseOpenedV2,
+        upcasters={1: assessment.upcast_case_opened_v1},
+    ),
+    *(
+        EventContract(
+            type=f"vn.btxh.assessment.{name}",
+            source="btxh/assessment",
+            topic=topics.ASSESSMENT_EVENTS,
+            version=1,
+            model=model,
+        )
+        for name, model in (
+            ("case_reviewed", assessment.CaseReviewedV1),
+            ("results_posted", assessment.ResultsPostedV1),
+            ("complaint_received", assessment.ComplaintReceivedV1),
+            ("complaint_concluded", assessment.ComplaintConcludedV1),
+            ("proposal_sent", assessment.ProposalSentV1),
+            ("case_appraised", assessment.CaseAppraisedV1),
+            ("case_rejected", assessment.CaseRejectedV1),
+            ("case_became_overdue", assessment.CaseBecameOverdueV1),
+        )
     ),
     EventContract(
         type="vn.btxh.assessment.case_approved",
         source="btxh/assessment",
         topic=topics.ASSESSMENT_EVENTS,
-        version=1,
-        model=assessment.CaseApprovedV1,
+        version=2,
+        model=assessment.CaseApprovedV2,
+        upcasters={1: assessment.upcast_case_approved_v1},
     ),
     EventContract(
         type="vn.btxh.payment.beneficiary_enrolled",

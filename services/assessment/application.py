@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import Tracking
@@ -10,17 +10,42 @@ from eventsourcing.persistence import Tracking
 from backbone.actor import Actor
 from backbone.eventstore import BtxhApplication
 from contracts.ids import derived_id
-from reference.policy import PolicyBook, PolicyError, policy_book
+from reference.admin_units import AdminUnits, load_admin_units
+from reference.policy import PolicyBook, PolicyError, ProcedureVersion, age_on, policy_book
+from reference.working_days import WorkingDayCalendar, load_calendar
+from services.assessment.deadlines import Planner
 from services.assessment.domain.case_assessment import (
     AlreadyDecided,
     CaseAssessment,
     InvalidDecision,
+    StepOutOfOrder,
 )
 from services.assessment.settings import AssessmentSettings
 
 
 class CaseNotFound(LookupError):
     """Assessment holds no record of this case (not received, or not yet synchronised)."""
+
+
+class WrongAuthority(PermissionError):
+    """The decision names an authority the procedure in force does not give the decision to."""
+
+
+@dataclass(frozen=True)
+class Review:
+    reviewed_on: date
+    outcome: str
+    findings: str
+    population_db_verified: bool = False
+    members_present: int | None = None
+    members_total: int | None = None
+
+
+@dataclass(frozen=True)
+class Appraisal:
+    appraised_on: date
+    outcome: str
+    findings: str
 
 
 @dataclass(frozen=True)
@@ -31,15 +56,37 @@ class Approve:
     authority: str
     legal_basis: list[str]
     monthly_amount: int | None
+    categories: dict[str, int] | None = None
+
+
+@dataclass(frozen=True)
+class Reject:
+    decision_number: str
+    signed_on: date
+    signer: str
+    authority: str
+    reasons: list[str]
+    legal_basis: list[str]
 
 
 class AssessmentApplication(BtxhApplication):
     name = "assessment"
     service = "assessment"
 
-    def __init__(self, settings: AssessmentSettings, policy: PolicyBook | None = None) -> None:
+    def __init__(
+        self,
+        settings: AssessmentSettings,
+        policy: PolicyBook | None = None,
+        calendar: WorkingDayCalendar | None = None,
+        admin_units: AdminUnits | None = None,
+    ) -> None:
         super().__init__(settings)
         self.policy = policy or policy_book()
+        self.calendar = calendar or load_calendar(settings.extra_days_file)
+        self.admin_units = admin_units or load_admin_units()
+        self.planner = Planner(self.policy, self.calendar)
+
+    # --- opening ---------------------------------------------------------------------------
 
     def open_case(
         self,
@@ -55,17 +102,27 @@ class AssessmentApplication(BtxhApplication):
         correlation_id: UUID,
         causation_id: UUID,
         tracking: Tracking,
+        person_id: UUID | None = None,
     ) -> None:
-        """Hold assessment's own record of a dossier received at intake (learned from Kafka)."""
+        """Hold assessment's own record of a dossier received at intake (learned from Kafka).
+
+        The procedure version in force on the day of receipt sets the case's deadlines.
+        """
+        procedure = self.policy.procedure_on(dossier_received_on)
+        first = self.planner.next_step(procedure, {}, dossier_received_on)
         assessment = CaseAssessment(
             id=derived_id("assessment", case_id),
             case_id=case_id,
+            person_id=person_id,
             benefit=benefit,
             category=category,
             residence_scheme=residence_scheme,
             residence_code=residence_code,
             date_of_birth=date_of_birth,
             dossier_received_on=dossier_received_on,
+            procedure_version=procedure.version,
+            current_step=first.step,
+            current_due_on=first.due_on,
             actor=actor,
             correlation_id=correlation_id,
             causation_id=causation_id,
@@ -83,31 +140,208 @@ class AssessmentApplication(BtxhApplication):
         assert isinstance(assessment, CaseAssessment)
         return assessment
 
+    # --- steps before the decision ---------------------------------------------------------
+
+    def review(
+        self, case_id: UUID, command: Review, *, actor: Actor, correlation_id: UUID, today: date
+    ) -> CaseAssessment:
+        """Record the review body's conclusion. Councils (procedure versions A and B) need a
+        quorum of two thirds; from 01/07/2025 the data must be verified against the National
+        Population Database."""
+        case = self.get_case(case_id)
+        procedure = self.planner.procedure_for(case)
+        if procedure.population_db_check_required and not command.population_db_verified:
+            raise InvalidDecision(
+                f"procedure {procedure.version} requires verifying the applicant against the "
+                "National Population Database before review (population_db_verified: true)"
+            )
+        council = procedure.review_body == "COMMUNE_REVIEW_COUNCIL"
+        if council and command.members_total is None:
+            raise InvalidDecision(
+                f"under {procedure.version} a review council decides: give members_present "
+                "and members_total from its minutes"
+            )
+        step = self.planner.after(case, review=command.reviewed_on)
+        case.review(
+            reviewed_on=command.reviewed_on,
+            body=procedure.review_body,
+            outcome=command.outcome,
+            findings=command.findings,
+            population_db_verified=command.population_db_verified,
+            members_present=command.members_present,
+            members_total=command.members_total,
+            next_step=step.step,
+            next_due_on=step.due_on,
+            today=today,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+        self.save(case)
+        return case
+
+    def post_results(
+        self, case_id: UUID, posted_from: date, *, actor: Actor, correlation_id: UUID, today: date
+    ) -> CaseAssessment:
+        """Post the review's result at the commune for the procedure's working days; anything
+        about HIV is withheld from the posted list."""
+        case = self.get_case(case_id)
+        procedure = self.planner.procedure_for(case)
+        if procedure.public_posting_days == 0:
+            raise StepOutOfOrder(f"procedure {procedure.version} has no public posting")
+        posted_until = self.planner.posting_window(procedure, posted_from)
+        step = self.planner.after(
+            case, review=case.reviewed_on or posted_from, posting_end=posted_until
+        )
+        case.post_results(
+            posted_from=posted_from,
+            posted_until=posted_until,
+            hiv_information_withheld=self._involves_hiv(case.category, posted_from),
+            next_step=step.step,
+            next_due_on=step.due_on,
+            today=today,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+        self.save(case)
+        return case
+
+    def receive_complaint(
+        self,
+        case_id: UUID,
+        *,
+        received_on: date,
+        summary: str,
+        actor: Actor,
+        correlation_id: UUID,
+        today: date,
+    ) -> tuple[CaseAssessment, str]:
+        """Register a complaint about the posted result; it must be concluded within the
+        procedure's complaint window (working days) and blocks the decision until then."""
+        case = self.get_case(case_id)
+        procedure = self.planner.procedure_for(case)
+        complaint_id = uuid4().hex[:12]
+        case.receive_complaint(
+            complaint_id=complaint_id,
+            received_on=received_on,
+            summary=summary,
+            due_on=self.planner.complaint_due(procedure, received_on),
+            today=today,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+        self.save(case)
+        return case, complaint_id
+
+    def conclude_complaint(
+        self,
+        case_id: UUID,
+        complaint_id: str,
+        *,
+        concluded_on: date,
+        outcome: str,
+        conclusion: str,
+        actor: Actor,
+        correlation_id: UUID,
+        today: date,
+    ) -> CaseAssessment:
+        """Record the verified conclusion of a complaint."""
+        case = self.get_case(case_id)
+        case.conclude_complaint(
+            complaint_id=complaint_id,
+            concluded_on=concluded_on,
+            outcome=outcome,
+            conclusion=conclusion,
+            today=today,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+        self.save(case)
+        return case
+
+    def send_proposal(
+        self, case_id: UUID, sent_on: date, *, actor: Actor, correlation_id: UUID, today: date
+    ) -> CaseAssessment:
+        """The commune's written proposal to the district, where the procedure has one."""
+        case = self.get_case(case_id)
+        procedure = self.planner.procedure_for(case)
+        if procedure.step("proposal") is None:
+            raise StepOutOfOrder(f"procedure {procedure.version} has no proposal step")
+        step = self.planner.after(case, proposal=sent_on)
+        case.send_proposal(
+            sent_on=sent_on,
+            next_step=step.step,
+            next_due_on=step.due_on,
+            today=today,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+        self.save(case)
+        return case
+
+    def appraise(
+        self, case_id: UUID, command: Appraisal, *, actor: Actor, correlation_id: UUID, today: date
+    ) -> CaseAssessment:
+        """The appraisal body's conclusion, where the procedure version has one."""
+        case = self.get_case(case_id)
+        procedure = self.planner.procedure_for(case)
+        if procedure.appraisal_body is None:
+            raise StepOutOfOrder(f"procedure {procedure.version} has no appraisal")
+        if procedure.step("proposal") is not None and case.proposal_sent_on is None:
+            raise StepOutOfOrder("the commune's proposal must reach the appraisal body first")
+        step = self.planner.after(case, appraisal=command.appraised_on)
+        case.appraise(
+            appraised_on=command.appraised_on,
+            body=procedure.appraisal_body,
+            outcome=command.outcome,
+            findings=command.findings,
+            next_step=step.step,
+            next_due_on=step.due_on,
+            today=today,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+        self.save(case)
+        return case
+
+    # --- the decision ----------------------------------------------------------------------
+
     def approve(
         self, case_id: UUID, command: Approve, *, actor: Actor, correlation_id: UUID, today: date
     ) -> tuple[CaseAssessment, bool]:
-        """Record the approving authority's signed decision granting the allowance.
+        """Record the deciding authority's signed decision granting the allowance.
 
-        The monthly amount is the standard level in force on the signing date times the
-        category's coefficient; a stated amount that differs is refused. Repeating the same
-        decision (same number) is an idempotent success; a different decision for a decided
-        case is a conflict. Returns the case and whether this call recorded the decision.
+        The authority, the steps that must come first and the amount follow the rules in force
+        on the signing date: standard level (national, or the province's where higher) times
+        the highest coefficient of the categories held; a stated amount that differs is
+        refused. Entitlement starts in the month of signing. Repeating the same decision (same
+        number) is an idempotent success; a different decision for a decided case is a
+        conflict. Returns the case and whether this call recorded the decision.
         """
-        assessment = self.get_case(case_id)
-        if assessment.decision_number == command.decision_number:
-            return assessment, False
+        case = self.get_case(case_id)
+        if case.decision == "approved" and case.decision_number == command.decision_number:
+            return case, False
+        procedure = self._check_authority(command.authority, command.signed_on)
+        held = command.categories or {case.category: 1}
         try:
-            # Province-level overrides need the commune's province (reference admin units).
-            amount = self.policy.in_force(None, command.signed_on).amount({assessment.category: 1})
+            policy = self.policy.in_force(self._province(case), command.signed_on)
+            age = age_on(case.date_of_birth, command.signed_on)
+            for code in held:
+                policy.check_age(code, age)
+            amount = policy.amount(held)
         except PolicyError as error:
             raise InvalidDecision(str(error)) from error
+        if amount.benefit != case.benefit:
+            raise InvalidDecision(
+                f"the categories held are {amount.benefit}, the case is {case.benefit}"
+            )
         if command.monthly_amount is not None and command.monthly_amount != amount.monthly_amount:
             raise InvalidDecision(
                 f"monthly_amount {command.monthly_amount} differs from the policy amount "
-                f"{amount.monthly_amount} ({amount.standard_level} x {amount.coefficient}, "
-                f"policy {amount.policy_version}) for {assessment.category} on {command.signed_on}"
+                f"{amount.monthly_amount} ({amount.standard_level} x {amount.coefficient}"
+                f"{f' x {amount.units}' if amount.units > 1 else ''}, policy "
+                f"{amount.policy_version}) for {amount.category} on {command.signed_on}"
             )
-        assessment.approve(
+        case.approve(
             decision_number=command.decision_number,
             signed_on=command.signed_on,
             signer=command.signer,
@@ -115,14 +349,96 @@ class AssessmentApplication(BtxhApplication):
             legal_basis=command.legal_basis,
             policy_version=amount.policy_version,
             standard_level=amount.standard_level,
-            coefficient=amount.coefficient,
+            coefficient=amount.coefficient * amount.units,
             monthly_amount=amount.monthly_amount,
+            categories_held=sorted(held),
+            requires_posting=procedure.public_posting_days > 0,
+            requires_appraisal=procedure.appraisal_body is not None,
             today=today,
             actor=actor,
             correlation_id=correlation_id,
         )
-        self.save(assessment)
-        return assessment, True
+        self.save(case)
+        return case, True
+
+    def reject(
+        self, case_id: UUID, command: Reject, *, actor: Actor, correlation_id: UUID, today: date
+    ) -> tuple[CaseAssessment, bool]:
+        """Refuse the application with written reasons (mandatory), by the authority the
+        procedure in force on the signing date names. Repeating it is an idempotent success."""
+        case = self.get_case(case_id)
+        if case.decision == "rejected" and case.decision_number == command.decision_number:
+            return case, False
+        self._check_authority(command.authority, command.signed_on)
+        try:
+            version = self.policy.in_force(self._province(case), command.signed_on).version
+        except PolicyError as error:
+            raise InvalidDecision(str(error)) from error
+        case.reject(
+            decision_number=command.decision_number,
+            signed_on=command.signed_on,
+            signer=command.signer,
+            authority=command.authority,
+            reasons=command.reasons,
+            legal_basis=command.legal_basis,
+            policy_version=version,
+            today=today,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+        self.save(case)
+        return case, True
+
+    def _check_authority(self, authority: str, signed_on: date) -> ProcedureVersion:
+        try:
+            procedure = self.policy.procedure_on(signed_on)
+        except PolicyError as error:
+            raise InvalidDecision(str(error)) from error
+        if authority != procedure.decision_authority:
+            raise WrongAuthority(
+                f"on {signed_on} the procedure {procedure.version} gives the decision to "
+                f"{procedure.decision_authority}, not {authority}"
+            )
+        return procedure
+
+    def _province(self, case: CaseAssessment) -> str | None:
+        """The province whose overrides apply: that of the commune of residence (2025 codes)."""
+        try:
+            province = self.admin_units.province_of(
+                case.residence_scheme,  # type: ignore[arg-type]  # validated at intake
+                case.residence_code,
+            )
+        except ValueError:
+            return None
+        return province.code
+
+    def _involves_hiv(self, category: str, on: date) -> bool:
+        try:
+            found = self.policy.in_force(None, on).category(category)
+        except PolicyError:
+            return False
+        return "hiv" in found.requires
+
+    # --- deadlines -------------------------------------------------------------------------
+
+    def mark_overdue(
+        self, case_id: UUID, *, step: str, due_on: date, detected_on: date, actor: Actor
+    ) -> bool:
+        """Record once that a step of a case passed its due date (the daily deadline job)."""
+        case = self.get_case(case_id)
+        if case.mark_overdue(
+            step=step, due_on=due_on, detected_on=detected_on, actor=actor, correlation_id=uuid4()
+        ):
+            self.save(case)
+            return True
+        return False
 
 
-__all__ = ["AlreadyDecided", "AssessmentApplication", "CaseNotFound", "InvalidDecision"]
+__all__ = [
+    "AlreadyDecided",
+    "AssessmentApplication",
+    "CaseNotFound",
+    "InvalidDecision",
+    "StepOutOfOrder",
+    "WrongAuthority",
+]

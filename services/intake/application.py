@@ -11,6 +11,8 @@ from eventsourcing.application import AggregateNotFoundError
 from backbone.actor import Actor
 from backbone.eventstore import BtxhApplication
 from contracts.categories import BY_BENEFIT
+from reference.admin_units import load_admin_units
+from reference.policy import PolicyError, age_on, policy_book
 from services.intake.case_index import CaseIndex
 from services.intake.domain.dossier import Dossier, InvalidDossier
 from services.intake.domain.personal_id import parse_personal_id
@@ -50,6 +52,8 @@ class IntakeApplication(BtxhApplication):
     def __init__(self, settings: IntakeSettings) -> None:
         super().__init__(settings)
         self.index = CaseIndex(settings.database_url, settings.schema_name(self.service))
+        self.policy = policy_book()
+        self.admin_units = load_admin_units()
         self._digest_key = settings.personal_id_key.get_secret_value().encode()
 
     def personal_id_digest(self, number: str) -> str:
@@ -61,8 +65,9 @@ class IntakeApplication(BtxhApplication):
         """Open a case for a received dossier.
 
         The personal ID must agree with the date of birth and sex; the category must belong to
-        the benefit; a person may hold one open case per benefit (a second one is refused
-        with the existing case id).
+        the benefit, be in force on the day of receipt and fit the person's age then; the
+        commune must exist in the stated scheme on that day; a person may hold one open case
+        per benefit (a second one is refused with the existing case id).
         """
         categories = BY_BENEFIT.get(command.benefit, {})
         if command.category not in categories:
@@ -77,6 +82,19 @@ class IntakeApplication(BtxhApplication):
             channel=command.channel,
             today=today,
         )
+        try:
+            policy = self.policy.in_force(None, command.received_on)
+            policy.check_age(command.category, age_on(command.date_of_birth, command.received_on))
+        except PolicyError as error:
+            raise InvalidDossier(str(error)) from error
+        try:
+            self.admin_units.validate_commune(
+                command.residence_scheme,  # type: ignore[arg-type]  # a Literal at the API
+                command.residence_code,
+                command.received_on,
+            )
+        except ValueError as error:
+            raise InvalidDossier(f"residence: {error}") from error
         personal_id = parse_personal_id(
             command.personal_id, date_of_birth=command.date_of_birth, sex=command.sex
         )

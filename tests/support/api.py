@@ -2,13 +2,14 @@
 
 import itertools
 import random
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 
 from backbone.auth import mint_token
 from backbone.system import System
+from reference.working_days import load_calendar
 
 SECRET = "btxh-development-only-secret-change-me!"
 _serial = itertools.count(1)
@@ -27,13 +28,25 @@ def personal_id(born: date, sex: str) -> str:
     return f"001{century_code}{born.year % 100:02d}{random.randrange(10**6):06d}"
 
 
+CALENDAR = load_calendar()
+
+
+def steps_before(today: date) -> tuple[date, date]:
+    """A receipt date and a review date such that review, two days of posting and a decision
+    signed today all fit, on the working-day calendar (so tests run on any date, Tết too)."""
+    received = today - timedelta(days=1)
+    while CALENDAR.working_days_between(received, today) < 4:
+        received -= timedelta(days=1)
+    return received, CALENDAR.add_working_days(received, 1)
+
+
 def dossier_body(
     *,
     name: str | None = None,
     born: date = date(1950, 5, 17),
     sex: str = "female",
     category: str = "ELDERLY_POOR_NO_SUPPORTER_60_80",
-    commune: str = "00004",
+    commune: str = "02020",
     received_on: date | None = None,
 ) -> dict[str, Any]:
     return {
@@ -45,7 +58,7 @@ def dossier_body(
         },
         "category": category,
         "residence": {"scheme": "DVHC_2025_2LEVEL", "code": commune},
-        "received_on": (received_on or date.today()).isoformat(),
+        "received_on": (received_on or steps_before(date.today())[0]).isoformat(),
     }
 
 
@@ -73,7 +86,37 @@ class Client:
         assert response.status_code in (200, 404), response.text
         return response.json() if response.status_code == 200 else None
 
+    def review_and_post(self, case_id: str) -> None:
+        """The steps the procedure puts before a decision: review, then two days of posting."""
+        case = self.assessment_case(case_id)
+        if case is None:
+            return  # unknown to assessment: the decision itself answers 404
+        reviewed_on = max(
+            date.fromisoformat(case["dossier_received_on"]), steps_before(date.today())[1]
+        )
+        if case["reviewed_on"] is None:
+            response = self.http.post(
+                self.url("assessment", f"/cases/{case_id}/review"),
+                json={
+                    "reviewed_on": reviewed_on.isoformat(),
+                    "outcome": "eligible",
+                    "findings": "Đủ điều kiện theo hồ sơ và đối chiếu CSDL dân cư",
+                    "population_db_verified": True,
+                },
+                headers=token("assessor"),
+            )
+            assert response.status_code == 200, response.text
+        if case["posted_from"] is None:
+            response = self.http.post(
+                self.url("assessment", f"/cases/{case_id}/posting"),
+                json={"posted_from": reviewed_on.isoformat()},
+                headers=token("assessor"),
+            )
+            assert response.status_code == 200, response.text
+
     def approve(self, case_id: str, number: str | None = None, **extra: Any) -> httpx.Response:
+        """Review and post when not yet done, then record the decision."""
+        self.review_and_post(case_id)
         body = {
             "decision_number": number or f"{next(_serial)}/QĐ-UBND",
             "signed_on": date.today().isoformat(),

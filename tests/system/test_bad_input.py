@@ -124,7 +124,8 @@ def test_a_repeated_approval_is_an_idempotent_success_and_a_different_one_a_conf
     other = client.approve(case_id, number="6/QĐ-UBND")
     assert other.status_code == 409
     assert "5/QĐ-UBND" in other.json()["detail"]
-    assert client.assessment_case(case_id)["version"] == 2  # opened + approved, nothing more
+    # opened, reviewed, posted, approved: nothing more
+    assert client.assessment_case(case_id)["version"] == 4
 
 
 def test_an_approval_with_a_wrong_amount_or_a_future_date_is_refused_and_not_recorded(
@@ -138,4 +139,6 @@ def test_an_approval_with_a_wrong_amount_or_a_future_date_is_refused_and_not_rec
     future = client.approve(case_id, signed_on=(date.today() + timedelta(days=1)).isoformat())
     assert future.status_code == 422
     assert "future" in future.json()["detail"]
-    assert client.assessment_case(case_id)["version"] == 1
+    case = client.assessment_case(case_id)
+    assert case["version"] == 3  # opened, reviewed, posted: no decision
+    assert case["decision_number"] is None

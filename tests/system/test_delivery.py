@@ -162,10 +162,12 @@ def test_a_stopped_consumer_catches_up_in_order_on_restart(system: System, clien
         )
         # The three topics are consumed independently: the history completes in any order of
         # arrival, and is listed in the order the facts happened.
-        history = eventually(lambda c=case_id: len(h := client.history(c)) == 4 and h)
+        history = eventually(lambda c=case_id: len(h := client.history(c)) == 6 and h)
         assert [e["type"].rsplit(".", 1)[1] for e in history] == [
             "dossier_received",
             "case_opened",
+            "case_reviewed",
+            "results_posted",
             "case_approved",
             "beneficiary_enrolled",
         ]

@@ -85,10 +85,12 @@ def test_after_the_broker_restarts_empty_the_relays_republish_and_nothing_change
         eventually(
             lambda: (client.register_entry(new_case) or {}).get("status") == "active", timeout=60
         )
-        history = eventually(lambda: len(h := client.history(new_case)) == 4 and h)
+        history = eventually(lambda: len(h := client.history(new_case)) == 6 and h)
         assert [e["type"].rsplit(".", 1)[1] for e in history] == [
             "dossier_received",
             "case_opened",
+            "case_reviewed",
+            "results_posted",
             "case_approved",
             "beneficiary_enrolled",
         ]

@@ -1,5 +1,7 @@
 """The thin flow through the public HTTP APIs: dossier -> assessment -> approval -> payment -> register."""
 
+from datetime import date
+
 from tests.support.api import Client, token
 from tests.support.eventually import eventually
 
@@ -7,7 +9,7 @@ from tests.support.eventually import eventually
 def test_an_approved_dossier_becomes_an_active_beneficiary_with_its_full_history(
     client: Client,
 ) -> None:
-    case_id = client.receive(category="PWD_SEVERE", name="Đỗ Văn Hùng")
+    case_id = client.receive(category="PWD_SEVERE", name="Đỗ Văn Hùng", born=date(1979, 4, 2))
 
     eventually(lambda: client.assessment_case(case_id), what="assessment learns the dossier")
     response = client.approve(case_id, number="77/QĐ-UBND")
@@ -27,16 +29,29 @@ def test_an_approved_dossier_becomes_an_active_beneficiary_with_its_full_history
     ).json()
     assert entitlement["from_month"] == entry["effective_month"]
 
-    history = eventually(lambda: len(h := client.history(case_id)) == 4 and h)
+    history = eventually(lambda: len(h := client.history(case_id)) == 6 and h)
     assert [e["type"] for e in history] == [
         "vn.btxh.intake.dossier_received",
         "vn.btxh.assessment.case_opened",
+        "vn.btxh.assessment.case_reviewed",
+        "vn.btxh.assessment.results_posted",
         "vn.btxh.assessment.case_approved",
         "vn.btxh.payment.beneficiary_enrolled",
     ]
-    assert [e["actor_role"] for e in history] == ["commune_officer", "system", "approver", "system"]
+    assert [e["actor_role"] for e in history] == [
+        "commune_officer",
+        "system",
+        "assessor",
+        "assessor",
+        "approver",
+        "system",
+    ]
     assert history[0]["actor_id"] == "test-commune_officer"
-    assert history[2]["actor_id"] == "test-approver"
-    assert len({e["correlation_id"] for e in history[1:]}) <= 2  # consumers keep the correlation
+    assert history[4]["actor_id"] == "test-approver"
+    assert history[4]["data"]["on_time"] is True
+    assert history[4]["data"]["policy_version"] == "ND76-2024/D-ND147-2025"
+    # consumers keep the correlation of the command that caused them
+    assert history[1]["correlation_id"] == history[0]["correlation_id"]
+    assert history[5]["correlation_id"] == history[4]["correlation_id"]
     assert history[1]["causation_id"] == history[0]["message_id"]
     assert "personal_id" not in history[0]["data"]  # the ID number never travels on the bus

@@ -63,6 +63,10 @@ def opened() -> CaseAssessment:
         actor=ACTOR,
         correlation_id=uuid4(),
         causation_id=None,
+        person_id=uuid4(),
+        procedure_version="D-ND147-2025",
+        current_step="decision",
+        current_due_on=date(2025, 8, 15),
     )
 
 

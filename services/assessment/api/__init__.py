@@ -7,13 +7,16 @@ from fastapi import FastAPI
 from backbone.http import create_base_app, ops_router
 from backbone.tracked_consumer import TrackedConsumer
 from reference.policy import PolicyError
-from services.assessment.api import cases, policy
+from services.assessment.api import cases, deadlines, policy
 from services.assessment.application import (
     AlreadyDecided,
     AssessmentApplication,
     CaseNotFound,
     InvalidDecision,
+    StepOutOfOrder,
+    WrongAuthority,
 )
+from services.assessment.deadline_register import DeadlineRegister
 from services.assessment.settings import AssessmentSettings
 
 ERRORS: dict[type[Exception], int] = {
@@ -21,6 +24,8 @@ ERRORS: dict[type[Exception], int] = {
     CaseNotFound: 404,
     AlreadyDecided: 409,
     PolicyError: 422,
+    StepOutOfOrder: 409,
+    WrongAuthority: 422,
 }
 
 
@@ -39,5 +44,9 @@ def create_app(
     app.state.application = application
     app.include_router(cases.router)
     app.include_router(policy.router)
+    app.include_router(deadlines.router)
+    app.state.deadlines = DeadlineRegister(
+        application, settings.database_url, settings.schema_name("assessment")
+    )
     app.include_router(ops_router(consumer_factory))
     return app

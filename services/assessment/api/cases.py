@@ -1,7 +1,7 @@
-"""HTTP routes for assessment's cases and decisions."""
+"""HTTP routes for assessment's cases: review, posting, complaints, appraisal and decisions."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response, status
@@ -11,12 +11,20 @@ from backbone.access_log import PersonalDataRead, personal_data_reader
 from backbone.actor import Actor
 from backbone.auth import require_roles
 from backbone.correlation import correlation_id
-from services.assessment.application import Approve, AssessmentApplication
+from services.assessment.application import (
+    Appraisal,
+    Approve,
+    AssessmentApplication,
+    Reject,
+    Review,
+)
 from services.assessment.domain.case_assessment import CaseAssessment
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
 Approver = Annotated[Actor, Depends(require_roles("approver"))]
+Assessor = Annotated[Actor, Depends(require_roles("assessor"))]
+CommuneLead = Annotated[Actor, Depends(require_roles("assessor", "approver"))]
 Reader = Annotated[
     PersonalDataRead,
     Depends(
@@ -33,20 +41,83 @@ def application(request: Request) -> AssessmentApplication:
 
 Assessment = Annotated[AssessmentApplication, Depends(application)]
 
+Authority = Literal["COMMUNE_CHAIRMAN", "DISTRICT_CHAIRMAN"]
 
-class ApprovalIn(BaseModel):
+
+class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+
+class ReviewIn(Strict):
+    reviewed_on: date
+    outcome: Literal["eligible", "ineligible"]
+    findings: str = Field(min_length=1, max_length=4000, description="What the review found")
+    population_db_verified: bool = Field(
+        default=False, description="Checked against the National Population Database (from 2025)"
+    )
+    members_present: int | None = Field(default=None, ge=1, description="Council versions A-B")
+    members_total: int | None = Field(default=None, ge=1)
+
+
+class PostingIn(Strict):
+    posted_from: date = Field(description="First day of public posting at the commune")
+
+
+class ComplaintIn(Strict):
+    received_on: date
+    summary: str = Field(min_length=1, max_length=4000)
+
+
+class ConclusionIn(Strict):
+    concluded_on: date
+    outcome: Literal["upheld", "dismissed"]
+    conclusion: str = Field(min_length=1, max_length=4000)
+
+
+class ProposalIn(Strict):
+    sent_on: date
+
+
+class AppraisalIn(Strict):
+    appraised_on: date
+    outcome: Literal["eligible", "ineligible"]
+    findings: str = Field(min_length=1, max_length=4000)
+
+
+class DecisionIn(Strict):
     decision_number: str = Field(min_length=1, max_length=60, examples=["125/QĐ-UBND"])
     signed_on: date
     signer: str = Field(min_length=1, max_length=200, description="Name of the signing chairman")
-    authority: str = Field(default="COMMUNE_CHAIRMAN", pattern=r"^[A-Z_]+$")
+    authority: Authority = Field(
+        default="COMMUNE_CHAIRMAN",
+        description="Must be the deciding authority of the procedure in force on signed_on",
+    )
     legal_basis: list[str] = Field(
         default_factory=lambda: ["NĐ 20/2021/NĐ-CP Đ5", "NĐ 147/2025/NĐ-CP Đ5 K1"], min_length=1
     )
+
+
+class ApprovalIn(DecisionIn):
     monthly_amount: int | None = Field(
         default=None, ge=0, description="If given, must equal the policy amount (integer VND)."
     )
+    categories: dict[str, int] | None = Field(
+        default=None,
+        description="Categories held with units (children raised, persons cared for); "
+        "by default the dossier's category. Only the highest is paid.",
+    )
+
+
+class RejectionIn(DecisionIn):
+    reasons: list[str] = Field(description="Written reasons: mandatory, at least one")
+
+
+class ComplaintOut(BaseModel):
+    complaint_id: str
+    received_on: date
+    due_on: date | None
+    concluded_on: date | None
+    outcome: str | None
 
 
 class CaseOut(BaseModel):
@@ -55,11 +126,23 @@ class CaseOut(BaseModel):
     category: str
     residence_code: str
     dossier_received_on: date
+    procedure_version: str | None
     status: str
+    current_step: str | None
+    current_due_on: date | None
+    reviewed_on: date | None
+    review_outcome: str | None
+    posted_from: date | None
+    posted_until: date | None
+    proposal_sent_on: date | None
+    appraised_on: date | None
+    complaints: list[ComplaintOut]
     decision_number: str | None
     signed_on: date | None
+    on_time: bool | None
     monthly_amount: int | None
     effective_month: str | None
+    rejection_reasons: list[str]
     version: int
 
 
@@ -70,20 +153,167 @@ def _view(case: CaseAssessment) -> CaseOut:
         category=case.category,
         residence_code=case.residence_code,
         dossier_received_on=case.dossier_received_on,
-        status="approved" if case.decision_number else "under_review",
+        procedure_version=case.procedure_version,
+        status=case.status,
+        current_step=case.current_step,
+        current_due_on=case.current_due_on,
+        reviewed_on=case.reviewed_on,
+        review_outcome=case.review_outcome,
+        posted_from=case.posted_from,
+        posted_until=case.posted_until,
+        proposal_sent_on=case.proposal_sent_on,
+        appraised_on=case.appraised_on,
+        complaints=[
+            ComplaintOut(
+                complaint_id=c.complaint_id,
+                received_on=c.received_on,
+                due_on=c.due_on,
+                concluded_on=c.concluded_on,
+                outcome=c.outcome,
+            )
+            for c in case.complaints.values()
+        ],
         decision_number=case.decision_number,
         signed_on=case.signed_on,
+        on_time=case.on_time,
         monthly_amount=case.monthly_amount,
         effective_month=case.effective_month,
+        rejection_reasons=case.reasons,
         version=case.version,
     )
 
 
-@router.get("/{case_id}", summary="Assessment's record of a case")
+@router.get(
+    "/{case_id}", summary="Assessment's record of a case, with its current step and due date"
+)
 def get_case(case_id: UUID, reader: Reader, assessment: Assessment) -> CaseOut:
     case = _view(assessment.get_case(case_id))
     reader.record("assessment case", [case_id])
     return case
+
+
+@router.post(
+    "/{case_id}/review",
+    summary="Record the review (xét duyệt): council minutes or the official's review",
+    description=AssessmentApplication.review.__doc__,
+)
+def review(
+    case_id: UUID, body: ReviewIn, actor: Assessor, assessment: Assessment, correlation: Correlation
+) -> CaseOut:
+    case = assessment.review(
+        case_id,
+        Review(**body.model_dump()),
+        actor=actor,
+        correlation_id=correlation,
+        today=date.today(),
+    )
+    return _view(case)
+
+
+@router.post(
+    "/{case_id}/posting",
+    summary="Post the result publicly at the commune (niêm yết công khai)",
+    description=AssessmentApplication.post_results.__doc__,
+)
+def post_results(
+    case_id: UUID,
+    body: PostingIn,
+    actor: Assessor,
+    assessment: Assessment,
+    correlation: Correlation,
+) -> CaseOut:
+    case = assessment.post_results(
+        case_id, body.posted_from, actor=actor, correlation_id=correlation, today=date.today()
+    )
+    return _view(case)
+
+
+@router.post(
+    "/{case_id}/complaints",
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a complaint about the posted result (khiếu nại)",
+    description=AssessmentApplication.receive_complaint.__doc__,
+)
+def receive_complaint(
+    case_id: UUID,
+    body: ComplaintIn,
+    actor: Assessor,
+    assessment: Assessment,
+    correlation: Correlation,
+) -> CaseOut:
+    case, _ = assessment.receive_complaint(
+        case_id,
+        received_on=body.received_on,
+        summary=body.summary,
+        actor=actor,
+        correlation_id=correlation,
+        today=date.today(),
+    )
+    return _view(case)
+
+
+@router.post(
+    "/{case_id}/complaints/{complaint_id}/conclusion",
+    summary="Record the conclusion of a complaint",
+)
+def conclude_complaint(
+    case_id: UUID,
+    complaint_id: str,
+    body: ConclusionIn,
+    actor: CommuneLead,
+    assessment: Assessment,
+    correlation: Correlation,
+) -> CaseOut:
+    case = assessment.conclude_complaint(
+        case_id,
+        complaint_id,
+        concluded_on=body.concluded_on,
+        outcome=body.outcome,
+        conclusion=body.conclusion,
+        actor=actor,
+        correlation_id=correlation,
+        today=date.today(),
+    )
+    return _view(case)
+
+
+@router.post(
+    "/{case_id}/proposal",
+    summary="The commune's written proposal to the district (procedure versions A-C)",
+)
+def send_proposal(
+    case_id: UUID,
+    body: ProposalIn,
+    actor: CommuneLead,
+    assessment: Assessment,
+    correlation: Correlation,
+) -> CaseOut:
+    case = assessment.send_proposal(
+        case_id, body.sent_on, actor=actor, correlation_id=correlation, today=date.today()
+    )
+    return _view(case)
+
+
+@router.post(
+    "/{case_id}/appraisal",
+    summary="Record the appraisal (thẩm định) where the procedure has one",
+    description=AssessmentApplication.appraise.__doc__,
+)
+def appraise(
+    case_id: UUID,
+    body: AppraisalIn,
+    actor: Assessor,
+    assessment: Assessment,
+    correlation: Correlation,
+) -> CaseOut:
+    case = assessment.appraise(
+        case_id,
+        Appraisal(**body.model_dump()),
+        actor=actor,
+        correlation_id=correlation,
+        today=date.today(),
+    )
+    return _view(case)
 
 
 @router.post(
@@ -110,6 +340,41 @@ def approve(
             authority=body.authority,
             legal_basis=body.legal_basis,
             monthly_amount=body.monthly_amount,
+            categories=body.categories,
+        ),
+        actor=actor,
+        correlation_id=correlation,
+        today=date.today(),
+    )
+    if not recorded:
+        response.status_code = status.HTTP_200_OK
+    return _view(case)
+
+
+@router.post(
+    "/{case_id}/rejection",
+    status_code=status.HTTP_201_CREATED,
+    summary="Refuse the application with written reasons (trả lời bằng văn bản)",
+    description=AssessmentApplication.reject.__doc__,
+    responses={200: {"description": "The same rejection was recorded before (idempotent)"}},
+)
+def reject(
+    case_id: UUID,
+    body: RejectionIn,
+    actor: Approver,
+    assessment: Assessment,
+    correlation: Correlation,
+    response: Response,
+) -> CaseOut:
+    case, recorded = assessment.reject(
+        case_id,
+        Reject(
+            decision_number=body.decision_number,
+            signed_on=body.signed_on,
+            signer=body.signer,
+            authority=body.authority,
+            reasons=body.reasons,
+            legal_basis=body.legal_basis,
         ),
         actor=actor,
         correlation_id=correlation,

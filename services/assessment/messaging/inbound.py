@@ -22,6 +22,7 @@ def handlers(app: AssessmentApplication) -> dict[type, Handler]:
             residence_code=event.residence.code,
             date_of_birth=event.applicant.date_of_birth,
             dossier_received_on=event.received_on,
+            person_id=event.person_id,
             actor=service_actor("assessment"),
             correlation_id=envelope.correlationid,
             causation_id=envelope.id,

@@ -1,25 +1,80 @@
-"""Maps assessment's stored events to published contracts."""
+"""Maps assessment's stored events to published contracts (least exposure: free-text findings
+and complaint texts stay in assessment)."""
 
 from typing import Any
 
 from pydantic import BaseModel
 
-from contracts.assessment import CaseApprovedV1, CaseOpenedV1
+from contracts import assessment as contracts
 from contracts.values import AdminUnitRef
 from services.assessment.domain.case_assessment import CaseAssessment
 
 
 def to_contract(event: Any) -> BaseModel:
+    case_id = event.case_id
     if isinstance(event, CaseAssessment.Opened):
-        return CaseOpenedV1(
+        return contracts.CaseOpenedV2(
             case_id=event.case_id,
             benefit=event.benefit,
             category=event.category,
             residence=AdminUnitRef(scheme=event.residence_scheme, code=event.residence_code),
             dossier_received_on=event.dossier_received_on,
+            procedure_version=getattr(event, "procedure_version", None),
+            current_step=getattr(event, "current_step", None),
+            current_due_on=getattr(event, "current_due_on", None),
+        )
+    if isinstance(event, CaseAssessment.Reviewed):
+        return contracts.CaseReviewedV1(
+            case_id=case_id,
+            reviewed_on=event.reviewed_on,
+            body=event.body,
+            outcome=event.outcome,
+            population_db_verified=event.population_db_verified,
+            next_step=event.next_step,
+            next_due_on=event.next_due_on,
+        )
+    if isinstance(event, CaseAssessment.ResultsPosted):
+        return contracts.ResultsPostedV1(
+            case_id=case_id,
+            posted_from=event.posted_from,
+            posted_until=event.posted_until,
+            hiv_information_withheld=event.hiv_information_withheld,
+            next_step=event.next_step,
+            next_due_on=event.next_due_on,
+        )
+    if isinstance(event, CaseAssessment.ComplaintReceived):
+        return contracts.ComplaintReceivedV1(
+            case_id=case_id,
+            complaint_id=event.complaint_id,
+            received_on=event.received_on,
+            due_on=event.due_on,
+        )
+    if isinstance(event, CaseAssessment.ComplaintConcluded):
+        return contracts.ComplaintConcludedV1(
+            case_id=case_id,
+            complaint_id=event.complaint_id,
+            concluded_on=event.concluded_on,
+            outcome=event.outcome,
+            on_time=event.on_time,
+        )
+    if isinstance(event, CaseAssessment.ProposalSent):
+        return contracts.ProposalSentV1(
+            case_id=case_id,
+            sent_on=event.sent_on,
+            next_step=event.next_step,
+            next_due_on=event.next_due_on,
+        )
+    if isinstance(event, CaseAssessment.Appraised):
+        return contracts.CaseAppraisedV1(
+            case_id=case_id,
+            appraised_on=event.appraised_on,
+            body=event.body,
+            outcome=event.outcome,
+            next_step=event.next_step,
+            next_due_on=event.next_due_on,
         )
     if isinstance(event, CaseAssessment.Approved):
-        return CaseApprovedV1(
+        return contracts.CaseApprovedV2(
             case_id=event.case_id,
             benefit=event.benefit,
             category=event.category,
@@ -34,5 +89,25 @@ def to_contract(event: Any) -> BaseModel:
             coefficient=event.coefficient,
             monthly_amount=event.monthly_amount,
             effective_month=event.effective_month,
+            categories_held=getattr(event, "categories_held", None) or [event.category],
+            due_on=getattr(event, "due_on", None),
+            on_time=getattr(event, "on_time", None),
+        )
+    if isinstance(event, CaseAssessment.Rejected):
+        return contracts.CaseRejectedV1(
+            case_id=event.case_id,
+            decision_number=event.decision_number,
+            signed_on=event.signed_on,
+            signer=event.signer,
+            authority=event.authority,
+            reasons=event.reasons,
+            legal_basis=event.legal_basis,
+            policy_version=event.policy_version,
+            due_on=event.due_on,
+            on_time=event.on_time,
+        )
+    if isinstance(event, CaseAssessment.BecameOverdue):
+        return contracts.CaseBecameOverdueV1(
+            case_id=case_id, step=event.step, due_on=event.due_on, detected_on=event.detected_on
         )
     raise TypeError(f"no contract for {type(event).__qualname__}: every stored event is published")

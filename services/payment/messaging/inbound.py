@@ -4,13 +4,13 @@ from eventsourcing.persistence import Tracking
 
 from backbone.actor import service_actor
 from backbone.tracked_consumer import Handler
-from contracts.assessment import CaseApprovedV1
+from contracts.assessment import CaseApprovedV2
 from contracts.envelope import Envelope
 from services.payment.application import PaymentApplication
 
 
 def handlers(app: PaymentApplication) -> dict[type, Handler]:
-    def on_case_approved(event: CaseApprovedV1, envelope: Envelope, tracking: Tracking) -> None:
+    def on_case_approved(event: CaseApprovedV2, envelope: Envelope, tracking: Tracking) -> None:
         """A grant was decided: enrol the beneficiary from the effective month."""
         app.enrol(
             case_id=event.case_id,
@@ -27,4 +27,4 @@ def handlers(app: PaymentApplication) -> dict[type, Handler]:
             tracking=tracking,
         )
 
-    return {CaseApprovedV1: on_case_approved}
+    return {CaseApprovedV2: on_case_approved}

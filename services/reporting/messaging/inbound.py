@@ -8,7 +8,7 @@ from eventsourcing.persistence import Tracking
 from pydantic import BaseModel
 
 from backbone.tracked_consumer import Handler
-from contracts.assessment import CaseApprovedV1, CaseOpenedV1
+from contracts.assessment import CaseApprovedV2, CaseOpenedV2, CaseRejectedV1
 from contracts.envelope import Envelope
 from contracts.intake import DossierReceivedV1
 from contracts.payment import BeneficiaryEnrolledV1
@@ -19,8 +19,9 @@ RegisterUpdate = Callable[[Any, str, Any, datetime], None]
 
 REGISTER_UPDATES: dict[type[BaseModel], RegisterUpdate] = {
     DossierReceivedV1: register.on_dossier_received,
-    CaseOpenedV1: register.on_case_opened,
-    CaseApprovedV1: register.on_case_approved,
+    CaseOpenedV2: register.on_case_opened,
+    CaseApprovedV2: register.on_case_approved,
+    CaseRejectedV1: register.on_case_rejected,
     BeneficiaryEnrolledV1: register.on_beneficiary_enrolled,
 }
 

@@ -13,12 +13,13 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from contracts.assessment import CaseApprovedV1, CaseOpenedV1
+from contracts.assessment import CaseApprovedV2, CaseOpenedV2, CaseRejectedV1
 from contracts.intake import DossierReceivedV1
 from contracts.payment import BeneficiaryEnrolledV1
 
 STATUS_SQL = (
-    "CASE WHEN r.enrolled THEN 'active' WHEN r.approved THEN 'approved' ELSE 'received' END"
+    "CASE WHEN r.enrolled THEN 'active' WHEN r.approved THEN 'approved'"
+    " WHEN r.rejected THEN 'rejected' ELSE 'received' END"
 )
 
 
@@ -80,13 +81,13 @@ def on_dossier_received(
 
 
 def on_case_opened(
-    conn: psycopg.Connection[Any], schema: str, event: CaseOpenedV1, at: datetime
+    conn: psycopg.Connection[Any], schema: str, event: CaseOpenedV2, at: datetime
 ) -> None:
     _upsert(conn, schema, event.case_id, at, {"benefit": event.benefit})
 
 
 def on_case_approved(
-    conn: psycopg.Connection[Any], schema: str, event: CaseApprovedV1, at: datetime
+    conn: psycopg.Connection[Any], schema: str, event: CaseApprovedV2, at: datetime
 ) -> None:
     _upsert(
         conn,
@@ -109,6 +110,27 @@ def on_case_approved(
             "monthly_amount": event.monthly_amount,
             "effective_month": event.effective_month,
             "approved": True,
+        },
+    )
+
+
+def on_case_rejected(
+    conn: psycopg.Connection[Any], schema: str, event: CaseRejectedV1, at: datetime
+) -> None:
+    _upsert(
+        conn,
+        schema,
+        event.case_id,
+        at,
+        {
+            "decision_number": event.decision_number,
+            "signed_on": event.signed_on,
+            "signer": event.signer,
+            "authority": event.authority,
+            "legal_basis": Jsonb(event.legal_basis),
+            "policy_version": event.policy_version,
+            "rejection_reasons": Jsonb(event.reasons),
+            "rejected": True,
         },
     )
 

@@ -30,6 +30,9 @@ DDL = [
         enrolled boolean NOT NULL DEFAULT false,
         status text NOT NULL,
         updated_at timestamptz NOT NULL)""",
+    # Columns added after the first release: existing projections gain them in place.
+    "ALTER TABLE {schema}.register ADD COLUMN IF NOT EXISTS rejected boolean NOT NULL DEFAULT false",
+    "ALTER TABLE {schema}.register ADD COLUMN IF NOT EXISTS rejection_reasons jsonb",
     "CREATE INDEX IF NOT EXISTS register_commune ON {schema}.register (residence_code, status)",
     "CREATE INDEX IF NOT EXISTS register_digest ON {schema}.register (personal_id_digest)",
     """CREATE TABLE IF NOT EXISTS {schema}.case_history (

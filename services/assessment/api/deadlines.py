@@ -1,0 +1,73 @@
+"""HTTP routes for deadlines: overdue cases per commune, and the job that records them."""
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from backbone.actor import Actor, service_actor
+from backbone.auth import require_roles
+from services.assessment.application import AssessmentApplication
+from services.assessment.deadline_register import DeadlineRegister
+
+router = APIRouter(tags=["deadlines"])
+
+Watcher = Annotated[Actor, Depends(require_roles("assessor", "approver", "inspector", "operator"))]
+Operator = Annotated[Actor, Depends(require_roles("operator"))]
+
+
+def register(request: Request) -> DeadlineRegister:
+    found: DeadlineRegister = request.app.state.deadlines
+    return found
+
+
+Deadlines = Annotated[DeadlineRegister, Depends(register)]
+
+
+@router.get("/overdue", summary="Cases whose current step or a complaint is past its due date")
+def overdue(
+    _: Watcher,
+    deadlines: Deadlines,
+    on: date | None = None,
+    commune: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> list[dict[str, Any]]:
+    rows = deadlines.overdue(on=on or date.today(), commune=commune, limit=limit)
+    return [
+        {
+            "case_id": str(row["case_id"]),
+            "kind": row["kind"],
+            "step": row["ref"],
+            "due_on": row["due_on"].isoformat(),
+            "commune": row["residence_code"],
+            "procedure_version": row["procedure_version"],
+        }
+        for row in rows
+    ]
+
+
+def record_overdue(
+    app: AssessmentApplication, deadlines: DeadlineRegister, on: date
+) -> dict[str, int]:
+    """The daily deadline job: record each overdue step once (an event per case and step)."""
+    recorded = 0
+    rows = deadlines.overdue(on=on, limit=1_000_000)
+    for row in rows:
+        step = row["ref"] if row["kind"] == "step" else f"complaint:{row['ref']}"
+        if app.mark_overdue(
+            row["case_id"],
+            step=step,
+            due_on=row["due_on"],
+            detected_on=on,
+            actor=service_actor("assessment"),
+        ):
+            recorded += 1
+    return {"overdue": len(rows), "recorded": recorded}
+
+
+@router.post("/ops/deadlines/run", tags=["ops"], summary="Run the deadline job for a date")
+def run_deadline_job(
+    _: Operator, request: Request, deadlines: Deadlines, on: date | None = None
+) -> dict[str, int]:
+    app: AssessmentApplication = request.app.state.application
+    return record_overdue(app, deadlines, on or date.today())
