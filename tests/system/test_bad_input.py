@@ -56,6 +56,38 @@ def with_applicant(**changes: object) -> dict[str, object]:
             "code",
         ),
         ({**dossier_body(), "unexpected": 1}, 422, "unexpected"),
+        (
+            {**dossier_body(), "residence": {"scheme": "DVHC_2025_2LEVEL", "code": "99999"}},
+            422,
+            "99999",
+        ),
+        (  # a pre-2025 commune code for a dossier received now: retired on 01/07/2025
+            {**dossier_body(), "residence": {"scheme": "DVHC_2004_3LEVEL", "code": "02053"}},
+            422,
+            "02020",  # the message names the successor to use
+        ),
+        (  # a 2025 code for a dossier received before the reorganisation
+            {
+                **dossier_body(received_on=date(2025, 6, 2)),
+                "residence": {"scheme": "DVHC_2025_2LEVEL", "code": "02020"},
+            },
+            422,
+            "residence",
+        ),
+        (  # a category for children, for a person of 76
+            {**dossier_body(), "category": "CHILD_NO_CARE_4_16"},
+            422,
+            "is for ages",
+        ),
+        (  # a category that did not exist yet on the day of receipt
+            {
+                **dossier_body(received_on=date(2020, 3, 2)),
+                "category": "HIV_ADULT_POOR_NO_INCOME",
+                "residence": {"scheme": "DVHC_2004_3LEVEL", "code": "02053"},
+            },
+            422,
+            "not in force",
+        ),
     ],
 )
 def test_an_invalid_dossier_is_refused_with_a_reason_and_nothing_is_stored(
