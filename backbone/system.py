@@ -27,6 +27,7 @@ PROCESSES: tuple[tuple[str, str], ...] = (
     ("assessment", "api"),
     ("assessment", "worker"),
     ("assessment", "relay"),
+    ("assessment", "scheduler"),
     ("payment", "api"),
     ("payment", "worker"),
     ("payment", "relay"),

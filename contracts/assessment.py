@@ -165,3 +165,19 @@ class CaseBecameOverdueV1(BaseModel):
     step: str
     due_on: date
     detected_on: date
+
+
+class ChangeProposedV1(BaseModel):
+    """A condition of an active case changed on a date (an age reached): a decision to adjust,
+    stop or re-determine is proposed to the deciding authority. Nothing changes by itself."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["change_proposed"] = "change_proposed"
+    case_id: UUID
+    trigger: str = Field(description="e.g. age_16")
+    reached_on: date
+    from_category: str
+    proposal: Literal["adjust", "cease", "cease_or_studying", "redetermine_disability"]
+    to_category: str | None
+    effective_month: Month = Field(description="The month after the month the condition changed")
+    legal_basis: str

@@ -71,6 +71,7 @@ CONTRACTS: tuple[EventContract, ...] = (
             ("case_appraised", assessment.CaseAppraisedV1),
             ("case_rejected", assessment.CaseRejectedV1),
             ("case_became_overdue", assessment.CaseBecameOverdueV1),
+            ("change_proposed", assessment.ChangeProposedV1),
         )
     ),
     EventContract(

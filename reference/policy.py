@@ -160,6 +160,20 @@ class Stacking:
     cumulative_exceptions: frozenset[frozenset[str]] = frozenset()
 
 
+PROPOSALS = frozenset({"adjust", "cease", "cease_or_studying", "redetermine_disability"})
+
+
+@dataclass(frozen=True)
+class AgeTrigger:
+    """Reaching `age` while holding `from_category` calls for a decision (never a silent change)."""
+
+    age: int
+    from_category: str
+    proposal: str
+    to_category: str | None
+    legal_basis: str
+
+
 @dataclass(frozen=True)
 class ProvincialPolicy:
     province: str
@@ -370,6 +384,10 @@ class PolicyBook:
     stacking: Stacking
     procedures: tuple[ProcedureVersion, ...]
     provinces: Mapping[str, ProvincialPolicy] = field(default_factory=dict)
+    age_triggers: tuple[AgeTrigger, ...] = ()
+
+    def triggers_for(self, category: str, age: int) -> list[AgeTrigger]:
+        return [t for t in self.age_triggers if t.from_category == category and t.age == age]
 
     def procedure_on(self, day: date) -> ProcedureVersion:
         for procedure in self.procedures:
@@ -551,6 +569,16 @@ def load_policy_book(directory: Path = POLICY_DIR) -> PolicyBook:
             ),
         )
         procedures = tuple(_procedure(p, where) for p in raw["procedures"])
+        triggers = tuple(
+            AgeTrigger(
+                age=int(t["age"]),
+                from_category=str(t["from"]),
+                proposal=str(t["proposal"]),
+                to_category=t.get("to"),
+                legal_basis=str(t["legal_basis"]),
+            )
+            for t in raw.get("age_triggers", [])
+        )
     except (KeyError, TypeError, ArithmeticError) as error:
         raise PolicyError(f"{where}: missing or malformed entry: {error!r}") from error
     codes = [c.code for c in categories]
@@ -564,6 +592,15 @@ def load_policy_book(directory: Path = POLICY_DIR) -> PolicyBook:
                 f"{where}: cumulative exception {sorted(pair)} must name 2 categories"
             )
     _check_procedure_periods(procedures, where)
+    for trigger in triggers:
+        named = {trigger.from_category} | ({trigger.to_category} if trigger.to_category else set())
+        if not named <= set(codes):
+            raise PolicyError(f"{where}: age trigger names unknown categories {sorted(named)}")
+        if trigger.proposal not in PROPOSALS or trigger.age <= 0:
+            raise PolicyError(
+                f"{where}: age trigger {trigger.age} {trigger.from_category}: proposal must be one "
+                f"of {sorted(PROPOSALS)} and age positive"
+            )
     provinces: dict[str, ProvincialPolicy] = {}
     for path in sorted((directory / "provinces").glob("*.json")):
         provincial = _load_province(path, set(codes))
@@ -574,6 +611,7 @@ def load_policy_book(directory: Path = POLICY_DIR) -> PolicyBook:
         stacking=stacking,
         procedures=procedures,
         provinces=provinces,
+        age_triggers=triggers,
     )
 
 

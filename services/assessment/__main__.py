@@ -1,10 +1,32 @@
-"""python -m services.assessment {api|worker|relay}"""
+"""python -m services.assessment {api|worker|relay|scheduler|daily YYYY-MM-DD}"""
 
+import json
+import signal
 import sys
+import threading
+from datetime import date
 
 from backbone.service_main import configure_logging, dispatch, run_relay, run_worker, serve_api
-from services.assessment import bootstrap
+from services.assessment import bootstrap, daily_jobs
 from services.assessment.settings import AssessmentSettings
+
+
+def run_scheduler(settings: AssessmentSettings) -> None:
+    """The daily jobs, once a day in Vietnam time, catching up missed days."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    bootstrap.build_scheduler(settings).run_forever(stop)
+
+
+def run_daily(settings: AssessmentSettings, args: list[str]) -> None:
+    """On demand: the daily jobs for one date (default today), result printed as JSON."""
+    try:
+        day = date.fromisoformat(args[0]) if args else date.today()
+    except ValueError:
+        sys.exit(f"daily: {args[0]!r} is not a date (YYYY-MM-DD)")
+    scheduler = bootstrap.build_scheduler(settings)
+    print(json.dumps(daily_jobs.run_day(scheduler.app, scheduler.register, day)))
 
 
 def main() -> None:
@@ -18,6 +40,8 @@ def main() -> None:
             ),
             "worker": lambda: run_worker(lambda: bootstrap.build_worker_app(settings)),
             "relay": lambda: run_relay(lambda: bootstrap.build_relay(settings)),
+            "scheduler": lambda: run_scheduler(settings),
+            "daily": lambda: run_daily(settings, sys.argv[2:]),
         },
         sys.argv,
         "assessment",

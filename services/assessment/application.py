@@ -433,6 +433,36 @@ class AssessmentApplication(BtxhApplication):
             return True
         return False
 
+    def propose_change(
+        self,
+        case_id: UUID,
+        *,
+        trigger: str,
+        reached_on: date,
+        from_category: str,
+        proposal: str,
+        to_category: str | None,
+        effective_month: str,
+        legal_basis: str,
+        actor: Actor,
+    ) -> bool:
+        """Propose a decision for a condition reached on a date (the daily trigger job)."""
+        case = self.get_case(case_id)
+        if case.propose_change(
+            trigger=trigger,
+            reached_on=reached_on,
+            from_category=from_category,
+            proposal=proposal,
+            to_category=to_category,
+            effective_month=effective_month,
+            legal_basis=legal_basis,
+            actor=actor,
+            correlation_id=uuid4(),
+        ):
+            self.save(case)
+            return True
+        return False
+
 
 __all__ = [
     "AlreadyDecided",

@@ -9,8 +9,10 @@ from backbone.worker import build_worker
 from contracts import topics
 from services.assessment.api import create_app
 from services.assessment.application import AssessmentApplication
+from services.assessment.deadline_register import DeadlineRegister
 from services.assessment.messaging import inbound
 from services.assessment.messaging.outbound import to_contract
+from services.assessment.scheduler import DailyScheduler
 from services.assessment.settings import AssessmentSettings
 
 CONSUMER = "assessment"
@@ -50,3 +52,9 @@ def build_relay(settings: AssessmentSettings) -> OutboxRelay:
         topic=topics.ASSESSMENT_EVENTS,
         to_contract=to_contract,
     )
+
+
+def build_scheduler(settings: AssessmentSettings) -> DailyScheduler:
+    app = AssessmentApplication(settings)
+    register = DeadlineRegister(app, settings.database_url, settings.schema_name("assessment"))
+    return DailyScheduler(app, register)

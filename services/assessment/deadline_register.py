@@ -1,7 +1,8 @@
-"""Assessment's own read model of open deadlines: which step of which case is due when.
+"""Assessment's own read model: open deadlines, and the profile of decided cases.
 
 Kept from assessment's events by a LocalProjection; answers "which cases of commune X are
-overdue on day D" and feeds the daily job that records each case becoming overdue.
+overdue on day D" (the daily deadline job records each once) and "whose birthday is day D
+among approved cases" (the daily trigger job proposes decisions for ages reached).
 """
 
 from datetime import date
@@ -9,21 +10,37 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 from backbone.database import connection
 from backbone.eventstore import BtxhApplication
 from backbone.local_projection import LocalProjection
 from services.assessment.domain.case_assessment import CaseAssessment
 
-NAME = "deadlines"
+# Bump the suffix when the tables change: the projection then re-reads the log from the start
+# (every statement below is safe to apply again).
+NAME = "read-model-v2"
 
 
 def _table(schema: str) -> sql.Identifier:
     return sql.Identifier(schema, "open_deadline")
 
 
+def _profiles(schema: str) -> sql.Identifier:
+    return sql.Identifier(schema, "case_profile")
+
+
 def _ddl(schema: str) -> list[sql.Composed]:
     return [
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} (case_id uuid PRIMARY KEY, assessment_id uuid NOT NULL"
+            " UNIQUE, date_of_birth date NOT NULL, residence_code text NOT NULL,"
+            " categories_held jsonb NOT NULL, approved boolean NOT NULL DEFAULT false)"
+        ).format(_profiles(schema)),
+        sql.SQL(
+            "CREATE INDEX IF NOT EXISTS case_profile_birthday ON {}"
+            " ((extract(month FROM date_of_birth)), (extract(day FROM date_of_birth)))"
+        ).format(_profiles(schema)),
         sql.SQL(
             "CREATE TABLE IF NOT EXISTS {} (case_id uuid NOT NULL, assessment_id uuid NOT NULL,"
             " kind text NOT NULL,"
@@ -50,7 +67,21 @@ class DeadlineRegister:
 
     def _apply(self, conn: psycopg.Connection[Any], event: Any) -> None:
         table = _table(self.schema)
+        profiles = _profiles(self.schema)
         if isinstance(event, CaseAssessment.Opened):
+            conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (case_id, assessment_id, date_of_birth, residence_code,"
+                    " categories_held) VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+                ).format(profiles),
+                (
+                    event.case_id,
+                    event.originator_id,
+                    event.date_of_birth,
+                    event.residence_code,
+                    Jsonb([event.category]),
+                ),
+            )
             conn.execute(
                 sql.SQL(
                     "INSERT INTO {} (case_id, assessment_id, kind, ref, due_on, residence_scheme,"
@@ -73,6 +104,19 @@ class DeadlineRegister:
         if isinstance(event, CaseAssessment.Approved | CaseAssessment.Rejected):
             conn.execute(
                 sql.SQL("DELETE FROM {} WHERE assessment_id = %s").format(table), (assessment_id,)
+            )
+        if isinstance(event, CaseAssessment.Approved):
+            held = getattr(event, "categories_held", None) or [event.category]
+            conn.execute(
+                sql.SQL(
+                    "UPDATE {} SET approved = true, categories_held = %s WHERE assessment_id = %s"
+                ).format(profiles),
+                (Jsonb(held), assessment_id),
+            )
+        elif isinstance(event, CaseAssessment.Rejected):
+            conn.execute(
+                sql.SQL("DELETE FROM {} WHERE assessment_id = %s").format(profiles),
+                (assessment_id,),
             )
         elif isinstance(event, CaseAssessment.ComplaintReceived):
             conn.execute(
@@ -116,3 +160,28 @@ class DeadlineRegister:
                 ),
                 [*params, limit],
             ).fetchall()
+
+    def birthdays(self, on: date) -> list[dict[str, Any]]:
+        """Approved cases whose person has a birthday on `on` (29 February counts on 1 March
+        in common years, as completed years do)."""
+        self.projection.catch_up()
+        days = [(on.month, on.day)]
+        if (on.month, on.day) == (3, 1) and not _leap(on.year):
+            days.append((2, 29))
+        with connection(self.url) as conn:
+            return conn.execute(
+                sql.SQL("SELECT * FROM {} WHERE approved AND ({}) ORDER BY case_id").format(
+                    _profiles(self.schema),
+                    sql.SQL(" OR ").join(
+                        sql.SQL(
+                            "(extract(month FROM date_of_birth) = {} AND"
+                            " extract(day FROM date_of_birth) = {})"
+                        ).format(sql.Literal(m), sql.Literal(d))
+                        for m, d in days
+                    ),
+                )
+            ).fetchall()
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)

@@ -5,6 +5,8 @@ from datetime import date
 from typing import Any
 
 import httpx
+import psycopg
+from psycopg import sql
 
 from tests.support.api import Client, dossier_body, token
 from tests.support.eventually import eventually
@@ -298,3 +300,52 @@ def test_overdue_cases_are_listed_per_commune_and_the_job_records_each_once(
     )
     assert len(history) == 1
     assert history[0]["data"]["due_on"] == "2026-03-03"
+
+
+def test_a_child_turning_4_gets_a_proposal_once_effective_the_next_month(client: Client) -> None:
+    case_id = client.receive(category="CHILD_NO_CARE_U4", born=date(2023, 1, 10))
+    eventually(lambda: client.assessment_case(case_id))
+    assert client.approve(case_id).status_code == 201
+
+    def run(on: str) -> dict[str, int]:
+        return ok(
+            client.http.post(
+                client.url("assessment", "/ops/triggers/run"),
+                params={"on": on},
+                headers=token("operator"),
+            )
+        )
+
+    assert run("2027-01-09")["proposed"] == 0  # the day before the birthday
+    assert run("2027-01-10")["proposed"] >= 1
+    assert run("2027-01-10")["proposed"] == 0  # once only
+    proposal = eventually(
+        lambda: [e for e in client.history(case_id) if e["type"].endswith("change_proposed")],
+        timeout=60,
+    )
+    assert len(proposal) == 1
+    data = proposal[0]["data"]
+    assert (data["trigger"], data["proposal"]) == ("age_4", "adjust")
+    assert (data["from_category"], data["to_category"]) == (
+        "CHILD_NO_CARE_U4",
+        "CHILD_NO_CARE_4_16",
+    )
+    assert data["effective_month"] == "2027-02"
+    assert client.assessment_case(case_id)["monthly_amount"] == 1_250_000  # unchanged until decided
+
+
+def test_the_scheduler_process_runs_the_daily_jobs_for_today(client: Client) -> None:
+    env = client.system.processes["assessment-api"].env
+    schema = f"{env['BTXH_PREFIX']}assessment"
+
+    def ran_today() -> bool:
+        with psycopg.connect(env["BTXH_DATABASE_URL"]) as conn:
+            try:
+                row = conn.execute(
+                    sql.SQL("SELECT count(*) FROM {}.daily_job_run").format(sql.Identifier(schema))
+                ).fetchone()
+            except psycopg.errors.UndefinedTable:
+                return False  # the scheduler has not started yet
+        return bool(row and row[0] >= 1)
+
+    eventually(ran_today, timeout=60, what="the scheduler recorded a day")

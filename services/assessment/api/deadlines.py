@@ -5,8 +5,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from backbone.actor import Actor, service_actor
+from backbone.actor import Actor
 from backbone.auth import require_roles
+from services.assessment import daily_jobs
 from services.assessment.application import AssessmentApplication
 from services.assessment.deadline_register import DeadlineRegister
 
@@ -46,28 +47,21 @@ def overdue(
     ]
 
 
-def record_overdue(
-    app: AssessmentApplication, deadlines: DeadlineRegister, on: date
-) -> dict[str, int]:
-    """The daily deadline job: record each overdue step once (an event per case and step)."""
-    recorded = 0
-    rows = deadlines.overdue(on=on, limit=1_000_000)
-    for row in rows:
-        step = row["ref"] if row["kind"] == "step" else f"complaint:{row['ref']}"
-        if app.mark_overdue(
-            row["case_id"],
-            step=step,
-            due_on=row["due_on"],
-            detected_on=on,
-            actor=service_actor("assessment"),
-        ):
-            recorded += 1
-    return {"overdue": len(rows), "recorded": recorded}
-
-
 @router.post("/ops/deadlines/run", tags=["ops"], summary="Run the deadline job for a date")
 def run_deadline_job(
     _: Operator, request: Request, deadlines: Deadlines, on: date | None = None
 ) -> dict[str, int]:
     app: AssessmentApplication = request.app.state.application
-    return record_overdue(app, deadlines, on or date.today())
+    return daily_jobs.record_overdue(app, deadlines, on or date.today())
+
+
+@router.post(
+    "/ops/triggers/run",
+    tags=["ops"],
+    summary="Propose decisions for ages reached on a date (4, 16, 22, 60, 80; 6 for disability)",
+)
+def run_trigger_job(
+    _: Operator, request: Request, deadlines: Deadlines, on: date | None = None
+) -> dict[str, int]:
+    app: AssessmentApplication = request.app.state.application
+    return daily_jobs.propose_for_ages_reached(app, deadlines, on or date.today())

@@ -58,6 +58,7 @@ class CaseAssessment(Aggregate):
     Approved: ClassVar[type[Any]]
     Rejected: ClassVar[type[Any]]
     BecameOverdue: ClassVar[type[Any]]
+    ChangeProposed: ClassVar[type[Any]]
 
     @event("Opened")
     def __init__(
@@ -106,6 +107,8 @@ class CaseAssessment(Aggregate):
         self.monthly_amount: int | None = None
         self.effective_month: str | None = None
         self.reasons: list[str] = []
+        self.categories_held: list[str] = [category]
+        self.proposals: set[str] = set()
 
     # --- queries ---------------------------------------------------------------------------
 
@@ -602,6 +605,7 @@ class CaseAssessment(Aggregate):
         on_time: bool | None = None,
     ) -> None:
         self.decision = "approved"
+        self.categories_held = list(categories_held or [category])
         self.decision_number = decision_number
         self.signed_on = signed_on
         self.monthly_amount = monthly_amount
@@ -703,3 +707,56 @@ class CaseAssessment(Aggregate):
         causation_id: UUID | None,
     ) -> None:
         self.overdue_steps.add(f"{step}@{due_on.isoformat()}")
+
+    # --- proposals from date triggers ------------------------------------------------------
+
+    def propose_change(
+        self,
+        *,
+        trigger: str,
+        reached_on: date,
+        from_category: str,
+        proposal: str,
+        to_category: str | None,
+        effective_month: str,
+        legal_basis: str,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> bool:
+        """Propose a decision because a condition changed (e.g. the child turned 16): never a
+        silent change. Recorded once per trigger; returns whether this call recorded it."""
+        key = f"{trigger}:{from_category}"
+        if self.decision != "approved" or key in self.proposals:
+            return False
+        self._change_proposed(
+            case_id=self.case_id,
+            trigger=trigger,
+            reached_on=reached_on,
+            from_category=from_category,
+            proposal=proposal,
+            to_category=to_category,
+            effective_month=effective_month,
+            legal_basis=legal_basis,
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+        return True
+
+    @event("ChangeProposed")
+    def _change_proposed(
+        self,
+        *,
+        case_id: UUID,
+        trigger: str,
+        reached_on: date,
+        from_category: str,
+        proposal: str,
+        to_category: str | None,
+        effective_month: str,
+        legal_basis: str,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.proposals.add(f"{trigger}:{from_category}")

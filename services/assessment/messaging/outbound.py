@@ -110,4 +110,15 @@ def to_contract(event: Any) -> BaseModel:
         return contracts.CaseBecameOverdueV1(
             case_id=case_id, step=event.step, due_on=event.due_on, detected_on=event.detected_on
         )
+    if isinstance(event, CaseAssessment.ChangeProposed):
+        return contracts.ChangeProposedV1(
+            case_id=case_id,
+            trigger=event.trigger,
+            reached_on=event.reached_on,
+            from_category=event.from_category,
+            proposal=event.proposal,
+            to_category=event.to_category,
+            effective_month=event.effective_month,
+            legal_basis=event.legal_basis,
+        )
     raise TypeError(f"no contract for {type(event).__qualname__}: every stored event is published")
