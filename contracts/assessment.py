@@ -181,3 +181,19 @@ class ChangeProposedV1(BaseModel):
     to_category: str | None
     effective_month: Month = Field(description="The month after the month the condition changed")
     legal_basis: str
+
+
+class DisabilityLevelDeterminedV1(BaseModel):
+    """A person's disability level was determined or re-determined. Least exposure: the types
+    of disability, the council's findings and the certificate stay in assessment."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["disability_level_determined"] = "disability_level_determined"
+    case_id: UUID
+    determined_on: date
+    level: Literal["SPECIAL_SEVERE", "SEVERE", "MILD"]
+    method: Literal["observation_questionnaire", "medical_assessment"]
+    previous_level: Literal["SPECIAL_SEVERE", "SEVERE", "MILD"] | None
+    redetermination_due_on: date | None = Field(
+        description="The 6th birthday of a child determined before 6: determine again then."
+    )

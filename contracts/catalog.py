@@ -72,6 +72,7 @@ CONTRACTS: tuple[EventContract, ...] = (
             ("case_rejected", assessment.CaseRejectedV1),
             ("case_became_overdue", assessment.CaseBecameOverdueV1),
             ("change_proposed", assessment.ChangeProposedV1),
+            ("disability_level_determined", assessment.DisabilityLevelDeterminedV1),
         )
     ),
     EventContract(

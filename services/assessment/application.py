@@ -20,6 +20,7 @@ from services.assessment.domain.case_assessment import (
     InvalidDecision,
     StepOutOfOrder,
 )
+from services.assessment.domain.disability import DisabilityRecord, InvalidDetermination
 from services.assessment.settings import AssessmentSettings
 
 
@@ -46,6 +47,26 @@ class Appraisal:
     appraised_on: date
     outcome: str
     findings: str
+
+
+@dataclass(frozen=True)
+class Determination:
+    determined_on: date
+    types: list[str]
+    level: str
+    method: str
+    council: str
+    referral_reason: str | None = None
+    certificate_number: str | None = None
+    certificate_date: date | None = None
+    reason: str | None = None
+
+
+#: What a category requiring a disability needs the person's level to be.
+DISABILITY_LEVELS = {
+    "disability_special_severe": "SPECIAL_SEVERE",
+    "disability_severe": "SEVERE",
+}
 
 
 @dataclass(frozen=True)
@@ -139,6 +160,82 @@ class AssessmentApplication(BtxhApplication):
             ) from error
         assert isinstance(assessment, CaseAssessment)
         return assessment
+
+    # --- disability ------------------------------------------------------------------------
+
+    def _disability_id(self, case: CaseAssessment) -> UUID:
+        return derived_id("disability", case.person_id or case.case_id)
+
+    def disability_of(self, case: CaseAssessment) -> DisabilityRecord | None:
+        try:
+            record: DisabilityRecord = self.repository.get(self._disability_id(case))
+        except AggregateNotFoundError:
+            return None
+        return record
+
+    def determine_disability(
+        self,
+        case_id: UUID,
+        command: Determination,
+        *,
+        actor: Actor,
+        correlation_id: UUID,
+        today: date,
+    ) -> DisabilityRecord:
+        """Record the disability level determined for the case's person (or its
+        re-determination, which must give a reason); the history of levels is kept."""
+        case = self.get_case(case_id)
+        fields = {
+            "case_id": case.case_id,
+            "determined_on": command.determined_on,
+            "types": command.types,
+            "level": command.level,
+            "method": command.method,
+            "council": command.council,
+            "referral_reason": command.referral_reason,
+            "certificate_number": command.certificate_number,
+            "certificate_date": command.certificate_date,
+            "reason": command.reason,
+            "today": today,
+            "actor": actor,
+            "correlation_id": correlation_id,
+        }
+        record = self.disability_of(case)
+        if record is None:
+            record = DisabilityRecord.first(
+                id=self._disability_id(case),
+                person_id=case.person_id or case.case_id,
+                date_of_birth=case.date_of_birth,
+                **fields,
+            )
+        else:
+            record.redetermine(**fields)
+        self.save(record)
+        return record
+
+    def _check_disability(self, case: CaseAssessment, held: dict[str, int], on: date) -> None:
+        policy = self.policy.in_force(None, on)
+        needed = {
+            DISABILITY_LEVELS[r]
+            for code in held
+            if code in policy.categories
+            for r in policy.category(code).requires
+            if r in DISABILITY_LEVELS
+        }
+        if not needed:
+            return
+        record = self.disability_of(case)
+        level = record.level_on(on) if record else None
+        if level is None:
+            raise InvalidDecision(
+                f"categories {sorted(held)} need a disability level determination made on or "
+                f"before {on}; none is recorded for this person"
+            )
+        if level not in needed:
+            raise InvalidDecision(
+                f"the person's disability level on {on} is {level}; categories {sorted(held)} "
+                f"need {', '.join(sorted(needed))}"
+            )
 
     # --- steps before the decision ---------------------------------------------------------
 
@@ -321,6 +418,13 @@ class AssessmentApplication(BtxhApplication):
         if case.decision == "approved" and case.decision_number == command.decision_number:
             return case, False
         procedure = self._check_authority(command.authority, command.signed_on)
+        case.check_decision_allowed(
+            command.signed_on,
+            command.legal_basis,
+            today,
+            procedure.public_posting_days > 0,
+            procedure.appraisal_body is not None,
+        )
         held = command.categories or {case.category: 1}
         try:
             policy = self.policy.in_force(self._province(case), command.signed_on)
@@ -330,6 +434,7 @@ class AssessmentApplication(BtxhApplication):
             amount = policy.amount(held)
         except PolicyError as error:
             raise InvalidDecision(str(error)) from error
+        self._check_disability(case, held, command.signed_on)
         if amount.benefit != case.benefit:
             raise InvalidDecision(
                 f"the categories held are {amount.benefit}, the case is {case.benefit}"
@@ -469,6 +574,7 @@ __all__ = [
     "AssessmentApplication",
     "CaseNotFound",
     "InvalidDecision",
+    "InvalidDetermination",
     "StepOutOfOrder",
     "WrongAuthority",
 ]

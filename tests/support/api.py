@@ -106,6 +106,8 @@ class Client:
                 headers=token("assessor"),
             )
             assert response.status_code == 200, response.text
+        if case["category"].startswith("PWD_"):
+            self.determine_disability(case_id, reviewed_on)
         if case["posted_from"] is None:
             response = self.http.post(
                 self.url("assessment", f"/cases/{case_id}/posting"),
@@ -113,6 +115,28 @@ class Client:
                 headers=token("assessor"),
             )
             assert response.status_code == 200, response.text
+
+    def determine_disability(self, case_id: str, on: date) -> None:
+        """A determination matching the case's category, unless one is recorded."""
+        path = f"/cases/{case_id}/disability-determinations"
+        known = self.http.get(self.url("assessment", path), headers=token("assessor")).json()
+        if known["determinations"]:
+            return
+        case = self.assessment_case(case_id)
+        assert case is not None
+        level = "SPECIAL_SEVERE" if "SPECIAL" in case["category"] else "SEVERE"
+        response = self.http.post(
+            self.url("assessment", path),
+            json={
+                "determined_on": on.isoformat(),
+                "types": ["MOBILITY"],
+                "level": level,
+                "method": "observation_questionnaire",
+                "council": "Hội đồng xác định mức độ khuyết tật xã",
+            },
+            headers=token("assessor"),
+        )
+        assert response.status_code == 201, response.text
 
     def approve(self, case_id: str, number: str | None = None, **extra: Any) -> httpx.Response:
         """Review and post when not yet done, then record the decision."""

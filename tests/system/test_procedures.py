@@ -220,6 +220,51 @@ def test_version_d_2026_commune_chairman_decides_after_posting_and_population_db
     during = decide(client, case_id, "2026-02-13", "COMMUNE_CHAIRMAN")
     assert during.status_code == 422
     assert "posting window" in during.json()["detail"]
+    undetermined = decide(client, case_id, "2026-02-24", "COMMUNE_CHAIRMAN")
+    assert undetermined.status_code == 422
+    assert "disability level determination" in undetermined.json()["detail"]
+    mild = {
+        "determined_on": "2026-02-11",
+        "types": ["MOBILITY"],
+        "level": "MILD",
+        "method": "observation_questionnaire",
+        "council": "Hội đồng xác định mức độ khuyết tật xã Chợ Đồn",
+        "certificate_number": "12/GXN",
+        "certificate_date": "2026-02-12",
+    }
+    ok(step(client, case_id, "disability-determinations", "assessor", **mild), 201)
+    too_mild = decide(client, case_id, "2026-02-24", "COMMUNE_CHAIRMAN")
+    assert too_mild.status_code == 422
+    assert "MILD" in too_mild.json()["detail"]
+    no_reason = step(
+        client,
+        case_id,
+        "disability-determinations",
+        "assessor",
+        **{**mild, "level": "SEVERE", "determined_on": "2026-02-23"},
+    )
+    assert no_reason.status_code == 422
+    assert "reason" in no_reason.json()["detail"]
+    redone = ok(
+        step(
+            client,
+            case_id,
+            "disability-determinations",
+            "assessor",
+            **{
+                **mild,
+                "level": "SEVERE",
+                "determined_on": "2026-02-23",
+                "method": "medical_assessment",
+                "referral_reason": "person_disagrees",
+                "council": "Hội đồng giám định y khoa tỉnh",
+                "reason": "Người khuyết tật không đồng ý với kết luận của Hội đồng xã",
+                "certificate_date": "2026-02-23",
+            },
+        ),
+        201,
+    )
+    assert [d["level"] for d in redone["determinations"]] == ["MILD", "SEVERE"]
     district = decide(client, case_id, "2026-02-24", "DISTRICT_CHAIRMAN")
     assert district.status_code == 422
     assert "COMMUNE_CHAIRMAN" in district.json()["detail"]

@@ -29,11 +29,12 @@ def test_an_approved_dossier_becomes_an_active_beneficiary_with_its_full_history
     ).json()
     assert entitlement["from_month"] == entry["effective_month"]
 
-    history = eventually(lambda: len(h := client.history(case_id)) == 6 and h)
+    history = eventually(lambda: len(h := client.history(case_id)) == 7 and h)
     assert [e["type"] for e in history] == [
         "vn.btxh.intake.dossier_received",
         "vn.btxh.assessment.case_opened",
         "vn.btxh.assessment.case_reviewed",
+        "vn.btxh.assessment.disability_level_determined",
         "vn.btxh.assessment.results_posted",
         "vn.btxh.assessment.case_approved",
         "vn.btxh.payment.beneficiary_enrolled",
@@ -43,15 +44,17 @@ def test_an_approved_dossier_becomes_an_active_beneficiary_with_its_full_history
         "system",
         "assessor",
         "assessor",
+        "assessor",
         "approver",
         "system",
     ]
     assert history[0]["actor_id"] == "test-commune_officer"
-    assert history[4]["actor_id"] == "test-approver"
-    assert history[4]["data"]["on_time"] is True
-    assert history[4]["data"]["policy_version"] == "ND76-2024/D-ND147-2025"
+    assert "types" not in history[3]["data"]  # the kind of disability stays in assessment
+    assert history[5]["actor_id"] == "test-approver"
+    assert history[5]["data"]["on_time"] is True
+    assert history[5]["data"]["policy_version"] == "ND76-2024/D-ND147-2025"
     # consumers keep the correlation of the command that caused them
     assert history[1]["correlation_id"] == history[0]["correlation_id"]
-    assert history[5]["correlation_id"] == history[4]["correlation_id"]
+    assert history[6]["correlation_id"] == history[5]["correlation_id"]
     assert history[1]["causation_id"] == history[0]["message_id"]
     assert "personal_id" not in history[0]["data"]  # the ID number never travels on the bus

@@ -13,6 +13,7 @@ from services.assessment.application import (
     AssessmentApplication,
     CaseNotFound,
     InvalidDecision,
+    InvalidDetermination,
     StepOutOfOrder,
     WrongAuthority,
 )
@@ -26,6 +27,7 @@ ERRORS: dict[type[Exception], int] = {
     PolicyError: 422,
     StepOutOfOrder: 409,
     WrongAuthority: 422,
+    InvalidDetermination: 422,
 }
 
 

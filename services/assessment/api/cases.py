@@ -1,7 +1,7 @@
 """HTTP routes for assessment's cases: review, posting, complaints, appraisal and decisions."""
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response, status
@@ -15,6 +15,7 @@ from services.assessment.application import (
     Appraisal,
     Approve,
     AssessmentApplication,
+    Determination,
     Reject,
     Review,
 )
@@ -383,3 +384,58 @@ def reject(
     if not recorded:
         response.status_code = status.HTTP_200_OK
     return _view(case)
+
+
+class DeterminationIn(Strict):
+    determined_on: date
+    types: list[
+        Literal["MOBILITY", "HEARING_SPEECH", "VISION", "NEURO_MENTAL", "INTELLECTUAL", "OTHER"]
+    ] = Field(min_length=1, description="Dạng tật")
+    level: Literal["SPECIAL_SEVERE", "SEVERE", "MILD"] = Field(description="Mức độ khuyết tật")
+    method: Literal["observation_questionnaire", "medical_assessment"]
+    council: str = Field(min_length=1, max_length=200, description="Council that determined")
+    referral_reason: (
+        Literal["council_could_not_conclude", "person_disagrees", "evidence_of_bias"] | None
+    ) = Field(default=None, description="Why the medical assessment council decided")
+    certificate_number: str | None = Field(default=None, max_length=60)
+    certificate_date: date | None = None
+    reason: str | None = Field(
+        default=None, max_length=1000, description="Why a re-determination (required then)"
+    )
+
+
+@router.post(
+    "/{case_id}/disability-determinations",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a disability level determination for the case's person (xác định mức độ khuyết tật)",
+    description=AssessmentApplication.determine_disability.__doc__,
+)
+def determine_disability(
+    case_id: UUID,
+    body: DeterminationIn,
+    actor: Assessor,
+    assessment: Assessment,
+    correlation: Correlation,
+) -> dict[str, Any]:
+    record = assessment.determine_disability(
+        case_id,
+        Determination(**body.model_dump()),
+        actor=actor,
+        correlation_id=correlation,
+        today=date.today(),
+    )
+    return {"person_id": str(record.person_id), "determinations": record.determinations}
+
+
+@router.get(
+    "/{case_id}/disability-determinations",
+    summary="The person's disability determinations, oldest first (sensitive: access is logged)",
+)
+def disability_history(case_id: UUID, reader: Reader, assessment: Assessment) -> dict[str, Any]:
+    case = assessment.get_case(case_id)
+    record = assessment.disability_of(case)
+    reader.record("disability determinations", [case_id])
+    return {
+        "person_id": str(record.person_id) if record else None,
+        "determinations": record.determinations if record else [],
+    }

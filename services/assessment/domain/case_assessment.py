@@ -510,7 +510,9 @@ class CaseAssessment(Aggregate):
     ) -> None:
         """Grant the allowance. Entitlement starts in the month of signing, never earlier."""
         self._check_open()
-        self._check_decision(signed_on, legal_basis, today, requires_posting, requires_appraisal)
+        self.check_decision_allowed(
+            signed_on, legal_basis, today, requires_posting, requires_appraisal
+        )
         if self.review_outcome == "ineligible" or self.appraisal_outcome == "ineligible":
             raise InvalidDecision(
                 "the review or appraisal found the applicant ineligible: reject with reasons, or "
@@ -540,7 +542,7 @@ class CaseAssessment(Aggregate):
             causation_id=None,
         )
 
-    def _check_decision(
+    def check_decision_allowed(
         self,
         signed_on: date,
         legal_basis: list[str],
@@ -632,7 +634,7 @@ class CaseAssessment(Aggregate):
         reasons = [r.strip() for r in reasons if r.strip()]
         if not reasons:
             raise InvalidDecision("a rejection must state its reasons in writing (at least one)")
-        self._check_decision(signed_on, legal_basis, today, False, False)
+        self.check_decision_allowed(signed_on, legal_basis, today, False, False)
         self._rejected(
             case_id=self.case_id,
             decision_number=decision_number,

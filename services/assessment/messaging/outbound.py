@@ -8,10 +8,20 @@ from pydantic import BaseModel
 from contracts import assessment as contracts
 from contracts.values import AdminUnitRef
 from services.assessment.domain.case_assessment import CaseAssessment
+from services.assessment.domain.disability import DisabilityRecord
 
 
 def to_contract(event: Any) -> BaseModel:
     case_id = event.case_id
+    if isinstance(event, DisabilityRecord.Determined | DisabilityRecord.Redetermined):
+        return contracts.DisabilityLevelDeterminedV1(
+            case_id=case_id,
+            determined_on=event.determined_on,
+            level=event.level,
+            method=event.method,
+            previous_level=event.previous_level,
+            redetermination_due_on=event.redetermination_due_on,
+        )
     if isinstance(event, CaseAssessment.Opened):
         return contracts.CaseOpenedV2(
             case_id=event.case_id,
