@@ -394,3 +394,48 @@ def test_the_scheduler_process_runs_the_daily_jobs_for_today(client: Client) -> 
         return bool(row and row[0] >= 1)
 
     eventually(ran_today, timeout=60, what="the scheduler recorded a day")
+
+
+def test_version_a_2016_seven_day_posting_across_tet_then_district_appraisal_and_decision(
+    client: Client,
+) -> None:
+    case_id = receive(client, received_on=date(2016, 2, 1), residence=OLD_COMMUNE)
+    case = client.assessment_case(case_id)
+    assert case is not None
+    assert case["procedure_version"] == "A-ND136-2013"
+    # 10 working days from 01/02/2016 skip Tết Bính Thân (08-12/02): due 22/02/2016
+    assert (case["current_step"], case["current_due_on"]) == ("review", "2016-02-22")
+    ok(
+        step(
+            client,
+            case_id,
+            "review",
+            "assessor",
+            reviewed_on="2016-02-02",
+            outcome="eligible",
+            findings="Hội đồng xét duyệt: đủ điều kiện",
+            members_present=6,
+            members_total=8,
+        )
+    )
+    posted = ok(step(client, case_id, "posting", "assessor", posted_from="2016-02-03"))
+    assert posted["posted_until"] == "2016-02-18"  # seven working days, Tết excluded
+    assert (posted["current_step"], posted["current_due_on"]) == ("appraisal", "2016-02-29")
+    no_proposal_step = step(client, case_id, "proposal", "approver", sent_on="2016-02-19")
+    assert no_proposal_step.status_code == 409
+    appraised = ok(
+        step(
+            client,
+            case_id,
+            "appraisal",
+            "assessor",
+            appraised_on="2016-02-24",
+            outcome="eligible",
+            findings="Phòng LĐTBXH thẩm định: đủ điều kiện",
+        )
+    )
+    assert appraised["current_due_on"] == "2016-02-29"
+    decided = ok(decide(client, case_id, "2016-02-26", "DISTRICT_CHAIRMAN"), 201)
+    assert decided["monthly_amount"] == 405_000  # 270,000 x 1.5 (Decree 136/2013)
+    assert decided["effective_month"] == "2016-02"
+    assert decided["on_time"] is True
