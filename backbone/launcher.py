@@ -123,6 +123,13 @@ def load_demo_data(system: System, secret: str) -> int:
                 "category": category,
                 "residence": {"scheme": "DVHC_2025_2LEVEL", "code": commune},
                 "received_on": received_on.isoformat(),
+                "household": {"poverty_status": "poor"},
+                "documents_presented": ["personal_id_card", "birth_certificate"],
+                **(
+                    {"representative": {"full_name": "Lê Thị Hoa", "relationship": "guardian"}}
+                    if born >= "2010"
+                    else {}
+                ),
             },
         )
         if response.status_code == 201:

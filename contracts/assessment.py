@@ -197,3 +197,20 @@ class DisabilityLevelDeterminedV1(BaseModel):
     redetermination_due_on: date | None = Field(
         description="The 6th birthday of a child determined before 6: determine again then."
     )
+
+
+class DossierCompletedV1(StepRecorded):
+    """Documents supplemented at intake completed the dossier; steps counted from a complete
+    dossier run from `complete_on`."""
+
+    event: Literal["dossier_completed"] = "dossier_completed"
+    complete_on: date
+
+
+class CaseWithdrawnV1(BaseModel):
+    """The case closed without a decision because the applicant withdrew the dossier."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["case_withdrawn"] = "case_withdrawn"
+    case_id: UUID
+    withdrawn_on: date

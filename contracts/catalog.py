@@ -43,8 +43,23 @@ CONTRACTS: tuple[EventContract, ...] = (
         type="vn.btxh.intake.dossier_received",
         source="btxh/intake",
         topic=topics.INTAKE_EVENTS,
+        version=2,
+        model=intake.DossierReceivedV2,
+        upcasters={1: intake.upcast_dossier_received_v1},
+    ),
+    EventContract(
+        type="vn.btxh.intake.dossier_supplemented",
+        source="btxh/intake",
+        topic=topics.INTAKE_EVENTS,
         version=1,
-        model=intake.DossierReceivedV1,
+        model=intake.DossierSupplementedV1,
+    ),
+    EventContract(
+        type="vn.btxh.intake.dossier_withdrawn",
+        source="btxh/intake",
+        topic=topics.INTAKE_EVENTS,
+        version=1,
+        model=intake.DossierWithdrawnV1,
     ),
     EventContract(
         type="vn.btxh.assessment.case_opened",
@@ -73,6 +88,8 @@ CONTRACTS: tuple[EventContract, ...] = (
             ("case_became_overdue", assessment.CaseBecameOverdueV1),
             ("change_proposed", assessment.ChangeProposedV1),
             ("disability_level_determined", assessment.DisabilityLevelDeterminedV1),
+            ("dossier_completed", assessment.DossierCompletedV1),
+            ("case_withdrawn", assessment.CaseWithdrawnV1),
         )
     ),
     EventContract(

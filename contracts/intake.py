@@ -1,7 +1,7 @@
 """Events published by intake (tiếp nhận hồ sơ) on the intake topic."""
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,3 +37,49 @@ class DossierReceivedV1(BaseModel):
     residence: AdminUnitRef
     received_on: date
     channel: Channel
+
+
+class DossierReceivedV2(DossierReceivedV1):
+    """A commune received an application dossier and opened a case. v2 adds the application
+    form, the household's poverty status, whether a representative submitted it, and which
+    documents were presented or are still missing (complete_on is None until none is)."""
+
+    form: str = Field(description="Application form: 1a-1đ (allowance), 2a/2b (care support)")
+    household_poverty: Literal["poor", "near_poor", "none", "not_declared"]
+    represented: bool = Field(description="Submitted by a guardian or representative")
+    documents_presented: list[str]
+    missing_documents: list[str]
+    complete_on: date | None
+
+
+def upcast_dossier_received_v1(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **data,
+        "form": "",
+        "household_poverty": "not_declared",
+        "represented": False,
+        "documents_presented": [],
+        "missing_documents": [],
+        "complete_on": data["received_on"],
+    }
+
+
+class DossierSupplementedV1(BaseModel):
+    """Documents were presented after receipt; complete_on is set once nothing is missing."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["dossier_supplemented"] = "dossier_supplemented"
+    case_id: UUID
+    documents: list[str] = Field(min_length=1)
+    supplemented_on: date
+    missing_documents: list[str]
+    complete_on: date | None
+
+
+class DossierWithdrawnV1(BaseModel):
+    """The applicant withdrew the dossier: the case ends without a decision."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["dossier_withdrawn"] = "dossier_withdrawn"
+    case_id: UUID
+    withdrawn_on: date

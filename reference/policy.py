@@ -385,6 +385,17 @@ class PolicyBook:
     procedures: tuple[ProcedureVersion, ...]
     provinces: Mapping[str, ProvincialPolicy] = field(default_factory=dict)
     age_triggers: tuple[AgeTrigger, ...] = ()
+    document_labels: Mapping[str, str] = field(default_factory=dict)
+    identity_documents: tuple[str, ...] = ()
+    documents_by_category: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def missing_documents(self, category: str, presented: list[str]) -> list[str]:
+        """Documents the category needs that were not presented ("identity" stands for any
+        one of the identity documents)."""
+        missing = [d for d in self.documents_by_category.get(category, ()) if d not in presented]
+        if self.identity_documents and not set(self.identity_documents) & set(presented):
+            missing.insert(0, "identity")
+        return missing
 
     def triggers_for(self, category: str, age: int) -> list[AgeTrigger]:
         return [t for t in self.age_triggers if t.from_category == category and t.age == age]
@@ -592,6 +603,16 @@ def load_policy_book(directory: Path = POLICY_DIR) -> PolicyBook:
                 f"{where}: cumulative exception {sorted(pair)} must name 2 categories"
             )
     _check_procedure_periods(procedures, where)
+    documents = raw.get("documents", {})
+    labels = dict(documents.get("codes", {}))
+    identity = tuple(documents.get("identity_any_of", []))
+    by_category = {k: tuple(v) for k, v in documents.get("by_category", {}).items()}
+    for category, needed in by_category.items():
+        unknown = [d for d in needed if d not in labels]
+        if category not in codes or unknown:
+            raise PolicyError(f"{where}: documents for {category}: unknown category or {unknown}")
+    if any(d not in labels for d in identity):
+        raise PolicyError(f"{where}: identity_any_of names unknown documents")
     for trigger in triggers:
         named = {trigger.from_category} | ({trigger.to_category} if trigger.to_category else set())
         if not named <= set(codes):
@@ -612,6 +633,9 @@ def load_policy_book(directory: Path = POLICY_DIR) -> PolicyBook:
         procedures=procedures,
         provinces=provinces,
         age_triggers=triggers,
+        document_labels=labels,
+        identity_documents=identity,
+        documents_by_category=by_category,
     )
 
 

@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import Tracking
 
-from backbone.actor import Actor
+from backbone.actor import Actor, service_actor
 from backbone.eventstore import BtxhApplication
 from contracts.ids import derived_id
 from reference.admin_units import AdminUnits, load_admin_units
@@ -124,13 +124,14 @@ class AssessmentApplication(BtxhApplication):
         causation_id: UUID,
         tracking: Tracking,
         person_id: UUID | None = None,
+        dossier_complete_on: date | None = None,
     ) -> None:
         """Hold assessment's own record of a dossier received at intake (learned from Kafka).
 
         The procedure version in force on the day of receipt sets the case's deadlines.
         """
         procedure = self.policy.procedure_on(dossier_received_on)
-        first = self.planner.next_step(procedure, {}, dossier_received_on)
+        first = self.planner.next_step(procedure, {}, dossier_received_on, dossier_complete_on)
         assessment = CaseAssessment(
             id=derived_id("assessment", case_id),
             case_id=case_id,
@@ -144,11 +145,58 @@ class AssessmentApplication(BtxhApplication):
             procedure_version=procedure.version,
             current_step=first.step,
             current_due_on=first.due_on,
+            dossier_complete_on=dossier_complete_on,
+            dossier_incomplete=dossier_complete_on is None,
             actor=actor,
             correlation_id=correlation_id,
             causation_id=causation_id,
         )
         self.save_tracked(assessment, tracking=tracking)
+
+    def complete_dossier(
+        self,
+        case_id: UUID,
+        complete_on: date,
+        *,
+        correlation_id: UUID,
+        causation_id: UUID,
+        tracking: Tracking,
+    ) -> None:
+        """Documents supplemented at intake completed the dossier: start the clock."""
+        case = self.get_case(case_id)
+        step = self.planner.after(case, dossier_complete=complete_on)
+        if case.complete_dossier(
+            complete_on=complete_on,
+            next_step=step.step,
+            next_due_on=step.due_on,
+            actor=service_actor("assessment"),
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+        ):
+            self.save_tracked(case, tracking=tracking)
+        else:
+            self.record_tracking(tracking)
+
+    def close_withdrawn(
+        self,
+        case_id: UUID,
+        withdrawn_on: date,
+        *,
+        correlation_id: UUID,
+        causation_id: UUID,
+        tracking: Tracking,
+    ) -> None:
+        """The applicant withdrew the dossier at intake: close the case without a decision."""
+        case = self.get_case(case_id)
+        if case.withdraw(
+            withdrawn_on=withdrawn_on,
+            actor=service_actor("assessment"),
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+        ):
+            self.save_tracked(case, tracking=tracking)
+        else:
+            self.record_tracking(tracking)
 
     def get_case(self, case_id: UUID) -> CaseAssessment:
         try:
@@ -343,6 +391,8 @@ class AssessmentApplication(BtxhApplication):
     ) -> CaseAssessment:
         """Record the verified conclusion of a complaint."""
         case = self.get_case(case_id)
+        posting_end = max(d for d in (case.posted_until, concluded_on) if d is not None)
+        step = self.planner.after(case, posting_end=posting_end)
         case.conclude_complaint(
             complaint_id=complaint_id,
             concluded_on=concluded_on,
@@ -351,6 +401,8 @@ class AssessmentApplication(BtxhApplication):
             today=today,
             actor=actor,
             correlation_id=correlation_id,
+            next_step=step.step,
+            next_due_on=step.due_on,
         )
         self.save(case)
         return case
@@ -521,7 +573,7 @@ class AssessmentApplication(BtxhApplication):
         try:
             found = self.policy.in_force(None, on).category(category)
         except PolicyError:
-            return False
+            return True  # unknown: withhold rather than risk disclosing an HIV status
         return "hiv" in found.requires
 
     # --- deadlines -------------------------------------------------------------------------

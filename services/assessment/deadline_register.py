@@ -101,7 +101,9 @@ class DeadlineRegister:
             )
             return
         assessment_id = event.originator_id
-        if isinstance(event, CaseAssessment.Approved | CaseAssessment.Rejected):
+        if isinstance(
+            event, CaseAssessment.Approved | CaseAssessment.Rejected | CaseAssessment.Withdrawn
+        ):
             conn.execute(
                 sql.SQL("DELETE FROM {} WHERE assessment_id = %s").format(table), (assessment_id,)
             )
@@ -113,7 +115,7 @@ class DeadlineRegister:
                 ).format(profiles),
                 (Jsonb(held), assessment_id),
             )
-        elif isinstance(event, CaseAssessment.Rejected):
+        elif isinstance(event, CaseAssessment.Rejected | CaseAssessment.Withdrawn):
             conn.execute(
                 sql.SQL("DELETE FROM {} WHERE assessment_id = %s").format(profiles),
                 (assessment_id,),

@@ -40,10 +40,17 @@ class Planner:
         return self.calendar.add_working_days(received_on, procedure.complaint_window_days)
 
     def next_step(
-        self, procedure: ProcedureVersion, done: dict[str, date], received_on: date
+        self,
+        procedure: ProcedureVersion,
+        done: dict[str, date],
+        received_on: date,
+        complete_on: date | None,
     ) -> NextStep:
-        """The first step of the procedure not yet done, and its due date if its clock runs."""
-        anchors = {"dossier_received": received_on, "dossier_complete": received_on, **done}
+        """The first step of the procedure not yet done, and its due date if its clock runs
+        (a step counted from the complete dossier waits while documents are missing)."""
+        anchors: dict[str, date] = {"dossier_received": received_on, **done}
+        if complete_on is not None:
+            anchors["dossier_complete"] = complete_on
         for step in procedure.steps:
             if step.code in done:
                 continue
@@ -61,7 +68,10 @@ class Planner:
         if case.reviewed_on:
             done["review"] = case.reviewed_on
         if case.posted_until:
-            done["posting_end"] = case.posted_until
+            # Steps after the posting count from its end, or from the last complaint's
+            # conclusion when one came later (DOMAIN §5.2, version C step 4).
+            concluded = [c.concluded_on for c in case.complaints.values() if c.concluded_on]
+            done["posting_end"] = max([case.posted_until, *concluded])
         if case.proposal_sent_on:
             done["proposal"] = case.proposal_sent_on
         if case.appraised_on:
@@ -78,4 +88,9 @@ class Planner:
         """The next step once `facts` (e.g. review=..., posting_end=...) are recorded."""
         procedure = self.procedure_for(case)
         done = self.done_steps(case, procedure, **facts)
-        return self.next_step(procedure, done, case.dossier_received_on)
+        return self.next_step(
+            procedure,
+            done,
+            case.dossier_received_on,
+            facts.get("dossier_complete") or case.dossier_complete_on,
+        )

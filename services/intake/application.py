@@ -43,6 +43,13 @@ class ReceiveDossier:
     residence_code: str
     received_on: date
     channel: str
+    household_poverty: str = "not_declared"
+    poverty_certificate: str | None = None
+    representative: dict[str, str] | None = None
+    documents_presented: tuple[str, ...] = ()
+
+
+POOR_STATUSES = ("poor", "near_poor")
 
 
 class IntakeApplication(BtxhApplication):
@@ -82,11 +89,29 @@ class IntakeApplication(BtxhApplication):
             channel=command.channel,
             today=today,
         )
+        age = age_on(command.date_of_birth, command.received_on)
         try:
             policy = self.policy.in_force(None, command.received_on)
-            policy.check_age(command.category, age_on(command.date_of_birth, command.received_on))
+            policy.check_age(command.category, age)
+            category = policy.category(command.category)
         except PolicyError as error:
             raise InvalidDossier(str(error)) from error
+        if "poor_household" in category.requires and command.household_poverty not in POOR_STATUSES:
+            raise InvalidDossier(
+                f"category {command.category} is for poor or near-poor households; the household "
+                f"is declared {command.household_poverty!r} (household.poverty_status)"
+            )
+        if age < 16 and command.representative is None:
+            raise InvalidDossier(
+                "the applicant is a child: the dossier needs the guardian or representative "
+                "who submits it (representative)"
+            )
+        unknown = [d for d in command.documents_presented if d not in self.policy.document_labels]
+        if unknown:
+            raise InvalidDossier(
+                f"unknown documents {unknown}; known: {', '.join(self.policy.document_labels)}"
+            )
+        missing = self.policy.missing_documents(command.category, list(command.documents_presented))
         try:
             self.admin_units.validate_commune(
                 command.residence_scheme,  # type: ignore[arg-type]  # a Literal at the API
@@ -105,7 +130,7 @@ class IntakeApplication(BtxhApplication):
             digest=digest, person_id=person_id, benefit=command.benefit, case_id=case_id
         )
         if holder is not None and (
-            self._exists(holder)
+            self._is_open(holder)
             or not self.index.take_over(
                 person_id=person_id, benefit=command.benefit, stale=holder, case_id=case_id
             )
@@ -129,6 +154,12 @@ class IntakeApplication(BtxhApplication):
             today=today,
             actor=actor,
             correlation_id=correlation_id,
+            form=category.form,
+            household_poverty=command.household_poverty,
+            poverty_certificate=command.poverty_certificate,
+            representative=command.representative,
+            documents_presented=list(command.documents_presented),
+            missing_documents=missing,
         )
         try:
             self.save(dossier)
@@ -149,6 +180,72 @@ class IntakeApplication(BtxhApplication):
             raise CaseNotFound(f"no dossier with case id {case_id}") from error
         assert isinstance(dossier, Dossier)
         return dossier
+
+    def supplement_dossier(
+        self,
+        case_id: UUID,
+        *,
+        documents: list[str],
+        supplemented_on: date,
+        actor: Actor,
+        correlation_id: UUID,
+        today: date,
+    ) -> Dossier:
+        """Record documents presented after receipt; when nothing is missing any more, the
+        dossier is complete from that day (the procedure's clock counts from then)."""
+        dossier = self.get_dossier(case_id)
+        unknown = [d for d in documents if d not in self.policy.document_labels]
+        if unknown:
+            raise InvalidDossier(
+                f"unknown documents {unknown}; known: {', '.join(self.policy.document_labels)}"
+            )
+        presented = sorted(set(dossier.documents_presented) | set(documents))
+        dossier.supplement(
+            documents=documents,
+            supplemented_on=supplemented_on,
+            still_missing=self.policy.missing_documents(dossier.category, presented),
+            today=today,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+        self.save(dossier)
+        return dossier
+
+    def withdraw_dossier(
+        self,
+        case_id: UUID,
+        *,
+        withdrawn_on: date,
+        reason: str,
+        actor: Actor,
+        correlation_id: UUID,
+        today: date,
+    ) -> Dossier:
+        """The applicant withdraws the dossier: the case ends without a decision, and the
+        person may apply again for the same benefit."""
+        dossier = self.get_dossier(case_id)
+        dossier.withdraw(
+            withdrawn_on=withdrawn_on,
+            reason=reason,
+            today=today,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+        self.save(dossier)
+        self.index.release(
+            person_id=dossier.person_id,
+            benefit=dossier.benefit,
+            case_id=dossier.id,
+            forget_person=False,
+        )
+        return dossier
+
+    def _is_open(self, case_id: UUID) -> bool:
+        """A claim's case still counts when its dossier is stored and not withdrawn (a claim
+        left by a crash before the release is taken over)."""
+        if not self._exists(case_id):
+            return False
+        return self.get_dossier(case_id).withdrawn_on is None
 
     def _exists(self, case_id: UUID) -> bool:
         return bool(self.recorder.select_events(case_id, limit=1))

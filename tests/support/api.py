@@ -9,6 +9,7 @@ import httpx
 
 from backbone.auth import mint_token
 from backbone.system import System
+from reference.policy import policy_book
 from reference.working_days import load_calendar
 
 SECRET = "btxh-development-only-secret-change-me!"
@@ -59,6 +60,16 @@ def dossier_body(
         "category": category,
         "residence": {"scheme": "DVHC_2025_2LEVEL", "code": commune},
         "received_on": (received_on or steps_before(date.today())[0]).isoformat(),
+        "household": {"poverty_status": "poor"},
+        "documents_presented": [
+            "personal_id_card",
+            *policy_book().documents_by_category.get(category, ()),
+        ],
+        **(
+            {"representative": {"full_name": "Người Giám Hộ", "relationship": "guardian"}}
+            if (received_on or date.today()).year - born.year < 17
+            else {}
+        ),
     }
 
 

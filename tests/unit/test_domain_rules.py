@@ -67,6 +67,8 @@ def opened() -> CaseAssessment:
         procedure_version="D-ND147-2025",
         current_step="decision",
         current_due_on=date(2025, 8, 15),
+        dossier_complete_on=date(2025, 8, 1),
+        dossier_incomplete=False,
     )
 
 

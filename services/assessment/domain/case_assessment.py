@@ -59,6 +59,8 @@ class CaseAssessment(Aggregate):
     Rejected: ClassVar[type[Any]]
     BecameOverdue: ClassVar[type[Any]]
     ChangeProposed: ClassVar[type[Any]]
+    DossierCompleted: ClassVar[type[Any]]
+    Withdrawn: ClassVar[type[Any]]
 
     @event("Opened")
     def __init__(
@@ -79,8 +81,15 @@ class CaseAssessment(Aggregate):
         procedure_version: str | None = None,
         current_step: str | None = None,
         current_due_on: date | None = None,
+        dossier_complete_on: date | None = None,
+        dossier_incomplete: bool = False,
     ) -> None:
         self.case_id = case_id
+        # Cases opened before completeness was tracked were complete on receipt.
+        self.dossier_complete_on = (
+            None if dossier_incomplete else (dossier_complete_on or dossier_received_on)
+        )
+        self.withdrawn_on: date | None = None
         self.person_id = person_id
         self.benefit = benefit
         self.category = category
@@ -116,6 +125,8 @@ class CaseAssessment(Aggregate):
     def status(self) -> str:
         if self.decision is not None:
             return self.decision
+        if self.withdrawn_on is not None:
+            return "withdrawn"
         if any(c.concluded_on is None for c in self.complaints.values()):
             return "complaint_open"
         if self.appraised_on is not None:
@@ -131,6 +142,10 @@ class CaseAssessment(Aggregate):
         return [c for c in self.complaints.values() if c.concluded_on is None]
 
     def _check_open(self) -> None:
+        if self.withdrawn_on is not None:
+            raise AlreadyDecided(
+                f"case {self.case_id} was withdrawn by the applicant on {self.withdrawn_on}"
+            )
         if self.decision is not None:
             raise AlreadyDecided(
                 f"case {self.case_id} was already {self.decision} by decision "
@@ -244,6 +259,10 @@ class CaseAssessment(Aggregate):
             raise StepOutOfOrder(
                 f"posting ({posted_from}) cannot start before the review ({self.reviewed_on})"
             )
+        if posted_until < posted_from:
+            raise InvalidDecision(
+                f"posting cannot end ({posted_until}) before it starts ({posted_from})"
+            )
         self._results_posted(
             case_id=self.case_id,
             posted_from=posted_from,
@@ -291,6 +310,13 @@ class CaseAssessment(Aggregate):
         if self.posted_from is None:
             raise StepOutOfOrder("complaints are received about posted results; nothing is posted")
         self._check_not_before_receipt(received_on, "received_on", today)
+        if received_on < self.posted_from:
+            raise StepOutOfOrder(
+                f"a complaint about the posted result ({received_on}) cannot precede the "
+                f"posting ({self.posted_from})"
+            )
+        if complaint_id in self.complaints:
+            raise InvalidDecision(f"complaint {complaint_id} is already registered")
         if not summary.strip():
             raise InvalidDecision("summary must say what the complaint is about")
         self._complaint_received(
@@ -329,6 +355,8 @@ class CaseAssessment(Aggregate):
         today: date,
         actor: Actor,
         correlation_id: UUID,
+        next_step: str | None = None,
+        next_due_on: date | None = None,
     ) -> None:
         """The verified conclusion on a complaint, published like the result was."""
         complaint = self.complaints.get(complaint_id)
@@ -354,6 +382,8 @@ class CaseAssessment(Aggregate):
             outcome=outcome,
             conclusion=conclusion,
             on_time=complaint.due_on is None or concluded_on <= complaint.due_on,
+            next_step=next_step,
+            next_due_on=next_due_on,
             actor=actor,
             correlation_id=correlation_id,
             causation_id=None,
@@ -372,7 +402,11 @@ class CaseAssessment(Aggregate):
         actor: Actor,
         correlation_id: UUID,
         causation_id: UUID | None,
+        next_step: str | None = None,
+        next_due_on: date | None = None,
     ) -> None:
+        if next_step is not None:
+            self.current_step, self.current_due_on = next_step, next_due_on
         old = self.complaints[complaint_id]
         self.complaints[complaint_id] = Complaint(
             old.complaint_id, old.received_on, old.summary, old.due_on, concluded_on, outcome
@@ -436,6 +470,10 @@ class CaseAssessment(Aggregate):
     ) -> None:
         """The appraisal body's conclusion (thẩm định) before the decision."""
         self._check_open()
+        if self.review_outcome == "ineligible":
+            raise StepOutOfOrder("the review found the applicant ineligible: reject with reasons")
+        if self.appraised_on is not None:
+            raise StepOutOfOrder(f"the appraisal was already recorded on {self.appraised_on}")
         self._check_after_posting(appraised_on, "the appraisal")
         self._check_not_before_receipt(appraised_on, "appraised_on", today)
         if outcome not in OUTCOMES:
@@ -762,3 +800,74 @@ class CaseAssessment(Aggregate):
         causation_id: UUID | None,
     ) -> None:
         self.proposals.add(f"{trigger}:{from_category}")
+
+    # --- facts learned from intake after receipt -------------------------------------------
+
+    def complete_dossier(
+        self,
+        *,
+        complete_on: date,
+        next_step: str | None,
+        next_due_on: date | None,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> bool:
+        """The dossier became complete (documents supplemented): steps counted from a
+        complete dossier start their clock now. Returns whether this was news."""
+        if self.dossier_complete_on is not None or self.decision or self.withdrawn_on:
+            return False
+        self._dossier_completed(
+            case_id=self.case_id,
+            complete_on=complete_on,
+            next_step=next_step,
+            next_due_on=next_due_on,
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+        )
+        return True
+
+    @event("DossierCompleted")
+    def _dossier_completed(
+        self,
+        *,
+        case_id: UUID,
+        complete_on: date,
+        next_step: str | None,
+        next_due_on: date | None,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.dossier_complete_on = complete_on
+        self.current_step, self.current_due_on = next_step, next_due_on
+
+    def withdraw(
+        self, *, withdrawn_on: date, actor: Actor, correlation_id: UUID, causation_id: UUID | None
+    ) -> bool:
+        """The applicant withdrew the dossier at intake: the case ends without a decision.
+        A case already decided keeps its decision (returns False)."""
+        if self.decision is not None or self.withdrawn_on is not None:
+            return False
+        self._withdrawn(
+            case_id=self.case_id,
+            withdrawn_on=withdrawn_on,
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+        )
+        return True
+
+    @event("Withdrawn")
+    def _withdrawn(
+        self,
+        *,
+        case_id: UUID,
+        withdrawn_on: date,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.withdrawn_on = withdrawn_on
+        self.current_step, self.current_due_on = None, None

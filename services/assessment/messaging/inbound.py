@@ -5,13 +5,13 @@ from eventsourcing.persistence import Tracking
 from backbone.actor import service_actor
 from backbone.tracked_consumer import Handler
 from contracts.envelope import Envelope
-from contracts.intake import DossierReceivedV1
+from contracts.intake import DossierReceivedV2, DossierSupplementedV1, DossierWithdrawnV1
 from services.assessment.application import AssessmentApplication
 
 
 def handlers(app: AssessmentApplication) -> dict[type, Handler]:
     def on_dossier_received(
-        event: DossierReceivedV1, envelope: Envelope, tracking: Tracking
+        event: DossierReceivedV2, envelope: Envelope, tracking: Tracking
     ) -> None:
         """A dossier was received at intake: open assessment's record of the case."""
         app.open_case(
@@ -23,10 +23,42 @@ def handlers(app: AssessmentApplication) -> dict[type, Handler]:
             date_of_birth=event.applicant.date_of_birth,
             dossier_received_on=event.received_on,
             person_id=event.person_id,
+            dossier_complete_on=event.complete_on,
             actor=service_actor("assessment"),
             correlation_id=envelope.correlationid,
             causation_id=envelope.id,
             tracking=tracking,
         )
 
-    return {DossierReceivedV1: on_dossier_received}
+    def on_dossier_supplemented(
+        event: DossierSupplementedV1, envelope: Envelope, tracking: Tracking
+    ) -> None:
+        """Documents were supplemented: once the dossier is complete, its clock starts."""
+        if event.complete_on is None:
+            app.record_tracking(tracking)  # still incomplete: nothing changes here
+            return
+        app.complete_dossier(
+            event.case_id,
+            event.complete_on,
+            correlation_id=envelope.correlationid,
+            causation_id=envelope.id,
+            tracking=tracking,
+        )
+
+    def on_dossier_withdrawn(
+        event: DossierWithdrawnV1, envelope: Envelope, tracking: Tracking
+    ) -> None:
+        """The applicant withdrew: the case closes without a decision."""
+        app.close_withdrawn(
+            event.case_id,
+            event.withdrawn_on,
+            correlation_id=envelope.correlationid,
+            causation_id=envelope.id,
+            tracking=tracking,
+        )
+
+    return {
+        DossierReceivedV2: on_dossier_received,
+        DossierSupplementedV1: on_dossier_supplemented,
+        DossierWithdrawnV1: on_dossier_withdrawn,
+    }

@@ -120,6 +120,15 @@ def to_contract(event: Any) -> BaseModel:
         return contracts.CaseBecameOverdueV1(
             case_id=case_id, step=event.step, due_on=event.due_on, detected_on=event.detected_on
         )
+    if isinstance(event, CaseAssessment.DossierCompleted):
+        return contracts.DossierCompletedV1(
+            case_id=case_id,
+            complete_on=event.complete_on,
+            next_step=event.next_step,
+            next_due_on=event.next_due_on,
+        )
+    if isinstance(event, CaseAssessment.Withdrawn):
+        return contracts.CaseWithdrawnV1(case_id=case_id, withdrawn_on=event.withdrawn_on)
     if isinstance(event, CaseAssessment.ChangeProposed):
         return contracts.ChangeProposedV1(
             case_id=case_id,

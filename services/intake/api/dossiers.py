@@ -52,10 +52,50 @@ class ResidenceIn(BaseModel):
     code: str = Field(pattern=r"^\d{5}$", description="Commune code (mã xã), 5 digits")
 
 
+class HouseholdIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    poverty_status: Literal["poor", "near_poor", "none", "not_declared"] = Field(
+        description="On the commune's poor / near-poor household list (hộ nghèo, hộ cận nghèo)"
+    )
+    certificate_number: str | None = Field(default=None, max_length=60)
+
+
+class RepresentativeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str = Field(min_length=1, max_length=200)
+    relationship: str = Field(
+        min_length=1, max_length=60, examples=["guardian", "mother", "organisation"]
+    )
+
+
+DocumentCode = Literal[
+    "personal_id_card",
+    "population_db_notice",
+    "residence_confirmation",
+    "birth_certificate",
+    "hiv_confirmation",
+    "pregnancy_confirmation",
+    "disability_certificate",
+    "poverty_certificate",
+    "school_confirmation",
+]
+
+
 class DossierIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     applicant: ApplicantIn
+    household: HouseholdIn = Field(
+        default_factory=lambda: HouseholdIn(poverty_status="not_declared")
+    )
+    representative: RepresentativeIn | None = Field(
+        default=None, description="Guardian or representative who submits (required for a child)"
+    )
+    documents_presented: list[DocumentCode] = Field(
+        default_factory=list, description="Documents shown to check the declared data"
+    )
     benefit: Literal["monthly_allowance", "care_support"] = "monthly_allowance"
     category: str = Field(pattern=r"^[A-Z0-9_]+$", examples=["PWD_SEVERE"])
     residence: ResidenceIn
@@ -76,6 +116,13 @@ class DossierOut(BaseModel):
     received_on: date
     channel: str
     received_by: str
+    form: str
+    household_poverty: str
+    representative: dict[str, str] | None
+    documents_presented: list[str]
+    missing_documents: list[str]
+    complete_on: date | None
+    withdrawn_on: date | None
     version: int
 
 
@@ -96,6 +143,13 @@ def _view(dossier: object) -> DossierOut:
         received_on=dossier.received_on,
         channel=dossier.channel,
         received_by=dossier.received_by.user_id,
+        form=dossier.form,
+        household_poverty=dossier.household_poverty,
+        representative=dossier.representative,
+        documents_presented=dossier.documents_presented,
+        missing_documents=dossier.missing_documents,
+        complete_on=dossier.complete_on,
+        withdrawn_on=dossier.withdrawn_on,
         version=dossier.version,
     )
 
@@ -121,6 +175,10 @@ def receive_dossier(
             residence_code=body.residence.code,
             received_on=body.received_on,
             channel=body.channel,
+            household_poverty=body.household.poverty_status,
+            poverty_certificate=body.household.certificate_number,
+            representative=body.representative.model_dump() if body.representative else None,
+            documents_presented=tuple(body.documents_presented),
         ),
         actor=actor,
         correlation_id=correlation,
@@ -134,3 +192,55 @@ def get_dossier(case_id: UUID, reader: Reader, intake: Intake) -> DossierOut:
     dossier = _view(intake.get_dossier(case_id))
     reader.record("dossier", [case_id])
     return dossier
+
+
+class SupplementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    documents: list[DocumentCode] = Field(min_length=1)
+    supplemented_on: date
+
+
+class WithdrawalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    withdrawn_on: date
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+@router.post(
+    "/{case_id}/supplements",
+    summary="Documents presented after receipt (bổ sung hồ sơ)",
+    description=IntakeApplication.supplement_dossier.__doc__,
+)
+def supplement_dossier(
+    case_id: UUID, body: SupplementIn, actor: Receiver, intake: Intake, correlation: Correlation
+) -> DossierOut:
+    dossier = intake.supplement_dossier(
+        case_id,
+        documents=list(body.documents),
+        supplemented_on=body.supplemented_on,
+        actor=actor,
+        correlation_id=correlation,
+        today=date.today(),
+    )
+    return _view(dossier)
+
+
+@router.post(
+    "/{case_id}/withdrawal",
+    summary="The applicant withdraws the dossier (rút hồ sơ)",
+    description=IntakeApplication.withdraw_dossier.__doc__,
+)
+def withdraw_dossier(
+    case_id: UUID, body: WithdrawalIn, actor: Receiver, intake: Intake, correlation: Correlation
+) -> DossierOut:
+    dossier = intake.withdraw_dossier(
+        case_id,
+        withdrawn_on=body.withdrawn_on,
+        reason=body.reason,
+        actor=actor,
+        correlation_id=correlation,
+        today=date.today(),
+    )
+    return _view(dossier)

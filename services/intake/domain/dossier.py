@@ -21,6 +21,8 @@ class Dossier(Aggregate):
 
     # Event classes made by @event below; declared so type checkers know them.
     Received: ClassVar[type[Any]]
+    Supplemented: ClassVar[type[Any]]
+    Withdrawn: ClassVar[type[Any]]
 
     @classmethod
     def receive(
@@ -43,6 +45,12 @@ class Dossier(Aggregate):
         today: date,
         actor: Actor,
         correlation_id: UUID,
+        form: str = "",
+        household_poverty: str = "not_declared",
+        poverty_certificate: str | None = None,
+        representative: dict[str, str] | None = None,
+        documents_presented: list[str] | None = None,
+        missing_documents: list[str] | None = None,
     ) -> "Dossier":
         """Receipt of a complete dossier. Dates cannot lie in the future; the person must be born."""
         cls.check_application(
@@ -71,6 +79,13 @@ class Dossier(Aggregate):
             actor=actor,
             correlation_id=correlation_id,
             causation_id=None,
+            form=form,
+            household_poverty=household_poverty,
+            poverty_certificate=poverty_certificate,
+            representative=representative,
+            documents_presented=sorted(documents_presented or []),
+            missing_documents=list(missing_documents or []),
+            complete_on=None if missing_documents else received_on,
         )
 
     @staticmethod
@@ -118,7 +133,23 @@ class Dossier(Aggregate):
         actor: Actor,
         correlation_id: UUID,
         causation_id: UUID | None,
+        form: str = "",
+        household_poverty: str = "not_declared",
+        poverty_certificate: str | None = None,
+        representative: dict[str, str] | None = None,
+        documents_presented: list[str] | None = None,
+        missing_documents: list[str] | None = None,
+        complete_on: date | None = None,
     ) -> None:
+        self.form = form
+        self.household_poverty = household_poverty
+        self.poverty_certificate = poverty_certificate
+        self.representative = representative
+        self.documents_presented = list(documents_presented or [])
+        self.missing_documents = list(missing_documents or [])
+        # Events stored before completeness was tracked were complete on receipt.
+        self.complete_on = complete_on if documents_presented is not None else received_on
+        self.withdrawn_on: date | None = None
         self.person_id = person_id
         self.personal_id = personal_id
         self.personal_id_legacy = personal_id_legacy
@@ -137,3 +168,91 @@ class Dossier(Aggregate):
     @property
     def case_id(self) -> UUID:
         return self.id
+
+    # --- after receipt ---------------------------------------------------------------------
+
+    def supplement(
+        self,
+        *,
+        documents: list[str],
+        supplemented_on: date,
+        still_missing: list[str],
+        today: date,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> None:
+        """Documents presented later (bổ sung hồ sơ); the dossier is complete when none is
+        missing, and the clock of steps counted from a complete dossier starts that day."""
+        if self.withdrawn_on is not None:
+            raise InvalidDossier(f"the dossier was withdrawn on {self.withdrawn_on}")
+        if not documents:
+            raise InvalidDossier("documents must list at least one document presented")
+        if supplemented_on > today or supplemented_on < self.received_on:
+            raise InvalidDossier(
+                f"supplemented_on {supplemented_on} must lie between receipt "
+                f"({self.received_on}) and today"
+            )
+        if self.complete_on is not None:
+            raise InvalidDossier(f"the dossier has been complete since {self.complete_on}")
+        self._supplemented(
+            case_id=self.id,
+            documents=sorted(documents),
+            supplemented_on=supplemented_on,
+            missing_documents=still_missing,
+            complete_on=None if still_missing else supplemented_on,
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+
+    @event("Supplemented")
+    def _supplemented(
+        self,
+        *,
+        case_id: UUID,
+        documents: list[str],
+        supplemented_on: date,
+        missing_documents: list[str],
+        complete_on: date | None,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.documents_presented = sorted(set(self.documents_presented) | set(documents))
+        self.missing_documents = missing_documents
+        self.complete_on = complete_on
+
+    def withdraw(
+        self, *, withdrawn_on: date, reason: str, today: date, actor: Actor, correlation_id: UUID
+    ) -> None:
+        """The applicant withdraws the dossier (rút hồ sơ); the case ends without a decision."""
+        if self.withdrawn_on is not None:
+            raise InvalidDossier(f"the dossier was already withdrawn on {self.withdrawn_on}")
+        if withdrawn_on > today or withdrawn_on < self.received_on:
+            raise InvalidDossier(
+                f"withdrawn_on {withdrawn_on} must lie between receipt ({self.received_on}) "
+                "and today"
+            )
+        if not reason.strip():
+            raise InvalidDossier("reason must say why the dossier is withdrawn")
+        self._withdrawn(
+            case_id=self.id,
+            withdrawn_on=withdrawn_on,
+            reason=reason.strip(),
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+
+    @event("Withdrawn")
+    def _withdrawn(
+        self,
+        *,
+        case_id: UUID,
+        withdrawn_on: date,
+        reason: str,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.withdrawn_on = withdrawn_on

@@ -4,14 +4,20 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from contracts.intake import Applicant, DossierReceivedV1
+from contracts.intake import (
+    Applicant,
+    DossierReceivedV2,
+    DossierSupplementedV1,
+    DossierWithdrawnV1,
+)
 from contracts.values import AdminUnitRef
 from services.intake.domain.dossier import Dossier
 
 
 def to_contract(event: Any) -> BaseModel:
     if isinstance(event, Dossier.Received):
-        return DossierReceivedV1(
+        presented = getattr(event, "documents_presented", None)
+        return DossierReceivedV2(
             case_id=event.originator_id,
             person_id=event.person_id,
             personal_id_digest=event.personal_id_digest,
@@ -23,5 +29,24 @@ def to_contract(event: Any) -> BaseModel:
             residence=AdminUnitRef(scheme=event.residence_scheme, code=event.residence_code),
             received_on=event.received_on,
             channel=event.channel,
+            form=getattr(event, "form", ""),
+            household_poverty=getattr(event, "household_poverty", "not_declared"),
+            represented=getattr(event, "representative", None) is not None,
+            documents_presented=presented or [],
+            missing_documents=getattr(event, "missing_documents", None) or [],
+            # Events stored before completeness was tracked were complete on receipt.
+            complete_on=getattr(event, "complete_on", None)
+            if presented is not None
+            else event.received_on,
         )
+    if isinstance(event, Dossier.Supplemented):
+        return DossierSupplementedV1(
+            case_id=event.case_id,
+            documents=event.documents,
+            supplemented_on=event.supplemented_on,
+            missing_documents=event.missing_documents,
+            complete_on=event.complete_on,
+        )
+    if isinstance(event, Dossier.Withdrawn):
+        return DossierWithdrawnV1(case_id=event.case_id, withdrawn_on=event.withdrawn_on)
     raise TypeError(f"no contract for {type(event).__qualname__}: every stored event is published")

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from backbone.http import create_base_app, ops_router
 from backbone.tracked_consumer import TrackedConsumer
-from services.reporting.api import cases
+from services.reporting.api import cases, posting
 from services.reporting.projections.store import ProjectionStore
 from services.reporting.settings import ReportingSettings
 
@@ -27,5 +27,6 @@ def create_app(
     )
     app.state.store = store
     app.include_router(cases.router)
+    app.include_router(posting.router)
     app.include_router(ops_router(consumer_factory))
     return app

@@ -8,9 +8,15 @@ from eventsourcing.persistence import Tracking
 from pydantic import BaseModel
 
 from backbone.tracked_consumer import Handler
-from contracts.assessment import CaseApprovedV2, CaseOpenedV2, CaseRejectedV1
+from contracts.assessment import (
+    CaseApprovedV2,
+    CaseOpenedV2,
+    CaseRejectedV1,
+    CaseWithdrawnV1,
+    ResultsPostedV1,
+)
 from contracts.envelope import Envelope
-from contracts.intake import DossierReceivedV1
+from contracts.intake import DossierReceivedV2
 from contracts.payment import BeneficiaryEnrolledV1
 from services.reporting.projections import history, register
 from services.reporting.projections.store import ProjectionStore
@@ -18,10 +24,12 @@ from services.reporting.projections.store import ProjectionStore
 RegisterUpdate = Callable[[Any, str, Any, datetime], None]
 
 REGISTER_UPDATES: dict[type[BaseModel], RegisterUpdate] = {
-    DossierReceivedV1: register.on_dossier_received,
+    DossierReceivedV2: register.on_dossier_received,
     CaseOpenedV2: register.on_case_opened,
     CaseApprovedV2: register.on_case_approved,
     CaseRejectedV1: register.on_case_rejected,
+    CaseWithdrawnV1: register.on_case_withdrawn,
+    ResultsPostedV1: register.on_results_posted,
     BeneficiaryEnrolledV1: register.on_beneficiary_enrolled,
 }
 

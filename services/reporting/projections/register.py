@@ -5,7 +5,7 @@ before its dossier), so each event fills in its own columns and the status is de
 which facts are known, never from arrival order.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -13,13 +13,20 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from contracts.assessment import CaseApprovedV2, CaseOpenedV2, CaseRejectedV1
-from contracts.intake import DossierReceivedV1
+from contracts.assessment import (
+    CaseApprovedV2,
+    CaseOpenedV2,
+    CaseRejectedV1,
+    CaseWithdrawnV1,
+    ResultsPostedV1,
+)
+from contracts.intake import DossierReceivedV2
 from contracts.payment import BeneficiaryEnrolledV1
 
 STATUS_SQL = (
     "CASE WHEN r.enrolled THEN 'active' WHEN r.approved THEN 'approved'"
-    " WHEN r.rejected THEN 'rejected' ELSE 'received' END"
+    " WHEN r.rejected THEN 'rejected' WHEN r.withdrawn_on IS NOT NULL THEN 'withdrawn'"
+    " ELSE 'received' END"
 )
 
 
@@ -56,7 +63,7 @@ def _upsert(
 
 
 def on_dossier_received(
-    conn: psycopg.Connection[Any], schema: str, event: DossierReceivedV1, at: datetime
+    conn: psycopg.Connection[Any], schema: str, event: DossierReceivedV2, at: datetime
 ) -> None:
     _upsert(
         conn,
@@ -135,6 +142,29 @@ def on_case_rejected(
     )
 
 
+def on_results_posted(
+    conn: psycopg.Connection[Any], schema: str, event: ResultsPostedV1, at: datetime
+) -> None:
+    """The public posting window; a later posting of the same case replaces the earlier one."""
+    _upsert(
+        conn,
+        schema,
+        event.case_id,
+        at,
+        {
+            "posted_from": event.posted_from,
+            "posted_until": event.posted_until,
+            "hiv_withheld": event.hiv_information_withheld,
+        },
+    )
+
+
+def on_case_withdrawn(
+    conn: psycopg.Connection[Any], schema: str, event: CaseWithdrawnV1, at: datetime
+) -> None:
+    _upsert(conn, schema, event.case_id, at, {"withdrawn_on": event.withdrawn_on})
+
+
 def on_beneficiary_enrolled(
     conn: psycopg.Connection[Any], schema: str, event: BeneficiaryEnrolledV1, at: datetime
 ) -> None:
@@ -180,3 +210,23 @@ def query(
         [*params, limit, offset],
     ).fetchall()
     return (int(total_row["n"]) if total_row else 0), rows
+
+
+def posted_on(
+    conn: psycopg.Connection[Any], schema: str, *, commune: str, on: date
+) -> list[dict[str, Any]]:
+    """Cases of a commune whose posting window holds `on` and whose posting withheld no HIV
+    information (a case whose flag is unknown is left out too: fail closed), by name.
+
+    A case whose dossier has not reached reporting yet has no name to post and is left out.
+    """
+    return conn.execute(
+        sql.SQL(
+            "SELECT case_id, full_name, date_of_birth, category, benefit, posted_from,"
+            " posted_until FROM {} WHERE residence_code = %s AND posted_from <= %s"
+            " AND posted_until >= %s AND hiv_withheld IS FALSE AND full_name IS NOT NULL"
+            " AND category NOT LIKE '%%HIV%%'"  # belt and braces: never an HIV category
+            " ORDER BY full_name, case_id"
+        ).format(sql.Identifier(schema, "register")),
+        (commune, on, on),
+    ).fetchall()

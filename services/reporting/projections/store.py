@@ -33,8 +33,14 @@ DDL = [
     # Columns added after the first release: existing projections gain them in place.
     "ALTER TABLE {schema}.register ADD COLUMN IF NOT EXISTS rejected boolean NOT NULL DEFAULT false",
     "ALTER TABLE {schema}.register ADD COLUMN IF NOT EXISTS rejection_reasons jsonb",
+    "ALTER TABLE {schema}.register ADD COLUMN IF NOT EXISTS withdrawn_on date",
+    "ALTER TABLE {schema}.register ADD COLUMN IF NOT EXISTS posted_from date",
+    "ALTER TABLE {schema}.register ADD COLUMN IF NOT EXISTS posted_until date",
+    "ALTER TABLE {schema}.register ADD COLUMN IF NOT EXISTS hiv_withheld boolean",
     "CREATE INDEX IF NOT EXISTS register_commune ON {schema}.register (residence_code, status)",
     "CREATE INDEX IF NOT EXISTS register_digest ON {schema}.register (personal_id_digest)",
+    """CREATE INDEX IF NOT EXISTS register_posting ON {schema}.register
+        (residence_code, posted_from, posted_until) WHERE posted_from IS NOT NULL""",
     """CREATE TABLE IF NOT EXISTS {schema}.case_history (
         case_id uuid NOT NULL, source text NOT NULL, originator_id uuid NOT NULL,
         version bigint NOT NULL, message_id uuid NOT NULL, type text NOT NULL,
@@ -43,6 +49,17 @@ DDL = [
         correlation_id uuid NOT NULL, causation_id uuid, data jsonb NOT NULL,
         PRIMARY KEY (source, originator_id, version))""",
     "CREATE INDEX IF NOT EXISTS case_history_case ON {schema}.case_history (case_id, recorded_at)",
+    # Postings projected before the posting columns existed are only in the history: fill the
+    # columns in from each case's latest results_posted, as a rebuild would. A no-op once done.
+    """UPDATE {schema}.register AS r
+        SET posted_from = (p.data ->> 'posted_from')::date,
+            posted_until = (p.data ->> 'posted_until')::date,
+            hiv_withheld = (p.data ->> 'hiv_information_withheld')::boolean,
+            updated_at = greatest(r.updated_at, p.recorded_at)
+        FROM (SELECT DISTINCT ON (case_id) case_id, data, recorded_at
+              FROM {schema}.case_history WHERE type = 'vn.btxh.assessment.results_posted'
+              ORDER BY case_id, version DESC) AS p
+        WHERE r.case_id = p.case_id AND r.posted_from IS NULL""",
 ]
 
 

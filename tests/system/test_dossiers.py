@@ -1,0 +1,117 @@
+"""Intake beyond receipt: household, representative and documents; supplementing a dossier
+starts the procedure's clock; withdrawing ends the case and frees the person to apply again."""
+
+from datetime import date
+from typing import Any
+
+from tests.support.api import Client, dossier_body, token
+from tests.support.eventually import eventually
+
+OLD_COMMUNE = {"scheme": "DVHC_2004_3LEVEL", "code": "02053"}
+
+
+def post(client: Client, path: str, body: dict[str, Any]):
+    return client.http.post(client.url("intake", path), json=body, headers=token("commune_officer"))
+
+
+def test_the_dossier_records_form_household_representative_and_documents(client: Client) -> None:
+    body = dossier_body(category="CHILD_NO_CARE_U4", born=date(2024, 5, 1))
+    response = post(client, "/dossiers", body)
+    assert response.status_code == 201, response.text
+    dossier = response.json()
+    assert dossier["form"] == "1a"
+    assert dossier["household_poverty"] == "poor"
+    assert dossier["representative"] == {"full_name": "Người Giám Hộ", "relationship": "guardian"}
+    assert dossier["missing_documents"] == []
+    assert dossier["complete_on"] == body["received_on"]
+
+
+def test_a_child_without_a_representative_or_a_poor_category_without_a_poor_household_is_refused(
+    client: Client,
+) -> None:
+    child = dossier_body(category="CHILD_NO_CARE_U4", born=date(2024, 5, 1))
+    del child["representative"]
+    refused = post(client, "/dossiers", child)
+    assert refused.status_code == 422
+    assert "representative" in refused.json()["detail"]
+    not_poor = {**dossier_body(), "household": {"poverty_status": "none"}}
+    refused = post(client, "/dossiers", not_poor)
+    assert refused.status_code == 422
+    assert "poor or near-poor" in refused.json()["detail"]
+    unknown_document = {**dossier_body(), "documents_presented": ["passport"]}
+    assert post(client, "/dossiers", unknown_document).status_code == 422
+
+
+def test_a_dossier_missing_a_document_starts_its_clock_when_supplemented(client: Client) -> None:
+    body = dossier_body(received_on=date(2024, 2, 5))
+    body["residence"] = OLD_COMMUNE
+    body["documents_presented"] = []  # no identity document shown yet
+    response = post(client, "/dossiers", body)
+    assert response.status_code == 201, response.text
+    case_id = response.json()["case_id"]
+    assert response.json()["missing_documents"] == ["identity"]
+    assert response.json()["complete_on"] is None
+
+    case = eventually(lambda: client.assessment_case(case_id))
+    assert (case["current_step"], case["current_due_on"]) == ("review", None)  # clock waits
+
+    supplemented = post(
+        client,
+        f"/dossiers/{case_id}/supplements",
+        {"documents": ["population_db_notice"], "supplemented_on": "2024-02-16"},
+    )
+    assert supplemented.status_code == 200, supplemented.text
+    assert supplemented.json()["complete_on"] == "2024-02-16"
+    # 7 working days from 16/02/2024: due 27/02/2024
+    eventually(
+        lambda: (client.assessment_case(case_id) or {}).get("current_due_on") == "2024-02-27",
+        what="assessment starts the review clock from the complete dossier",
+    )
+    again = post(
+        client,
+        f"/dossiers/{case_id}/supplements",
+        {"documents": ["birth_certificate"], "supplemented_on": "2024-02-19"},
+    )
+    assert again.status_code == 422
+    assert "complete since" in again.json()["detail"]
+
+
+def test_a_withdrawn_dossier_closes_the_case_and_the_person_may_apply_again(
+    client: Client,
+) -> None:
+    body = dossier_body()
+    first = post(client, "/dossiers", body)
+    assert first.status_code == 201
+    case_id = first.json()["case_id"]
+    eventually(lambda: client.assessment_case(case_id))
+    assert post(client, "/dossiers", body).status_code == 409  # one open case per benefit
+
+    no_reason = post(
+        client,
+        f"/dossiers/{case_id}/withdrawal",
+        {"withdrawn_on": body["received_on"], "reason": ""},
+    )
+    assert no_reason.status_code == 422
+    withdrawn = post(
+        client,
+        f"/dossiers/{case_id}/withdrawal",
+        {"withdrawn_on": body["received_on"], "reason": "Người nộp xin rút hồ sơ"},
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    eventually(lambda: (client.assessment_case(case_id) or {}).get("status") == "withdrawn")
+    refused = client.http.post(
+        client.url("assessment", f"/cases/{case_id}/review"),
+        json={
+            "reviewed_on": body["received_on"],
+            "outcome": "eligible",
+            "findings": "x",
+            "population_db_verified": True,
+        },
+        headers=token("assessor"),
+    )
+    assert refused.status_code == 409
+    assert "withdrawn" in refused.json()["detail"]
+    eventually(
+        lambda: (client.register_entry(case_id) or {}).get("status") == "withdrawn", timeout=60
+    )
+    assert post(client, "/dossiers", body).status_code == 201  # a new application is accepted
