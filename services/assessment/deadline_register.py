@@ -91,12 +91,12 @@ class DeadlineRegister:
                 (
                     event.case_id,
                     event.originator_id,
-                    event.current_step or "decision",
-                    event.current_due_on,
+                    getattr(event, "current_step", None) or "decision",
+                    getattr(event, "current_due_on", None),  # absent from early events
                     event.residence_scheme,
                     event.residence_code,
                     event.category,
-                    event.procedure_version,
+                    getattr(event, "procedure_version", None),
                 ),
             )
             return
@@ -136,7 +136,7 @@ class DeadlineRegister:
                 ).format(table),
                 (assessment_id, event.complaint_id),
             )
-        elif hasattr(event, "next_step"):
+        elif getattr(event, "next_step", None) is not None:
             conn.execute(
                 sql.SQL(
                     "UPDATE {} SET ref = COALESCE(%s, ref), due_on = %s"
