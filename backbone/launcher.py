@@ -70,10 +70,7 @@ def provision(bootstrap: str, settings: BackboneSettings) -> None:
     admin = KafkaAdmin(bootstrap)
     try:
         names = [settings.topic(t) for t in topics.CASE_EVENT_TOPICS]
-        names += [
-            settings.topic(topics.dead_letter_topic(c))
-            for c in ("assessment", "payment", "reporting")
-        ]
+        names += [settings.topic(topics.dead_letter_topic(c)) for c in topics.CONSUMERS]
         admin.ensure_topics(names, settings.topic_partitions)
     finally:
         admin.close()

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 SERVICES = ("intake", "assessment", "payment", "reporting")
 PROCESSES: tuple[tuple[str, str], ...] = (
     ("intake", "api"),
+    ("intake", "worker"),
     ("intake", "relay"),
     ("assessment", "api"),
     ("assessment", "worker"),

@@ -8,6 +8,10 @@ PAYMENT_EVENTS = "btxh.payment.case-events"
 CASE_EVENT_TOPICS = (INTAKE_EVENTS, ASSESSMENT_EVENTS, PAYMENT_EVENTS)
 
 
+#: Services that consume case events; each has a dead-letter topic of its own.
+CONSUMERS = ("intake", "assessment", "payment", "reporting")
+
+
 def dead_letter_topic(consumer: str) -> str:
     """Topic where a consumer puts the messages it could not apply, with the reason."""
     return f"btxh.dead-letter.{consumer}"

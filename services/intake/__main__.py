@@ -1,8 +1,14 @@
-"""python -m services.intake {api|relay}"""
+"""python -m services.intake {api|worker|relay}"""
 
 import sys
 
-from backbone.service_main import configure_logging, dispatch, run_relay, serve_api
+from backbone.service_main import (
+    configure_logging,
+    dispatch,
+    run_relay,
+    run_worker,
+    serve_api,
+)
 from services.intake import bootstrap
 from services.intake.settings import IntakeSettings
 
@@ -16,6 +22,7 @@ def main() -> None:
             "api": lambda: serve_api(
                 bootstrap.build_api(settings), settings, settings.http_port, "BTXH_HTTP_PORT"
             ),
+            "worker": lambda: run_worker(lambda: bootstrap.build_worker_app(settings)),
             "relay": lambda: run_relay(lambda: bootstrap.build_relay(settings)),
         },
         sys.argv,

@@ -7,6 +7,7 @@ from datetime import date
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import Tracking
 
 from backbone.actor import Actor
 from backbone.eventstore import BtxhApplication
@@ -239,6 +240,18 @@ class IntakeApplication(BtxhApplication):
             forget_person=False,
         )
         return dossier
+
+    def release_after_rejection(self, case_id: UUID, tracking: Tracking) -> None:
+        """A rejected application no longer blocks a new one for the same benefit."""
+        if self._exists(case_id):
+            dossier = self.get_dossier(case_id)
+            self.index.release(
+                person_id=dossier.person_id,
+                benefit=dossier.benefit,
+                case_id=case_id,
+                forget_person=False,
+            )
+        self.record_tracking(tracking)  # releasing twice is harmless; the tracking is once
 
     def _is_open(self, case_id: UUID) -> bool:
         """A claim's case still counts when its dossier is stored and not withdrawn (a claim

@@ -1,17 +1,45 @@
 """Composition root of intake: builds every process from IntakeSettings."""
 
 from fastapi import FastAPI
+from faststream import FastStream
 
 from backbone.relay import OutboxRelay
+from backbone.tracked_consumer import TrackedConsumer, build_consumer
+from backbone.worker import build_worker
 from contracts import topics
 from services.intake.api import create_app
 from services.intake.application import IntakeApplication
+from services.intake.messaging import inbound
 from services.intake.messaging.outbound import to_contract
 from services.intake.settings import IntakeSettings
 
+CONSUMER = "intake"
+SUBSCRIBED_TOPICS = (topics.ASSESSMENT_EVENTS,)
+
+
+def build_consumer_for(
+    settings: IntakeSettings, app: IntakeApplication, *, publish_dead_letters: bool
+) -> TrackedConsumer:
+    return build_consumer(
+        name=CONSUMER,
+        service="intake",
+        tracking=app,
+        handlers=inbound.handlers(app),
+        settings=settings,
+        publish_dead_letters=publish_dead_letters,
+    )
+
 
 def build_api(settings: IntakeSettings) -> FastAPI:
-    return create_app(settings, IntakeApplication(settings))
+    app = IntakeApplication(settings)
+    consumer = build_consumer_for(settings, app, publish_dead_letters=False)
+    return create_app(settings, app, lambda: consumer)
+
+
+def build_worker_app(settings: IntakeSettings) -> FastStream:
+    app = IntakeApplication(settings)
+    consumer = build_consumer_for(settings, app, publish_dead_letters=True)
+    return build_worker(consumer, settings, SUBSCRIBED_TOPICS)
 
 
 def build_relay(settings: IntakeSettings) -> OutboxRelay:

@@ -115,3 +115,26 @@ def test_a_withdrawn_dossier_closes_the_case_and_the_person_may_apply_again(
         lambda: (client.register_entry(case_id) or {}).get("status") == "withdrawn", timeout=60
     )
     assert post(client, "/dossiers", body).status_code == 201  # a new application is accepted
+
+
+def test_after_a_rejection_the_person_may_apply_again(client: Client) -> None:
+    body = dossier_body()
+    first = post(client, "/dossiers", body)
+    case_id = first.json()["case_id"]
+    eventually(lambda: client.assessment_case(case_id))
+    rejected = client.http.post(
+        client.url("assessment", f"/cases/{case_id}/rejection"),
+        json={
+            "decision_number": "3/TB-UBND",
+            "signed_on": body["received_on"],
+            "signer": "Chủ tịch UBND xã",
+            "reasons": ["Không thuộc diện hộ nghèo theo danh sách của xã"],
+        },
+        headers=token("approver"),
+    )
+    assert rejected.status_code == 201, rejected.text
+    eventually(
+        lambda: post(client, "/dossiers", body).status_code == 201,
+        timeout=60,
+        what="intake learns the rejection and frees the person's claim",
+    )

@@ -1,8 +1,11 @@
 """intake's HTTP API."""
 
+from collections.abc import Callable
+
 from fastapi import FastAPI
 
-from backbone.http import create_base_app
+from backbone.http import create_base_app, ops_router
+from backbone.tracked_consumer import TrackedConsumer
 from services.intake.api import dossiers
 from services.intake.application import CaseNotFound, DuplicateCase, IntakeApplication
 from services.intake.domain.dossier import InvalidDossier
@@ -17,7 +20,11 @@ ERRORS: dict[type[Exception], int] = {
 }
 
 
-def create_app(settings: IntakeSettings, application: IntakeApplication) -> FastAPI:
+def create_app(
+    settings: IntakeSettings,
+    application: IntakeApplication,
+    consumer_factory: Callable[[], TrackedConsumer],
+) -> FastAPI:
     app = create_base_app(
         service="intake",
         title="btxh intake",
@@ -27,4 +34,5 @@ def create_app(settings: IntakeSettings, application: IntakeApplication) -> Fast
     )
     app.state.application = application
     app.include_router(dossiers.router)
+    app.include_router(ops_router(consumer_factory))
     return app
