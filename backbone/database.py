@@ -82,6 +82,6 @@ def eventsourcing_env(url: str, schema: str) -> dict[str, str]:
         "POSTGRES_CONNECT_TIMEOUT": "5",
         # Check a pooled connection before use: after a database restart, none is stale.
         "POSTGRES_PRE_PING": "yes",
-        "POSTGRES_POOL_SIZE": "2",
+        "POSTGRES_POOL_SIZE": "1",
         "POSTGRES_MAX_OVERFLOW": "4",
     }

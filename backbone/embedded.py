@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_CONNECTIONS = 400
+MAX_CONNECTIONS = 800
 
 
 class EmbeddedPostgres:

@@ -27,37 +27,53 @@ def infra() -> Iterator[infra_support.Infra]:
 SystemFactory = Callable[..., System]
 
 
-@pytest.fixture(scope="session")
-def make_system(infra: infra_support.Infra) -> Iterator[SystemFactory]:
-    """Start a whole system with its own schemas, topics and consumer groups (a fresh prefix)."""
-    systems: list[System] = []
+def _start(infra: infra_support.Infra, **options: object) -> System:
+    system = new_system(
+        database_url=options.get("database_url") or infra.database_url,  # type: ignore[arg-type]
+        kafka_bootstrap=options.get("kafka_bootstrap") or infra.kafka_bootstrap,  # type: ignore[arg-type]
+        log_dir=Path(LOG_DIR),
+        extra_env=options.get("extra_env"),  # type: ignore[arg-type]
+    )
+    _ALL.append(system)
+    system.start()
+    system.wait_ready(timeout=READY_TIMEOUT)
+    return system
 
-    def make(
-        *,
-        kafka_bootstrap: str | None = None,
-        database_url: str | None = None,
-        extra_env: dict[str, str] | None = None,
-    ) -> System:
-        system = new_system(
-            database_url=database_url or infra.database_url,
-            kafka_bootstrap=kafka_bootstrap or infra.kafka_bootstrap,
-            log_dir=Path(LOG_DIR),
-            extra_env=extra_env,
-        )
-        systems.append(system)
-        system.start()
-        system.wait_ready(timeout=READY_TIMEOUT)
+
+_ALL: list[System] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_every_system_at_the_end() -> Iterator[None]:
+    """Safety net: a system whose fixture could not stop it is stopped with the session."""
+    yield
+    for system in _ALL:
+        system.stop()
+
+
+@pytest.fixture
+def make_system(infra: infra_support.Infra) -> Iterator[SystemFactory]:
+    """Start whole systems for one test, each with its own schemas, topics and consumer groups
+    (a fresh prefix); they are stopped when the test ends, so tests never pile up processes
+    or database connections."""
+    mine: list[System] = []
+
+    def make(**options: object) -> System:
+        system = _start(infra, **options)
+        mine.append(system)
         return system
 
     yield make
-    for system in systems:
+    for system in mine:
         system.stop()
 
 
 @pytest.fixture(scope="module")
-def system(make_system: SystemFactory) -> System:
+def system(infra: infra_support.Infra) -> Iterator[System]:
     """A system shared by the tests of one module (they isolate themselves by case ids)."""
-    return make_system()
+    started = _start(infra)
+    yield started
+    started.stop()
 
 
 @pytest.fixture(scope="module")
