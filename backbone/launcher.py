@@ -130,8 +130,8 @@ def load_demo_data(system: System, secret: str) -> int:
             },
         )
         if response.status_code == 201:
-            created.append(response.json()["case_id"])
-    for number, case_id in enumerate(created[:3], start=1):
+            created.append((response.json()["case_id"], category))
+    for number, (case_id, category) in enumerate(created[:3], start=1):
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             response = httpx.post(
@@ -148,6 +148,19 @@ def load_demo_data(system: System, secret: str) -> int:
             if response.status_code != 404:
                 break
             time.sleep(0.3)  # the dossier has not reached assessment yet
+        if category.startswith("PWD_"):  # the level the category needs, determined first
+            httpx.post(
+                system.url("assessment") + f"/cases/{case_id}/disability-determinations",
+                headers=assessor,
+                timeout=10,
+                json={
+                    "determined_on": reviewed_on.isoformat(),
+                    "types": ["MOBILITY"],
+                    "level": "SPECIAL_SEVERE" if "SPECIAL" in category else "SEVERE",
+                    "method": "observation_questionnaire",
+                    "council": "Hội đồng xác định mức độ khuyết tật (dữ liệu minh họa)",
+                },
+            )
         httpx.post(
             system.url("assessment") + f"/cases/{case_id}/posting",
             headers=assessor,
