@@ -11,7 +11,6 @@ from eventsourcing.persistence import Tracking
 
 from backbone.actor import Actor
 from backbone.eventstore import BtxhApplication
-from contracts.categories import BY_BENEFIT
 from reference.admin_units import load_admin_units
 from reference.policy import PolicyError, age_on, policy_book
 from services.intake.case_index import CaseIndex
@@ -48,6 +47,7 @@ class ReceiveDossier:
     poverty_certificate: str | None = None
     representative: dict[str, str] | None = None
     documents_presented: tuple[str, ...] = ()
+    cared_for: dict[str, str] | None = None
 
 
 POOR_STATUSES = ("poor", "near_poor")
@@ -77,11 +77,6 @@ class IntakeApplication(BtxhApplication):
         commune must exist in the stated scheme on that day; a person may hold one open case
         per benefit (a second one is refused with the existing case id).
         """
-        categories = BY_BENEFIT.get(command.benefit, {})
-        if command.category not in categories:
-            raise InvalidDossier(
-                f"category {command.category!r} is not a category of {command.benefit}"
-            )
         Dossier.check_application(
             full_name=command.full_name,
             date_of_birth=command.date_of_birth,
@@ -90,13 +85,35 @@ class IntakeApplication(BtxhApplication):
             channel=command.channel,
             today=today,
         )
+        try:
+            commune = self.admin_units.validate_commune(
+                command.residence_scheme,  # type: ignore[arg-type]  # a Literal at the API
+                command.residence_code,
+                command.received_on,
+            )
+        except ValueError as error:
+            raise InvalidDossier(f"residence: {error}") from error
+        province = self.admin_units.province_of(commune.scheme, commune.code).code
         age = age_on(command.date_of_birth, command.received_on)
         try:
-            policy = self.policy.in_force(None, command.received_on)
+            # National categories, and the province's own where its council added some.
+            policy = self.policy.in_force(province, command.received_on)
+            category = policy.categories.get(command.category)
+            if category is None and self._ever_a_category(command.category):
+                raise InvalidDossier(
+                    f"category {command.category!r} is not in force on {command.received_on} "
+                    f"in province {province}"
+                )
+            if category is None or category.benefit != command.benefit:
+                raise InvalidDossier(f"{command.category!r} is not a category of {command.benefit}")
             policy.check_age(command.category, age)
-            category = policy.category(command.category)
         except PolicyError as error:
             raise InvalidDossier(str(error)) from error
+        if command.benefit == "care_support" and not command.cared_for:
+            raise InvalidDossier(
+                "care support is paid for a person cared for: give cared_for (full name, date "
+                "of birth)"
+            )
         if "poor_household" in category.requires and command.household_poverty not in POOR_STATUSES:
             raise InvalidDossier(
                 f"category {command.category} is for poor or near-poor households; the household "
@@ -113,14 +130,6 @@ class IntakeApplication(BtxhApplication):
                 f"unknown documents {unknown}; known: {', '.join(self.policy.document_labels)}"
             )
         missing = self.policy.missing_documents(command.category, list(command.documents_presented))
-        try:
-            self.admin_units.validate_commune(
-                command.residence_scheme,  # type: ignore[arg-type]  # a Literal at the API
-                command.residence_code,
-                command.received_on,
-            )
-        except ValueError as error:
-            raise InvalidDossier(f"residence: {error}") from error
         personal_id = parse_personal_id(
             command.personal_id, date_of_birth=command.date_of_birth, sex=command.sex
         )
@@ -161,6 +170,7 @@ class IntakeApplication(BtxhApplication):
             representative=command.representative,
             documents_presented=list(command.documents_presented),
             missing_documents=missing,
+            cared_for=command.cared_for,
         )
         try:
             self.save(dossier)
@@ -252,6 +262,10 @@ class IntakeApplication(BtxhApplication):
                 forget_person=False,
             )
         self.record_tracking(tracking)  # releasing twice is harmless; the tracking is once
+
+    def _ever_a_category(self, code: str) -> bool:
+        extra = (c for p in self.policy.provinces.values() for c in p.extra_categories)
+        return any(c.code == code for c in (*self.policy.categories, *extra))
 
     def _is_open(self, case_id: UUID) -> bool:
         """A claim's case still counts when its dossier is stored and not withdrawn (a claim

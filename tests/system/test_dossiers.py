@@ -138,3 +138,26 @@ def test_after_a_rejection_the_person_may_apply_again(client: Client) -> None:
         timeout=60,
         what="intake learns the rejection and frees the person's claim",
     )
+
+
+def test_care_support_needs_the_person_cared_for(client: Client) -> None:
+    body = {
+        **dossier_body(category="CARE_HOUSEHOLD_PWD_SPECIAL_SEVERE", born=date(1970, 2, 3)),
+        "benefit": "care_support",
+    }
+    refused = post(client, "/dossiers", body)
+    assert refused.status_code == 422
+    assert "cared_for" in refused.json()["detail"]
+    cared_for = {
+        "full_name": "Người Được Chăm Sóc",
+        "date_of_birth": "2001-09-09",
+        "relationship": "son",
+    }
+    accepted = post(client, "/dossiers", {**body, "cared_for": cared_for})
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()["form"] == "2a"
+    assert accepted.json()["cared_for"] == cared_for
+    wrong_benefit = {**dossier_body(category="CARE_HOUSEHOLD_PWD_SPECIAL_SEVERE")}
+    refused = post(client, "/dossiers", wrong_benefit)  # a care category under the allowance
+    assert refused.status_code == 422
+    assert "not a category of monthly_allowance" in refused.json()["detail"]

@@ -194,3 +194,61 @@ def test_invalid_policy_files_are_refused_at_start_up_naming_the_entry(
 def test_coefficients_are_exact_decimals() -> None:
     category = policy_book().in_force(None, ON_500).category("PWD_SEVERE")
     assert category.coefficient == Decimal("1.5")
+
+
+def test_a_province_may_add_a_category_of_its_own_only_in_that_province(tmp_path: Path) -> None:
+    shutil.copytree(POLICY_DIR, tmp_path / "policy")
+    (tmp_path / "policy" / "provinces" / "37.json").write_text(
+        json.dumps(
+            {
+                "jurisdiction": "province",
+                "province": "37",
+                "name": "Tỉnh Ninh Bình",
+                "standard_levels": [],
+                "extra_categories": [
+                    {
+                        "code": "NB_ELDERLY_70_NEAR_POOR",
+                        "benefit": "monthly_allowance",
+                        "form": "1c",
+                        "coefficient": "1.0",
+                        "age": {"from": 70},
+                        "requires": ["poor_household"],
+                        "legal_basis": "Nghị quyết HĐND tỉnh (ví dụ cấu hình)",
+                        "valid_from": "2026-01-01",
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    book = load_policy_book(tmp_path / "policy")
+    in_ninh_binh = book.in_force("37", date(2026, 3, 1))
+    assert in_ninh_binh.amount({"NB_ELDERLY_70_NEAR_POOR": 1}).monthly_amount == 500_000
+    assert in_ninh_binh.category("NB_ELDERLY_70_NEAR_POOR").source == "province:37"
+    with pytest.raises(CategoryNotInForce):
+        book.in_force("79", date(2026, 3, 1)).category("NB_ELDERLY_70_NEAR_POOR")
+    with pytest.raises(CategoryNotInForce):
+        book.in_force("37", date(2025, 12, 31)).category("NB_ELDERLY_70_NEAR_POOR")
+
+
+def test_a_provincial_category_may_not_reuse_a_national_code(tmp_path: Path) -> None:
+    shutil.copytree(POLICY_DIR, tmp_path / "policy")
+    (tmp_path / "policy" / "provinces" / "37.json").write_text(
+        json.dumps(
+            {
+                "province": "37",
+                "name": "Tỉnh Ninh Bình",
+                "extra_categories": [
+                    {
+                        "code": "PWD_SEVERE",
+                        "benefit": "monthly_allowance",
+                        "coefficient": "2.0",
+                        "legal_basis": "x",
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(PolicyError, match="reuse national codes"):
+        load_policy_book(tmp_path / "policy")

@@ -83,6 +83,14 @@ DocumentCode = Literal[
 ]
 
 
+class CaredForIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str = Field(min_length=1, max_length=200)
+    date_of_birth: date
+    relationship: str = Field(min_length=1, max_length=60, examples=["son", "taken in"])
+
+
 class DossierIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -95,6 +103,9 @@ class DossierIn(BaseModel):
     )
     documents_presented: list[DocumentCode] = Field(
         default_factory=list, description="Documents shown to check the declared data"
+    )
+    cared_for: CaredForIn | None = Field(
+        default=None, description="Care support (forms 2a/2b): the person cared for"
     )
     benefit: Literal["monthly_allowance", "care_support"] = "monthly_allowance"
     category: str = Field(pattern=r"^[A-Z0-9_]+$", examples=["PWD_SEVERE"])
@@ -123,6 +134,7 @@ class DossierOut(BaseModel):
     missing_documents: list[str]
     complete_on: date | None
     withdrawn_on: date | None
+    cared_for: dict[str, str] | None
     version: int
 
 
@@ -150,6 +162,7 @@ def _view(dossier: object) -> DossierOut:
         missing_documents=dossier.missing_documents,
         complete_on=dossier.complete_on,
         withdrawn_on=dossier.withdrawn_on,
+        cared_for=dossier.cared_for,
         version=dossier.version,
     )
 
@@ -179,6 +192,7 @@ def receive_dossier(
             poverty_certificate=body.household.certificate_number,
             representative=body.representative.model_dump() if body.representative else None,
             documents_presented=tuple(body.documents_presented),
+            cared_for=body.cared_for.model_dump(mode="json") if body.cared_for else None,
         ),
         actor=actor,
         correlation_id=correlation,

@@ -51,6 +51,7 @@ class Dossier(Aggregate):
         representative: dict[str, str] | None = None,
         documents_presented: list[str] | None = None,
         missing_documents: list[str] | None = None,
+        cared_for: dict[str, str] | None = None,
     ) -> "Dossier":
         """Receipt of a complete dossier. Dates cannot lie in the future; the person must be born."""
         cls.check_application(
@@ -86,6 +87,7 @@ class Dossier(Aggregate):
             documents_presented=sorted(documents_presented or []),
             missing_documents=list(missing_documents or []),
             complete_on=None if missing_documents else received_on,
+            cared_for=cared_for,
         )
 
     @staticmethod
@@ -140,7 +142,9 @@ class Dossier(Aggregate):
         documents_presented: list[str] | None = None,
         missing_documents: list[str] | None = None,
         complete_on: date | None = None,
+        cared_for: dict[str, str] | None = None,
     ) -> None:
+        self.cared_for = cared_for
         self.form = form
         self.household_poverty = household_poverty
         self.poverty_certificate = poverty_certificate
