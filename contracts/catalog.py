@@ -107,6 +107,21 @@ CONTRACTS: tuple[EventContract, ...] = (
         version=1,
         model=payment.BeneficiaryEnrolledV1,
     ),
+    *(
+        EventContract(
+            type=f"vn.btxh.payment.{name}",
+            source="btxh/payment",
+            topic=topics.PAYMENT_EVENTS,
+            version=1,
+            model=model,
+        )
+        for name, model in (
+            ("entitlement_adjusted", payment.EntitlementAdjustedV1),
+            ("entitlement_suspended", payment.EntitlementSuspendedV1),
+            ("suspension_lifted", payment.SuspensionLiftedV1),
+            ("entitlement_ceased", payment.EntitlementCeasedV1),
+        )
+    ),
 )
 
 BY_TYPE: dict[str, EventContract] = {c.type: c for c in CONTRACTS}

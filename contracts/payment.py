@@ -1,5 +1,6 @@
 """Events published by payment (chi trả) on the payment topic."""
 
+from datetime import date
 from typing import Literal
 from uuid import UUID
 
@@ -22,3 +23,59 @@ class BeneficiaryEnrolledV1(BaseModel):
     monthly_amount: Vnd
     from_month: Month
     decision_number: str
+
+
+class EntitlementAdjustedV1(BaseModel):
+    """The categories held change from `from_month` (the month after the change)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["entitlement_adjusted"] = "entitlement_adjusted"
+    case_id: UUID
+    from_month: Month
+    categories: dict[str, int]
+    decision_number: str
+    signed_on: date
+
+
+class EntitlementSuspendedV1(BaseModel):
+    """Payment is suspended from `from_month` on a ground of Circular 02/2021 Art. 2.3."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["entitlement_suspended"] = "entitlement_suspended"
+    case_id: UUID
+    from_month: Month
+    ground: Literal["not_collected_3_months", "refused_redetermination", "detention_1_month"]
+    decided_on: date
+    decision_number: str
+
+
+class SuspensionLiftedV1(BaseModel):
+    """Payment resumes from `from_month`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["suspension_lifted"] = "suspension_lifted"
+    case_id: UUID
+    from_month: Month
+    decided_on: date
+    decision_number: str
+
+
+class EntitlementCeasedV1(BaseModel):
+    """The entitlement stops for good from `from_month`, the month after the event."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["entitlement_ceased"] = "entitlement_ceased"
+    case_id: UUID
+    from_month: Month
+    reason: Literal[
+        "death",
+        "missing",
+        "no_longer_eligible",
+        "moved",
+        "refused",
+        "imprisoned",
+        "non_compliance_after_suspension",
+    ]
+    event_date: date
+    decision_number: str
+    signed_on: date

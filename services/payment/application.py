@@ -1,5 +1,7 @@
 """Payment use cases: the only code that loads and saves entitlements."""
 
+from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -8,16 +10,41 @@ from eventsourcing.persistence import Tracking
 from backbone.actor import Actor
 from backbone.eventstore import BtxhApplication
 from contracts.ids import derived_id
-from services.payment.domain.entitlement import Entitlement
+from reference.admin_units import AdminUnits, load_admin_units
+from reference.policy import PolicyBook, PolicyError, policy_book
+from services.payment.domain.entitlement import Entitlement, InvalidChange
+from services.payment.domain.months import first_day, months_between
+from services.payment.settings import PaymentSettings
 
 
 class EntitlementNotFound(LookupError):
     """No entitlement for this case (not approved, or the approval has not arrived yet)."""
 
 
+@dataclass(frozen=True)
+class MonthOwed:
+    """What an entitlement owes for one month, valued by the policy in force that month."""
+
+    month: str
+    status: str  # "payable" | "not_started" | "suspended" | "ceased"
+    categories: dict[str, int] | None
+    amount: int
+    policy_version: str | None
+
+
 class PaymentApplication(BtxhApplication):
     name = "payment"
     service = "payment"
+
+    def __init__(
+        self,
+        settings: PaymentSettings,
+        policy: PolicyBook | None = None,
+        admin_units: AdminUnits | None = None,
+    ) -> None:
+        super().__init__(settings)
+        self.policy = policy or policy_book()
+        self.admin_units = admin_units or load_admin_units()
 
     def enrol(
         self,
@@ -34,6 +61,7 @@ class PaymentApplication(BtxhApplication):
         correlation_id: UUID,
         causation_id: UUID,
         tracking: Tracking,
+        categories_held: list[str] | None = None,
     ) -> None:
         """Put an approved beneficiary on the rolls from the decision's effective month.
 
@@ -53,6 +81,7 @@ class PaymentApplication(BtxhApplication):
             actor=actor,
             correlation_id=correlation_id,
             causation_id=causation_id,
+            categories_held=list(categories_held or [category]),
         )
         self.save_tracked(entitlement, tracking=tracking)
 
@@ -63,3 +92,86 @@ class PaymentApplication(BtxhApplication):
             raise EntitlementNotFound(f"no entitlement for case {case_id}") from error
         assert isinstance(entitlement, Entitlement)
         return entitlement
+
+    # --- changes decided after enrolment ---------------------------------------------------
+
+    def adjust(
+        self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **change: Any
+    ) -> Entitlement:
+        """New categories from the month after the condition changed (e.g. a child turned 4)."""
+        entitlement = self.get_entitlement(case_id)
+        province = self._province(entitlement)
+        for code in change["categories"]:
+            try:
+                self.policy.in_force(province, change["changed_on"]).category(code)
+            except PolicyError as error:
+                raise InvalidChange(str(error)) from error
+        entitlement.adjust(actor=actor, correlation_id=correlation_id, **change)
+        self.save(entitlement)
+        return entitlement
+
+    def suspend(
+        self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **decision: Any
+    ) -> Entitlement:
+        """Suspend payment (3 months not collected, refusing re-determination, detention)."""
+        entitlement = self.get_entitlement(case_id)
+        entitlement.suspend(actor=actor, correlation_id=correlation_id, **decision)
+        self.save(entitlement)
+        return entitlement
+
+    def lift_suspension(
+        self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **decision: Any
+    ) -> Entitlement:
+        """Pay again from the month after the decision lifting the suspension."""
+        entitlement = self.get_entitlement(case_id)
+        entitlement.lift_suspension(actor=actor, correlation_id=correlation_id, **decision)
+        self.save(entitlement)
+        return entitlement
+
+    def cease(
+        self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **decision: Any
+    ) -> Entitlement:
+        """Stop for good from the month after the event: death, no longer eligible, moved,
+        refused, imprisoned, missing, or non-compliance 3 months after a suspension."""
+        entitlement = self.get_entitlement(case_id)
+        entitlement.cease(actor=actor, correlation_id=correlation_id, **decision)
+        self.save(entitlement)
+        return entitlement
+
+    # --- what is owed ----------------------------------------------------------------------
+
+    def months_owed(self, case_id: UUID, first: str, last: str) -> list[MonthOwed]:
+        """Each month's status and amount, from the policy in force in that month."""
+        entitlement = self.get_entitlement(case_id)
+        province = self._province(entitlement)
+        owed: list[MonthOwed] = []
+        for month in months_between(first, last):
+            held = entitlement.held_in(month)
+            if held is None:
+                owed.append(MonthOwed(month, self._why_not(entitlement, month), None, 0, None))
+                continue
+            amount = self.policy.in_force(province, first_day(month)).amount(held)
+            owed.append(
+                MonthOwed(month, "payable", held, amount.monthly_amount, amount.policy_version)
+            )
+        return owed
+
+    @staticmethod
+    def _why_not(entitlement: Entitlement, month: str) -> str:
+        if month < entitlement.from_month:
+            return "not_started"
+        if entitlement.ceased_from is not None and month >= entitlement.ceased_from:
+            return "ceased"
+        return "suspended"
+
+    def _province(self, entitlement: Entitlement) -> str | None:
+        try:
+            return self.admin_units.province_of(
+                entitlement.residence_scheme,  # type: ignore[arg-type]  # validated at intake
+                entitlement.residence_code,
+            ).code
+        except ValueError:
+            return None
+
+
+__all__ = ["EntitlementNotFound", "InvalidChange", "MonthOwed", "PaymentApplication"]

@@ -1,19 +1,24 @@
 """payment's HTTP API."""
 
 from collections.abc import Callable
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, FastAPI, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 
 from backbone.access_log import PersonalDataRead, personal_data_reader
+from backbone.actor import Actor
+from backbone.auth import require_roles
+from backbone.correlation import correlation_id
 from backbone.http import create_base_app, ops_router
 from backbone.tracked_consumer import TrackedConsumer
-from services.payment.application import EntitlementNotFound, PaymentApplication
+from services.payment.application import EntitlementNotFound, InvalidChange, PaymentApplication
+from services.payment.domain.months import months_between
 from services.payment.settings import PaymentSettings
 
-ERRORS: dict[type[Exception], int] = {EntitlementNotFound: 404}
+ERRORS: dict[type[Exception], int] = {EntitlementNotFound: 404, InvalidChange: 422}
 
 router = APIRouter(prefix="/entitlements", tags=["entitlements"])
 Reader = Annotated[
@@ -28,6 +33,7 @@ def application(request: Request) -> PaymentApplication:
 
 
 Payment = Annotated[PaymentApplication, Depends(application)]
+Correlation = Annotated[UUID, Depends(correlation_id)]
 
 
 class EntitlementOut(BaseModel):
@@ -40,13 +46,21 @@ class EntitlementOut(BaseModel):
     from_month: str
     decision_number: str
     status: str
+    ceased_from: str | None
+    cessation_reason: str | None
+    suspended_from: str | None
     version: int
 
 
 @router.get("/{case_id}", summary="The entitlement of a case")
 def get_entitlement(case_id: UUID, reader: Reader, payment: Payment) -> EntitlementOut:
-    entitlement = payment.get_entitlement(case_id)
+    view = get_view(payment, case_id)
     reader.record("entitlement", [case_id])
+    return view
+
+
+def get_view(payment: PaymentApplication, case_id: UUID) -> EntitlementOut:
+    entitlement = payment.get_entitlement(case_id)
     return EntitlementOut(
         case_id=entitlement.case_id,
         entitlement_id=entitlement.id,
@@ -56,9 +70,121 @@ def get_entitlement(case_id: UUID, reader: Reader, payment: Payment) -> Entitlem
         monthly_amount=entitlement.monthly_amount,
         from_month=entitlement.from_month,
         decision_number=entitlement.decision_number,
-        status="active",
+        status=entitlement.status,
+        ceased_from=entitlement.ceased_from,
+        cessation_reason=entitlement.cessation_reason,
+        suspended_from=entitlement.suspensions[-1][0]
+        if entitlement.status == "suspended"
+        else None,
         version=entitlement.version,
     )
+
+
+Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2024-06"])]
+
+
+@router.get(
+    "/{case_id}/months",
+    summary="What the entitlement owes month by month (from the policy in force each month)",
+)
+def months_owed(
+    case_id: UUID, reader: Reader, payment: Payment, first: Month, last: Month
+) -> list[dict[str, Any]]:
+    if last < first or len(months_between(first, last)) > 240:
+        raise HTTPException(422, detail="give first <= last, at most 240 months apart")
+    owed = payment.months_owed(case_id, first, last)
+    reader.record("entitlement months", [case_id])
+    return [
+        {
+            "month": m.month,
+            "status": m.status,
+            "categories": m.categories,
+            "amount": m.amount,
+            "policy_version": m.policy_version,
+        }
+        for m in owed
+    ]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AdjustmentIn(Strict):
+    changed_on: date = Field(description="Day the condition changed; effect from the next month")
+    categories: dict[str, int] = Field(min_length=1, description="Categories held with units")
+    decision_number: str = Field(min_length=1, max_length=60)
+    signed_on: date
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class SuspensionIn(Strict):
+    ground: Literal["not_collected_3_months", "refused_redetermination", "detention_1_month"]
+    decided_on: date
+    decision_number: str = Field(min_length=1, max_length=60)
+
+
+class LiftIn(Strict):
+    decided_on: date
+    decision_number: str = Field(min_length=1, max_length=60)
+
+
+class CessationIn(Strict):
+    reason: Literal[
+        "death",
+        "missing",
+        "no_longer_eligible",
+        "moved",
+        "refused",
+        "imprisoned",
+        "non_compliance_after_suspension",
+    ]
+    event_date: date = Field(description="Death, move, ...: the stop is from the next month")
+    decision_number: str = Field(min_length=1, max_length=60)
+    signed_on: date
+
+
+Decider = Annotated[Actor, Depends(require_roles("approver"))]
+
+
+@router.post("/{case_id}/adjustment", summary="Adjust the categories from the month after a change")
+def adjust(
+    case_id: UUID, body: AdjustmentIn, actor: Decider, payment: Payment, correlation: Correlation
+) -> EntitlementOut:
+    payment.adjust(
+        case_id, actor=actor, correlation_id=correlation, today=date.today(), **body.model_dump()
+    )
+    return get_view(payment, case_id)
+
+
+@router.post("/{case_id}/suspension", summary="Suspend payment (tạm dừng)")
+def suspend(
+    case_id: UUID, body: SuspensionIn, actor: Decider, payment: Payment, correlation: Correlation
+) -> EntitlementOut:
+    payment.suspend(
+        case_id, actor=actor, correlation_id=correlation, today=date.today(), **body.model_dump()
+    )
+    return get_view(payment, case_id)
+
+
+@router.post("/{case_id}/suspension-lift", summary="Lift a suspension")
+def lift(
+    case_id: UUID, body: LiftIn, actor: Decider, payment: Payment, correlation: Correlation
+) -> EntitlementOut:
+    payment.lift_suspension(
+        case_id, actor=actor, correlation_id=correlation, today=date.today(), **body.model_dump()
+    )
+    return get_view(payment, case_id)
+
+
+@router.post("/{case_id}/cessation", summary="Stop the entitlement for good (thôi hưởng)")
+def cease(
+    case_id: UUID, body: CessationIn, actor: Decider, payment: Payment, correlation: Correlation
+) -> EntitlementOut:
+    payment.cease(
+        case_id, actor=actor, correlation_id=correlation, today=date.today(), **body.model_dump()
+    )
+    return get_view(payment, case_id)
 
 
 def create_app(

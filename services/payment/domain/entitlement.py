@@ -1,11 +1,35 @@
-"""A beneficiary's entitlement to a monthly benefit, from the decision's effective month."""
+"""A beneficiary's entitlement to a monthly benefit: from the decision's effective month,
+adjusted, suspended or stopped from the month after the event (Decree 20/2021 Art. 8;
+Circular 02/2021 Art. 2; Decree 147/2025 Art. 5.2.d).
 
+The entitlement never stores amounts per month: what is owed for a month is the categories
+held that month, valued by the policy in force that month (so a standard level raised on
+1 July applies from July to everyone already on the rolls).
+"""
+
+from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from backbone.actor import Actor
+from services.payment.domain.months import month_after, month_of
+
+SUSPENSION_GROUNDS = ("not_collected_3_months", "refused_redetermination", "detention_1_month")
+CESSATION_REASONS = (
+    "death",
+    "missing",
+    "no_longer_eligible",
+    "moved",
+    "refused",
+    "imprisoned",
+    "non_compliance_after_suspension",
+)
+
+
+class InvalidChange(ValueError):
+    """The change breaks a rule of the entitlement; nothing is recorded."""
 
 
 class Entitlement(Aggregate):
@@ -13,6 +37,10 @@ class Entitlement(Aggregate):
 
     # Event classes made by @event below; declared so type checkers know them.
     Enrolled: ClassVar[type[Any]]
+    Adjusted: ClassVar[type[Any]]
+    Suspended: ClassVar[type[Any]]
+    SuspensionLifted: ClassVar[type[Any]]
+    Ceased: ClassVar[type[Any]]
 
     @event("Enrolled")
     def __init__(
@@ -30,6 +58,7 @@ class Entitlement(Aggregate):
         actor: Actor,
         correlation_id: UUID,
         causation_id: UUID | None,
+        categories_held: list[str] | None = None,
     ) -> None:
         self.case_id = case_id
         self.benefit = benefit
@@ -39,3 +68,234 @@ class Entitlement(Aggregate):
         self.monthly_amount = monthly_amount
         self.from_month = from_month
         self.decision_number = decision_number
+        # (from month, categories held with units), in order: the plan of every month.
+        self.plan: list[tuple[str, dict[str, int]]] = [
+            (from_month, {c: 1 for c in (categories_held or [category])})
+        ]
+        # (from month, to month or None): months without payment while suspended.
+        self.suspensions: list[tuple[str, str | None]] = []
+        self.ceased_from: str | None = None
+        self.cessation_reason: str | None = None
+
+    # --- queries ---------------------------------------------------------------------------
+
+    @property
+    def status(self) -> str:
+        if self.ceased_from is not None:
+            return "ceased"
+        if self.suspensions and self.suspensions[-1][1] is None:
+            return "suspended"
+        return "active"
+
+    def held_in(self, month: str) -> dict[str, int] | None:
+        """Categories (with units) payable for `month`, or None when nothing is owed."""
+        if month < self.from_month or (self.ceased_from is not None and month >= self.ceased_from):
+            return None
+        for start, end in self.suspensions:
+            if start <= month and (end is None or month < end):
+                return None
+        held = None
+        for start, categories in self.plan:
+            if start <= month:
+                held = categories
+        return held
+
+    def _check_live(self, what: str) -> None:
+        if self.ceased_from is not None:
+            raise InvalidChange(
+                f"the entitlement stopped from {self.ceased_from} ({self.cessation_reason}): "
+                f"no {what} after that"
+            )
+
+    # --- commands --------------------------------------------------------------------------
+
+    def adjust(
+        self,
+        *,
+        changed_on: date,
+        categories: dict[str, int],
+        decision_number: str,
+        signed_on: date,
+        reason: str,
+        today: date,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> None:
+        """New categories from the month after the condition changed."""
+        self._check_live("adjustment")
+        if not categories or any(units < 1 for units in categories.values()):
+            raise InvalidChange("categories must name at least one category with units >= 1")
+        if signed_on > today or changed_on > signed_on:
+            raise InvalidChange(
+                f"the change ({changed_on}) must precede the decision ({signed_on}), which "
+                "cannot be in the future"
+            )
+        if not reason.strip():
+            raise InvalidChange("reason must say what changed")
+        from_month = max(month_after(changed_on), self.from_month)
+        self._adjusted(
+            case_id=self.case_id,
+            from_month=from_month,
+            categories=dict(categories),
+            decision_number=decision_number,
+            signed_on=signed_on,
+            reason=reason.strip(),
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+
+    @event("Adjusted")
+    def _adjusted(
+        self,
+        *,
+        case_id: UUID,
+        from_month: str,
+        categories: dict[str, int],
+        decision_number: str,
+        signed_on: date,
+        reason: str,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.plan = [p for p in self.plan if p[0] < from_month] + [(from_month, categories)]
+        self.category = max(categories, key=lambda c: categories[c])
+
+    def suspend(
+        self,
+        *,
+        ground: str,
+        decided_on: date,
+        decision_number: str,
+        today: date,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> None:
+        """Stop paying from the month after the decision, keeping the entitlement."""
+        self._check_live("suspension")
+        if ground not in SUSPENSION_GROUNDS:
+            raise InvalidChange(f"ground must be one of {', '.join(SUSPENSION_GROUNDS)}")
+        if decided_on > today:
+            raise InvalidChange(f"decided_on {decided_on} is in the future")
+        if self.status == "suspended":
+            raise InvalidChange(f"the entitlement is suspended since {self.suspensions[-1][0]}")
+        self._suspended(
+            case_id=self.case_id,
+            from_month=max(month_after(decided_on), self.from_month),
+            ground=ground,
+            decided_on=decided_on,
+            decision_number=decision_number,
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+
+    @event("Suspended")
+    def _suspended(
+        self,
+        *,
+        case_id: UUID,
+        from_month: str,
+        ground: str,
+        decided_on: date,
+        decision_number: str,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.suspensions.append((from_month, None))
+
+    def lift_suspension(
+        self,
+        *,
+        decided_on: date,
+        decision_number: str,
+        today: date,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> None:
+        """Pay again from the month after the decision lifting the suspension. Whether the
+        suspended months are paid back is not established (DOMAIN §6.3, U): they are not."""
+        self._check_live("lifting")
+        if self.status != "suspended":
+            raise InvalidChange("the entitlement is not suspended")
+        if decided_on > today:
+            raise InvalidChange(f"decided_on {decided_on} is in the future")
+        start = self.suspensions[-1][0]
+        until = max(month_after(decided_on), start)
+        self._suspension_lifted(
+            case_id=self.case_id,
+            from_month=until,
+            decided_on=decided_on,
+            decision_number=decision_number,
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+
+    @event("SuspensionLifted")
+    def _suspension_lifted(
+        self,
+        *,
+        case_id: UUID,
+        from_month: str,
+        decided_on: date,
+        decision_number: str,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        start, _ = self.suspensions[-1]
+        self.suspensions[-1] = (start, from_month)
+
+    def cease(
+        self,
+        *,
+        reason: str,
+        event_date: date,
+        decision_number: str,
+        signed_on: date,
+        today: date,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> None:
+        """Stop for good from the month after the event (death, no longer eligible, moved...)."""
+        self._check_live("cessation")
+        if reason not in CESSATION_REASONS:
+            raise InvalidChange(f"reason must be one of {', '.join(CESSATION_REASONS)}")
+        if signed_on > today or event_date > signed_on:
+            raise InvalidChange(
+                f"the event ({event_date}) must precede the decision ({signed_on}), which "
+                "cannot be in the future"
+            )
+        self._ceased(
+            case_id=self.case_id,
+            from_month=max(month_after(event_date), self.from_month),
+            reason=reason,
+            event_date=event_date,
+            event_month=month_of(event_date),
+            decision_number=decision_number,
+            signed_on=signed_on,
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+
+    @event("Ceased")
+    def _ceased(
+        self,
+        *,
+        case_id: UUID,
+        from_month: str,
+        reason: str,
+        event_date: date,
+        event_month: str,
+        decision_number: str,
+        signed_on: date,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.ceased_from = from_month
+        self.cessation_reason = reason

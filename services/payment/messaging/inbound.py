@@ -21,6 +21,7 @@ def handlers(app: PaymentApplication) -> dict[type, Handler]:
             monthly_amount=event.monthly_amount,
             from_month=event.effective_month,
             decision_number=event.decision_number,
+            categories_held=event.categories_held,
             actor=service_actor("payment"),
             correlation_id=envelope.correlationid,
             causation_id=envelope.id,

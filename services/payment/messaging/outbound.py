@@ -4,6 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from contracts import payment as contracts
 from contracts.payment import BeneficiaryEnrolledV1
 from contracts.values import AdminUnitRef
 from services.payment.domain.entitlement import Entitlement
@@ -20,5 +21,37 @@ def to_contract(event: Any) -> BaseModel:
             monthly_amount=event.monthly_amount,
             from_month=event.from_month,
             decision_number=event.decision_number,
+        )
+    if isinstance(event, Entitlement.Adjusted):
+        return contracts.EntitlementAdjustedV1(
+            case_id=event.case_id,
+            from_month=event.from_month,
+            categories=event.categories,
+            decision_number=event.decision_number,
+            signed_on=event.signed_on,
+        )
+    if isinstance(event, Entitlement.Suspended):
+        return contracts.EntitlementSuspendedV1(
+            case_id=event.case_id,
+            from_month=event.from_month,
+            ground=event.ground,
+            decided_on=event.decided_on,
+            decision_number=event.decision_number,
+        )
+    if isinstance(event, Entitlement.SuspensionLifted):
+        return contracts.SuspensionLiftedV1(
+            case_id=event.case_id,
+            from_month=event.from_month,
+            decided_on=event.decided_on,
+            decision_number=event.decision_number,
+        )
+    if isinstance(event, Entitlement.Ceased):
+        return contracts.EntitlementCeasedV1(
+            case_id=event.case_id,
+            from_month=event.from_month,
+            reason=event.reason,
+            event_date=event.event_date,
+            decision_number=event.decision_number,
+            signed_on=event.signed_on,
         )
     raise TypeError(f"no contract for {type(event).__qualname__}: every stored event is published")

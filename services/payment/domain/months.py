@@ -1,0 +1,31 @@
+"""Calendar months as "YYYY-MM" strings: entitlements start, change and stop on month bounds."""
+
+from datetime import date
+
+
+def month_of(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def next_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
+
+
+def month_after(day: date) -> str:
+    """The month following the month of `day`: changes and stops take effect then."""
+    return next_month(month_of(day))
+
+
+def first_day(month: str) -> date:
+    return date(int(month[:4]), int(month[5:7]), 1)
+
+
+def months_between(first: str, last: str) -> list[str]:
+    """Every month from `first` to `last`, both included (empty when last < first)."""
+    months: list[str] = []
+    current = first
+    while current <= last:
+        months.append(current)
+        current = next_month(current)
+    return months

@@ -1,0 +1,200 @@
+"""Entitlements after enrolment: each month valued by the policy in force that month;
+adjustments, suspensions and cessation take effect from the month after the event."""
+
+from datetime import date
+from typing import Any
+
+import httpx
+
+from tests.support.api import Client, dossier_body, token
+from tests.support.eventually import eventually
+
+OLD_COMMUNE = {"scheme": "DVHC_2004_3LEVEL", "code": "02053"}
+
+
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def approved_in_june_2024(client: Client) -> str:
+    """A case received in May 2024 under procedure C and decided by the district in June."""
+    body = dossier_body(received_on=date(2024, 5, 6))
+    body["residence"] = OLD_COMMUNE
+    case_id = ok(
+        client.http.post(
+            client.url("intake", "/dossiers"), json=body, headers=token("commune_officer")
+        ),
+        201,
+    )["case_id"]
+    eventually(lambda: client.assessment_case(case_id))
+
+    def step(path: str, role: str, **payload: Any) -> Any:
+        return client.http.post(
+            client.url("assessment", f"/cases/{case_id}/{path}"), json=payload, headers=token(role)
+        )
+
+    ok(step("review", "assessor", reviewed_on="2024-05-07", outcome="eligible", findings="Đủ"))
+    ok(step("posting", "assessor", posted_from="2024-05-08"))
+    ok(step("proposal", "approver", sent_on="2024-05-10"))
+    ok(step("appraisal", "assessor", appraised_on="2024-05-13", outcome="eligible", findings="Đủ"))
+    ok(
+        step(
+            "approval",
+            "approver",
+            decision_number="61/QĐ-UBND",
+            signed_on="2024-06-03",
+            signer="Chủ tịch UBND huyện",
+            authority="DISTRICT_CHAIRMAN",
+            legal_basis=["NĐ 20/2021/NĐ-CP Đ5 K5"],
+        ),
+        201,
+    )
+    eventually(
+        lambda: (
+            client.http.get(
+                client.url("payment", f"/entitlements/{case_id}"), headers=token("payment_officer")
+            ).status_code
+            == 200
+        ),
+        what="payment enrols the beneficiary",
+    )
+    return case_id
+
+
+def months(client: Client, case_id: str, first: str, last: str) -> dict[str, tuple[str, int]]:
+    rows = ok(
+        client.http.get(
+            client.url("payment", f"/entitlements/{case_id}/months"),
+            params={"first": first, "last": last},
+            headers=token("payment_officer"),
+        )
+    )
+    return {r["month"]: (r["status"], r["amount"]) for r in rows}
+
+
+def decide(client: Client, case_id: str, path: str, **payload: Any) -> httpx.Response:
+    return client.http.post(
+        client.url("payment", f"/entitlements/{case_id}/{path}"),
+        json=payload,
+        headers=token("approver"),
+    )
+
+
+def test_the_same_beneficiary_is_paid_360000_based_in_june_and_500000_based_from_july_2024(
+    client: Client,
+) -> None:
+    case_id = approved_in_june_2024(client)
+    assert months(client, case_id, "2024-05", "2024-08") == {
+        "2024-05": ("not_started", 0),  # entitlement starts in the month of signing
+        "2024-06": ("payable", 540_000),  # 360,000 x 1.5
+        "2024-07": ("payable", 750_000),  # 500,000 x 1.5 from 01/07/2024 (Decree 76/2024)
+        "2024-08": ("payable", 750_000),
+    }
+
+
+def test_suspension_lift_and_death_take_effect_from_the_month_after(client: Client) -> None:
+    case_id = approved_in_june_2024(client)
+    ok(
+        decide(
+            client,
+            case_id,
+            "suspension",
+            ground="not_collected_3_months",
+            decided_on="2024-08-05",
+            decision_number="70/QĐ-UBND",
+        )
+    )
+    again = decide(
+        client,
+        case_id,
+        "suspension",
+        ground="detention_1_month",
+        decided_on="2024-08-20",
+        decision_number="71/QĐ-UBND",
+    )
+    assert again.status_code == 422
+    ok(
+        decide(
+            client,
+            case_id,
+            "suspension-lift",
+            decided_on="2024-10-10",
+            decision_number="80/QĐ-UBND",
+        )
+    )
+    dead = ok(
+        decide(
+            client,
+            case_id,
+            "cessation",
+            reason="death",
+            event_date="2025-01-15",
+            decision_number="90/QĐ-UBND",
+            signed_on="2025-01-20",
+        )
+    )
+    assert (dead["status"], dead["ceased_from"]) == ("ceased", "2025-02")
+    assert months(client, case_id, "2024-08", "2025-02") == {
+        "2024-08": ("payable", 750_000),
+        "2024-09": ("suspended", 0),
+        "2024-10": ("suspended", 0),
+        "2024-11": ("payable", 750_000),
+        "2024-12": ("payable", 750_000),
+        "2025-01": ("payable", 750_000),  # the month of death is still owed
+        "2025-02": ("ceased", 0),
+    }
+    after = decide(
+        client,
+        case_id,
+        "adjustment",
+        changed_on="2025-03-01",
+        categories={"ELDERLY_POOR_NO_SUPPORTER_80P": 1},
+        decision_number="95/QĐ-UBND",
+        signed_on="2025-03-05",
+        reason="đủ 80 tuổi",
+    )
+    assert after.status_code == 422
+    assert "stopped from 2025-02" in after.json()["detail"]
+
+
+def test_an_adjustment_applies_from_the_month_after_the_change(client: Client) -> None:
+    case_id = approved_in_june_2024(client)
+    ok(
+        decide(
+            client,
+            case_id,
+            "adjustment",
+            changed_on="2024-07-20",
+            categories={"ELDERLY_POOR_NO_SUPPORTER_80P": 1},
+            decision_number="65/QĐ-UBND",
+            signed_on="2024-07-25",
+            reason="Đủ 80 tuổi",
+        )
+    )
+    assert months(client, case_id, "2024-07", "2024-08") == {
+        "2024-07": ("payable", 750_000),
+        "2024-08": ("payable", 1_000_000),  # 500,000 x 2.0 from the month after
+    }
+    unknown = decide(
+        client,
+        case_id,
+        "adjustment",
+        changed_on="2024-08-20",
+        categories={"NOT_A_CATEGORY": 1},
+        decision_number="66/QĐ-UBND",
+        signed_on="2024-08-25",
+        reason="x",
+    )
+    assert unknown.status_code == 422
+    refused = client.http.post(
+        client.url("payment", f"/entitlements/{case_id}/cessation"),
+        json={
+            "reason": "moved",
+            "event_date": "2024-09-01",
+            "decision_number": "1",
+            "signed_on": "2024-09-02",
+        },
+        headers=token("payment_officer"),
+    )
+    assert refused.status_code == 403

@@ -1,0 +1,175 @@
+"""Entitlement rules without infrastructure: months owed, changes from the month after."""
+
+from datetime import date
+from uuid import uuid4
+
+import pytest
+
+from backbone.actor import Actor
+from services.payment.domain.entitlement import Entitlement, InvalidChange
+from services.payment.domain.months import month_after, months_between, next_month
+
+ACTOR = Actor("chairman", "approver", "02020")
+TODAY = date(2026, 11, 24)
+
+
+def enrolled(from_month: str = "2024-06") -> Entitlement:
+    return Entitlement(
+        id=uuid4(),
+        case_id=uuid4(),
+        benefit="monthly_allowance",
+        category="ELDERLY_POOR_NO_SUPPORTER_60_80",
+        residence_scheme="DVHC_2025_2LEVEL",
+        residence_code="02020",
+        monthly_amount=540_000,
+        from_month=from_month,
+        decision_number="1/QĐ",
+        actor=ACTOR,
+        correlation_id=uuid4(),
+        causation_id=None,
+        categories_held=["ELDERLY_POOR_NO_SUPPORTER_60_80"],
+    )
+
+
+def names(entitlement: Entitlement) -> list[str]:
+    return [type(e).__name__ for e in entitlement.collect_events()]
+
+
+def test_months_roll_over_the_year() -> None:
+    assert next_month("2024-12") == "2025-01"
+    assert month_after(date(2024, 12, 31)) == "2025-01"
+    assert months_between("2024-11", "2025-02") == ["2024-11", "2024-12", "2025-01", "2025-02"]
+    assert months_between("2025-02", "2025-01") == []
+
+
+def test_given_an_enrolment_then_nothing_is_owed_before_its_month() -> None:
+    entitlement = enrolled("2024-06")
+    assert entitlement.held_in("2024-05") is None
+    assert entitlement.held_in("2024-06") == {"ELDERLY_POOR_NO_SUPPORTER_60_80": 1}
+
+
+def test_when_the_person_dies_then_the_month_of_death_is_owed_and_the_next_is_not() -> None:
+    entitlement = enrolled()
+    entitlement.collect_events()
+    entitlement.cease(
+        reason="death",
+        event_date=date(2025, 1, 31),
+        decision_number="9",
+        signed_on=date(2025, 2, 3),
+        today=TODAY,
+        actor=ACTOR,
+        correlation_id=uuid4(),
+    )
+    assert names(entitlement) == ["Ceased"]
+    assert entitlement.held_in("2025-01") is not None
+    assert entitlement.held_in("2025-02") is None
+    assert entitlement.status == "ceased"
+
+
+def test_a_change_after_cessation_is_refused_and_records_nothing() -> None:
+    entitlement = enrolled()
+    entitlement.cease(
+        reason="moved",
+        event_date=date(2025, 1, 5),
+        decision_number="9",
+        signed_on=date(2025, 1, 6),
+        today=TODAY,
+        actor=ACTOR,
+        correlation_id=uuid4(),
+    )
+    entitlement.collect_events()
+    with pytest.raises(InvalidChange, match="stopped from 2025-02"):
+        entitlement.suspend(
+            ground="detention_1_month",
+            decided_on=date(2025, 3, 1),
+            decision_number="10",
+            today=TODAY,
+            actor=ACTOR,
+            correlation_id=uuid4(),
+        )
+    assert names(entitlement) == []
+
+
+def test_an_unknown_cessation_reason_is_refused() -> None:
+    entitlement = enrolled()
+    entitlement.collect_events()
+    with pytest.raises(InvalidChange, match="must be one of"):
+        entitlement.cease(
+            reason="bad",
+            event_date=date(2025, 1, 5),
+            decision_number="9",
+            signed_on=date(2025, 1, 6),
+            today=TODAY,
+            actor=ACTOR,
+            correlation_id=uuid4(),
+        )
+    assert names(entitlement) == []
+
+
+def test_an_unknown_suspension_ground_is_refused() -> None:
+    entitlement = enrolled()
+    entitlement.collect_events()
+    with pytest.raises(InvalidChange, match="must be one of"):
+        entitlement.suspend(
+            ground="on_holiday",
+            decided_on=date(2025, 1, 5),
+            decision_number="9",
+            today=TODAY,
+            actor=ACTOR,
+            correlation_id=uuid4(),
+        )
+    assert names(entitlement) == []
+
+
+def test_a_suspension_pauses_the_months_between_its_decision_and_its_lifting() -> None:
+    entitlement = enrolled()
+    entitlement.suspend(
+        ground="not_collected_3_months",
+        decided_on=date(2024, 8, 5),
+        decision_number="7",
+        today=TODAY,
+        actor=ACTOR,
+        correlation_id=uuid4(),
+    )
+    entitlement.lift_suspension(
+        decided_on=date(2024, 10, 10),
+        decision_number="8",
+        today=TODAY,
+        actor=ACTOR,
+        correlation_id=uuid4(),
+    )
+    assert names(entitlement) == ["Enrolled", "Suspended", "SuspensionLifted"]
+    owed = [m for m in months_between("2024-08", "2024-11") if entitlement.held_in(m)]
+    assert owed == ["2024-08", "2024-11"]
+
+
+def test_an_adjustment_holds_new_categories_from_the_month_after_the_change() -> None:
+    entitlement = enrolled()
+    entitlement.adjust(
+        changed_on=date(2024, 7, 20),
+        categories={"SINGLE_PARENT_POOR": 2},
+        decision_number="5",
+        signed_on=date(2024, 7, 25),
+        reason="con thứ hai",
+        today=TODAY,
+        actor=ACTOR,
+        correlation_id=uuid4(),
+    )
+    assert entitlement.held_in("2024-07") == {"ELDERLY_POOR_NO_SUPPORTER_60_80": 1}
+    assert entitlement.held_in("2024-08") == {"SINGLE_PARENT_POOR": 2}
+
+
+def test_a_decision_in_the_future_or_before_its_event_is_refused() -> None:
+    entitlement = enrolled()
+    entitlement.collect_events()
+    with pytest.raises(InvalidChange, match="precede the decision"):
+        entitlement.cease(
+            reason="death",
+            event_date=date(2025, 2, 1),
+            decision_number="9",
+            signed_on=date(2025, 1, 6),
+            today=TODAY,
+            actor=ACTOR,
+            correlation_id=uuid4(),
+        )
+    assert names(entitlement) == []
