@@ -78,7 +78,10 @@ class HistoryEntry(BaseModel):
 def get_register(
     reader: Reader,
     store: Store,
-    status: Literal["received", "approved", "rejected", "withdrawn", "active"] | None = None,
+    status: Literal[
+        "received", "approved", "rejected", "withdrawn", "active", "suspended", "ceased"
+    ]
+    | None = None,
     commune: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
     category: Annotated[str | None, Query(pattern=r"^[A-Z0-9_]+$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,

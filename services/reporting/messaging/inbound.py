@@ -17,7 +17,13 @@ from contracts.assessment import (
 )
 from contracts.envelope import Envelope
 from contracts.intake import DossierReceivedV2
-from contracts.payment import BeneficiaryEnrolledV1
+from contracts.payment import (
+    BeneficiaryEnrolledV1,
+    EntitlementAdjustedV1,
+    EntitlementCeasedV1,
+    EntitlementSuspendedV1,
+    SuspensionLiftedV1,
+)
 from services.reporting.projections import history, register
 from services.reporting.projections.store import ProjectionStore
 
@@ -31,6 +37,10 @@ REGISTER_UPDATES: dict[type[BaseModel], RegisterUpdate] = {
     CaseWithdrawnV1: register.on_case_withdrawn,
     ResultsPostedV1: register.on_results_posted,
     BeneficiaryEnrolledV1: register.on_beneficiary_enrolled,
+    EntitlementSuspendedV1: register.on_entitlement_suspended,
+    SuspensionLiftedV1: register.on_suspension_lifted,
+    EntitlementCeasedV1: register.on_entitlement_ceased,
+    EntitlementAdjustedV1: register.on_entitlement_adjusted,
 }
 
 

@@ -21,10 +21,18 @@ from contracts.assessment import (
     ResultsPostedV1,
 )
 from contracts.intake import DossierReceivedV2
-from contracts.payment import BeneficiaryEnrolledV1
+from contracts.payment import (
+    BeneficiaryEnrolledV1,
+    EntitlementAdjustedV1,
+    EntitlementCeasedV1,
+    EntitlementSuspendedV1,
+    SuspensionLiftedV1,
+)
 
 STATUS_SQL = (
-    "CASE WHEN r.enrolled THEN 'active' WHEN r.approved THEN 'approved'"
+    "CASE WHEN r.ceased_from IS NOT NULL THEN 'ceased'"
+    " WHEN r.suspended_from IS NOT NULL THEN 'suspended'"
+    " WHEN r.enrolled THEN 'active' WHEN r.approved THEN 'approved'"
     " WHEN r.rejected THEN 'rejected' WHEN r.withdrawn_on IS NOT NULL THEN 'withdrawn'"
     " ELSE 'received' END"
 )
@@ -179,6 +187,37 @@ def on_beneficiary_enrolled(
             "enrolled": True,
         },
     )
+
+
+def on_entitlement_suspended(
+    conn: psycopg.Connection[Any], schema: str, event: EntitlementSuspendedV1, at: datetime
+) -> None:
+    _upsert(conn, schema, event.case_id, at, {"suspended_from": event.from_month})
+
+
+def on_suspension_lifted(
+    conn: psycopg.Connection[Any], schema: str, event: SuspensionLiftedV1, at: datetime
+) -> None:
+    _upsert(conn, schema, event.case_id, at, {"suspended_from": None})
+
+
+def on_entitlement_ceased(
+    conn: psycopg.Connection[Any], schema: str, event: EntitlementCeasedV1, at: datetime
+) -> None:
+    _upsert(
+        conn,
+        schema,
+        event.case_id,
+        at,
+        {"ceased_from": event.from_month, "cessation_reason": event.reason},
+    )
+
+
+def on_entitlement_adjusted(
+    conn: psycopg.Connection[Any], schema: str, event: EntitlementAdjustedV1, at: datetime
+) -> None:
+    held = event.categories
+    _upsert(conn, schema, event.case_id, at, {"category": max(held, key=lambda c: held[c])})
 
 
 def query(
