@@ -27,7 +27,9 @@ class AuditedEvent(Protocol):
 
 #: Maps one domain event to its contract payload. Every stored event is published,
 #: so that consumers see each stream's versions without gaps.
-ContractMapper = Callable[[Any], BaseModel]
+#: Maps a stored event to its published contract; None for events of aggregates that are never
+#: published at all (internal bookkeeping such as a payroll run), so no subscriber sees a gap.
+ContractMapper = Callable[[Any], BaseModel | None]
 
 
 def envelope_for(event: AuditedEvent, data: BaseModel, *, source: str) -> Envelope:

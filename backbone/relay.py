@@ -169,10 +169,13 @@ class OutboxRelay:
             # Every btxh aggregate event carries the audit fields (BtxhApplication records them).
             event = cast(AuditedEvent, self.app.mapper.to_domain_event(notification))
             data = self.to_contract(event)
+            if data is None:
+                continue  # an internal aggregate: never on the bus
             envelope = envelope_for(event, data, source=self.source)
             topic = self.settings.topic(contract_for(type(data)).topic)
             messages.append(to_outbound(envelope, topic))
-        producer.send_all(messages)
+        if messages:
+            producer.send_all(messages)
         if self.kill_after_publish:
             log.error("%s: fault injection: killed after publishing, before saving", self.name)
             os.kill(os.getpid(), signal.SIGKILL)

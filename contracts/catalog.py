@@ -120,6 +120,7 @@ CONTRACTS: tuple[EventContract, ...] = (
             ("entitlement_suspended", payment.EntitlementSuspendedV1),
             ("suspension_lifted", payment.SuspensionLiftedV1),
             ("entitlement_ceased", payment.EntitlementCeasedV1),
+            ("payroll_lines_issued", payment.PayrollLinesIssuedV1),
         )
     ),
 )

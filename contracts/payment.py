@@ -79,3 +79,22 @@ class EntitlementCeasedV1(BaseModel):
     event_date: date
     decision_number: str
     signed_on: date
+
+
+class PayrollLine(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    line_id: str
+    month: Month
+    amount: Vnd
+    kind: Literal["current", "arrears"]
+
+
+class PayrollLinesIssuedV1(BaseModel):
+    """Lines of a monthly payroll for one beneficiary: the month itself and any arrears."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["payroll_lines_issued"] = "payroll_lines_issued"
+    case_id: UUID
+    payroll_id: str
+    payroll_month: Month
+    lines: list[PayrollLine] = Field(min_length=1)

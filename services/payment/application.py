@@ -1,6 +1,9 @@
-"""Payment use cases: the only code that loads and saves entitlements."""
+"""Payment use cases: the only code that loads and saves entitlements and payrolls."""
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -14,7 +17,13 @@ from reference.admin_units import AdminUnits, load_admin_units
 from reference.policy import PolicyBook, PolicyError, policy_book
 from services.payment.domain.entitlement import Entitlement, InvalidChange
 from services.payment.domain.months import first_day, months_between
+from services.payment.domain.payroll import CHANNELS, PayrollError, PayrollRun, payroll_id
 from services.payment.settings import PaymentSettings
+
+log = logging.getLogger(__name__)
+
+#: How far back a payroll looks for months owed and unpaid (arrears). Configuration later.
+LOOK_BACK_MONTHS = 36
 
 
 class EntitlementNotFound(LookupError):
@@ -173,5 +182,110 @@ class PaymentApplication(BtxhApplication):
         except ValueError:
             return None
 
+    # --- the monthly payroll ---------------------------------------------------------------
 
-__all__ = ["EntitlementNotFound", "InvalidChange", "MonthOwed", "PaymentApplication"]
+    def generate_payroll(
+        self,
+        *,
+        commune: str,
+        channel: str,
+        month: str,
+        entitlements: Callable[[str, str, str], Any],
+        actor: Actor,
+        correlation_id: UUID,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> PayrollRun:
+        """One line per beneficiary owed for the month, plus arrears for earlier months owed
+        and unpaid (within the look-back window), valued by the policy in force in each month.
+        Generating again adds only what is missing, so a second run changes nothing."""
+        if channel not in CHANNELS:
+            raise PayrollError(f"channel must be one of {', '.join(CHANNELS)}")
+        run_id = payroll_id(commune, channel, month)
+        try:
+            run: PayrollRun = self.repository.get(run_id)
+        except AggregateNotFoundError:
+            run = PayrollRun(id=run_id, commune=commune, channel=channel, month=month, actor=actor)
+        if run.approved_on is not None:
+            run.record_generation(beneficiaries=0, lines=0, total=0, arrears=0, actor=actor)
+        window_start = months_between("2000-01", month)[-LOOK_BACK_MONTHS:][0]
+        valued: dict[tuple[str | None, str, frozenset[tuple[str, int]]], int] = {}
+        beneficiaries = lines = total = arrears = 0
+        for batch in entitlements(commune, channel, window_start):
+            for case_id in batch:
+                entitlement = self.get_entitlement(case_id)
+                province = self._province(entitlement)
+                owed: dict[str, int] = {}
+                first = max(entitlement.from_month, window_start)
+                for owed_month in months_between(first, month):
+                    held = entitlement.held_in(owed_month)
+                    if held is None:
+                        continue
+                    key = (province, owed_month, frozenset(held.items()))
+                    if key not in valued:
+                        policy = self.policy.in_force(province, first_day(owed_month))
+                        valued[key] = policy.amount(held).monthly_amount
+                    owed[owed_month] = valued[key]
+                issued = entitlement.issue_lines(
+                    payroll_id=str(run_id),
+                    payroll_month=month,
+                    owed=owed,
+                    actor=actor,
+                    correlation_id=correlation_id,
+                )
+                if issued:
+                    self.save(entitlement)
+                    beneficiaries += 1
+                    lines += len(issued)
+                    total += sum(line["amount"] for line in issued)
+                    arrears += sum(x["amount"] for x in issued if x["kind"] == "arrears")
+            if progress:
+                progress(beneficiaries, lines)
+        run.record_generation(
+            beneficiaries=beneficiaries, lines=lines, total=total, arrears=arrears, actor=actor
+        )
+        self.save(run)
+        log.info(
+            "payroll %s %s %s: %s beneficiaries, %s lines, %s VND (%s arrears)",
+            commune,
+            channel,
+            month,
+            beneficiaries,
+            lines,
+            total,
+            arrears,
+        )
+        return run
+
+    def approve_payroll(
+        self,
+        *,
+        commune: str,
+        channel: str,
+        month: str,
+        approved_on: date,
+        actor: Actor,
+        today: date,
+    ) -> PayrollRun:
+        """The commune approves the generated list before it is released for payment."""
+        run = self.get_payroll(commune, channel, month)
+        run.approve(approved_on=approved_on, today=today, actor=actor)
+        self.save(run)
+        return run
+
+    def get_payroll(self, commune: str, channel: str, month: str) -> PayrollRun:
+        try:
+            run: PayrollRun = self.repository.get(payroll_id(commune, channel, month))
+        except AggregateNotFoundError as error:
+            raise EntitlementNotFound(
+                f"no payroll for commune {commune}, channel {channel}, month {month}"
+            ) from error
+        return run
+
+
+__all__ = [
+    "EntitlementNotFound",
+    "InvalidChange",
+    "MonthOwed",
+    "PaymentApplication",
+    "PayrollError",
+]

@@ -135,9 +135,7 @@ def test_suspension_lift_and_death_take_effect_from_the_month_after(client: Clie
         )
     )
     assert (dead["status"], dead["ceased_from"]) == ("ceased", "2025-02")
-    eventually(
-        lambda: (client.register_entry(case_id) or {}).get("status") == "ceased", timeout=60
-    )
+    eventually(lambda: (client.register_entry(case_id) or {}).get("status") == "ceased", timeout=60)
     assert months(client, case_id, "2024-08", "2025-02") == {
         "2024-08": ("payable", 750_000),
         "2024-09": ("suspended", 0),

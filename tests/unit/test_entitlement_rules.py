@@ -173,3 +173,46 @@ def test_a_decision_in_the_future_or_before_its_event_is_refused() -> None:
             correlation_id=uuid4(),
         )
     assert names(entitlement) == []
+
+
+def test_a_month_paid_at_the_old_level_gets_the_difference_as_arrears_next_month() -> None:
+    # given July 2024's payroll issued before the 500,000 level was loaded (360,000 x 1.5)
+    entitlement = enrolled("2024-06")
+    entitlement.issue_lines(
+        payroll_id="p7",
+        payroll_month="2024-07",
+        owed={"2024-06": 540_000, "2024-07": 540_000},
+        actor=ACTOR,
+        correlation_id=uuid4(),
+    )
+    entitlement.collect_events()
+    # when August's payroll values July at the level in force (500,000 x 1.5)
+    lines = entitlement.issue_lines(
+        payroll_id="p8",
+        payroll_month="2024-08",
+        owed={"2024-06": 540_000, "2024-07": 750_000, "2024-08": 750_000},
+        actor=ACTOR,
+        correlation_id=uuid4(),
+    )
+    # then only the difference for July and August itself are issued
+    assert [(x["month"], x["amount"], x["kind"]) for x in lines] == [
+        ("2024-07", 210_000, "arrears"),
+        ("2024-08", 750_000, "current"),
+    ]
+    assert names(entitlement) == ["LinesIssued"]
+
+
+def test_issuing_the_same_payroll_again_adds_nothing() -> None:
+    entitlement = enrolled("2024-06")
+    owed = {"2024-06": 540_000}
+    entitlement.issue_lines(
+        payroll_id="p6", payroll_month="2024-06", owed=owed, actor=ACTOR, correlation_id=uuid4()
+    )
+    entitlement.collect_events()
+    assert (
+        entitlement.issue_lines(
+            payroll_id="p6", payroll_month="2024-06", owed=owed, actor=ACTOR, correlation_id=uuid4()
+        )
+        == []
+    )
+    assert names(entitlement) == []

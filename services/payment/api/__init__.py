@@ -14,11 +14,22 @@ from backbone.auth import require_roles
 from backbone.correlation import correlation_id
 from backbone.http import create_base_app, ops_router
 from backbone.tracked_consumer import TrackedConsumer
-from services.payment.application import EntitlementNotFound, InvalidChange, PaymentApplication
+from services.payment.api import payrolls
+from services.payment.application import (
+    EntitlementNotFound,
+    InvalidChange,
+    PaymentApplication,
+    PayrollError,
+)
 from services.payment.domain.months import months_between
+from services.payment.payroll_register import PayrollRegister
 from services.payment.settings import PaymentSettings
 
-ERRORS: dict[type[Exception], int] = {EntitlementNotFound: 404, InvalidChange: 422}
+ERRORS: dict[type[Exception], int] = {
+    EntitlementNotFound: 404,
+    InvalidChange: 422,
+    PayrollError: 409,
+}
 
 router = APIRouter(prefix="/entitlements", tags=["entitlements"])
 Reader = Annotated[
@@ -201,5 +212,9 @@ def create_app(
     )
     app.state.application = application
     app.include_router(router)
+    app.include_router(payrolls.router)
+    app.state.payrolls = PayrollRegister(
+        application, settings.database_url, settings.schema_name("payment")
+    )
     app.include_router(ops_router(consumer_factory))
     return app

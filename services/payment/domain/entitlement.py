@@ -41,6 +41,7 @@ class Entitlement(Aggregate):
     Suspended: ClassVar[type[Any]]
     SuspensionLifted: ClassVar[type[Any]]
     Ceased: ClassVar[type[Any]]
+    LinesIssued: ClassVar[type[Any]]
 
     @event("Enrolled")
     def __init__(
@@ -76,6 +77,8 @@ class Entitlement(Aggregate):
         self.suspensions: list[tuple[str, str | None]] = []
         self.ceased_from: str | None = None
         self.cessation_reason: str | None = None
+        # Payroll lines: id -> {"month", "amount", "payroll_id", "kind", "result"}.
+        self.lines: dict[str, dict[str, Any]] = {}
 
     # --- queries ---------------------------------------------------------------------------
 
@@ -299,3 +302,69 @@ class Entitlement(Aggregate):
     ) -> None:
         self.ceased_from = from_month
         self.cessation_reason = reason
+
+    # --- payroll lines ---------------------------------------------------------------------
+
+    def issued_for(self, month: str) -> int:
+        """What was issued for a month and not returned unpaid (not collected or failed)."""
+        return sum(
+            line["amount"]
+            for line in getattr(self, "lines", {}).values()
+            if line["month"] == month and line["result"] not in ("not_collected", "failed")
+        )
+
+    def issue_lines(
+        self,
+        *,
+        payroll_id: str,
+        payroll_month: str,
+        owed: dict[str, int],
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> list[dict[str, Any]]:
+        """Lines for what `owed` (month -> amount due) exceeds what was issued: the payroll
+        month itself, and arrears for earlier months owed and unpaid (late decision, level
+        raised after the month's payroll, lines not collected). Issuing again adds nothing."""
+        lines = []
+        for month in sorted(owed):
+            if month > payroll_month:
+                continue
+            missing = owed[month] - self.issued_for(month)
+            if missing > 0:
+                earlier = sum(1 for x in self.lines.values() if x["month"] == month)
+                lines.append(
+                    {
+                        "line_id": f"{payroll_id}:{self.case_id}:{month}:{earlier + 1}",
+                        "month": month,
+                        "amount": missing,
+                        "kind": "current" if month == payroll_month else "arrears",
+                    }
+                )
+        if lines:
+            self._lines_issued(
+                case_id=self.case_id,
+                payroll_id=payroll_id,
+                payroll_month=payroll_month,
+                lines=lines,
+                actor=actor,
+                correlation_id=correlation_id,
+                causation_id=None,
+            )
+        return lines
+
+    @event("LinesIssued")
+    def _lines_issued(
+        self,
+        *,
+        case_id: UUID,
+        payroll_id: str,
+        payroll_month: str,
+        lines: list[dict[str, Any]],
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        if not hasattr(self, "lines"):
+            self.lines = {}
+        for line in lines:
+            self.lines[line["line_id"]] = {**line, "payroll_id": payroll_id, "result": None}

@@ -8,9 +8,10 @@ from contracts import payment as contracts
 from contracts.payment import BeneficiaryEnrolledV1
 from contracts.values import AdminUnitRef
 from services.payment.domain.entitlement import Entitlement
+from services.payment.domain.payroll import PayrollRun
 
 
-def to_contract(event: Any) -> BaseModel:
+def to_contract(event: Any) -> BaseModel | None:
     if isinstance(event, Entitlement.Enrolled):
         return BeneficiaryEnrolledV1(
             case_id=event.case_id,
@@ -54,4 +55,13 @@ def to_contract(event: Any) -> BaseModel:
             decision_number=event.decision_number,
             signed_on=event.signed_on,
         )
+    if isinstance(event, Entitlement.LinesIssued):
+        return contracts.PayrollLinesIssuedV1(
+            case_id=event.case_id,
+            payroll_id=event.payroll_id,
+            payroll_month=event.payroll_month,
+            lines=[contracts.PayrollLine(**line) for line in event.lines],
+        )
+    if isinstance(event, PayrollRun.Started | PayrollRun.Generated | PayrollRun.Approved):
+        return None  # a payroll run is internal bookkeeping: its lines are on the bus
     raise TypeError(f"no contract for {type(event).__qualname__}: every stored event is published")

@@ -1,0 +1,132 @@
+"""HTTP routes of the monthly payroll: generate, look at, approve."""
+
+from datetime import date
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from backbone.actor import Actor
+from backbone.auth import require_roles
+from backbone.correlation import correlation_id
+from services.payment.application import PaymentApplication
+from services.payment.domain.payroll import PayrollRun, payroll_id
+from services.payment.payroll_register import PayrollRegister
+
+router = APIRouter(prefix="/payrolls", tags=["payrolls"])
+
+Officer = Annotated[Actor, Depends(require_roles("payment_officer"))]
+Approver = Annotated[Actor, Depends(require_roles("approver"))]
+Viewer = Annotated[
+    Actor, Depends(require_roles("payment_officer", "approver", "inspector", "operator"))
+]
+Correlation = Annotated[UUID, Depends(correlation_id)]
+Channel = Literal["post_office", "home_delivery", "bank_account"]
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+def application(request: Request) -> PaymentApplication:
+    app: PaymentApplication = request.app.state.application
+    return app
+
+
+def register(request: Request) -> PayrollRegister:
+    found: PayrollRegister = request.app.state.payrolls
+    return found
+
+
+Payment = Annotated[PaymentApplication, Depends(application)]
+Payrolls = Annotated[PayrollRegister, Depends(register)]
+
+
+class PayrollIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    commune: str = Field(pattern=r"^\d{5}$")
+    channel: Channel = "post_office"
+    month: str = Field(pattern=MONTH, examples=["2024-07"])
+
+
+class ApprovalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    approved_on: date
+
+
+def _view(run: PayrollRun) -> dict[str, Any]:
+    return {
+        "payroll_id": str(run.id),
+        "commune": run.commune,
+        "channel": run.channel,
+        "month": run.month,
+        "generations": run.generations,
+        **run.totals,
+        "approved_on": run.approved_on.isoformat() if run.approved_on else None,
+        "approved_by": run.approved_by,
+    }
+
+
+@router.post(
+    "",
+    summary="Generate (or complete) a commune's payroll for a month and channel",
+    description=PaymentApplication.generate_payroll.__doc__,
+)
+def generate(
+    body: PayrollIn, actor: Officer, payment: Payment, payrolls: Payrolls, correlation: Correlation
+) -> dict[str, Any]:
+    run = payment.generate_payroll(
+        commune=body.commune,
+        channel=body.channel,
+        month=body.month,
+        entitlements=payrolls.entitlements,
+        actor=actor,
+        correlation_id=correlation,
+    )
+    return _view(run)
+
+
+@router.get("/{commune}/{channel}/{month}", summary="A payroll and its lines")
+def get_payroll(
+    commune: str,
+    channel: Channel,
+    month: str,
+    _: Viewer,
+    payment: Payment,
+    payrolls: Payrolls,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    run = payment.get_payroll(commune, channel, month)
+    lines = payrolls.payroll_lines(str(payroll_id(commune, channel, month)), limit, offset)
+    return {
+        **_view(run),
+        "lines": [
+            {
+                "line_id": line["line_id"],
+                "case_id": str(line["case_id"]),
+                "month": line["month"],
+                "amount": line["amount"],
+                "kind": line["kind"],
+            }
+            for line in lines
+        ],
+    }
+
+
+@router.post(
+    "/{commune}/{channel}/{month}/approval",
+    summary="Approve the payroll before it is released for payment",
+)
+def approve(
+    commune: str, channel: Channel, month: str, body: ApprovalIn, actor: Approver, payment: Payment
+) -> dict[str, Any]:
+    run = payment.approve_payroll(
+        commune=commune,
+        channel=channel,
+        month=month,
+        approved_on=body.approved_on,
+        actor=actor,
+        today=date.today(),
+    )
+    return _view(run)

@@ -1,0 +1,79 @@
+"""A monthly payroll (danh sách chi trả) of one commune and channel: generated, then approved.
+
+The lines themselves are recorded on each entitlement (so every beneficiary's history says
+what was issued for which month); the run records who generated and approved it and its
+totals. A run is internal bookkeeping: it is never published on the bus.
+"""
+
+from datetime import date
+from typing import Any, ClassVar
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from backbone.actor import Actor
+
+CHANNELS = ("post_office", "home_delivery", "bank_account")
+
+
+class PayrollError(ValueError):
+    """The payroll command breaks a rule; nothing is recorded."""
+
+
+def payroll_id(commune: str, channel: str, month: str) -> UUID:
+    return uuid5(NAMESPACE_URL, f"btxh:payroll:{commune}:{channel}:{month}")
+
+
+class PayrollRun(Aggregate):
+    Started: ClassVar[type[Any]]
+    Generated: ClassVar[type[Any]]
+    Approved: ClassVar[type[Any]]
+
+    @event("Started")
+    def __init__(self, *, id: UUID, commune: str, channel: str, month: str, actor: Actor) -> None:
+        self.commune = commune
+        self.channel = channel
+        self.month = month
+        self.generations: list[dict[str, Any]] = []
+        self.approved_on: date | None = None
+        self.approved_by: str | None = None
+
+    def record_generation(
+        self, *, beneficiaries: int, lines: int, total: int, arrears: int, actor: Actor
+    ) -> None:
+        """Totals of one generation (a second one adds only what was missing)."""
+        if self.approved_on is not None:
+            raise PayrollError(
+                f"the payroll of {self.month} was approved on {self.approved_on}: generate the "
+                "next month's payroll instead (unpaid months carry over as arrears)"
+            )
+        self._generated(
+            beneficiaries=beneficiaries, lines=lines, total=total, arrears=arrears, actor=actor
+        )
+
+    @event("Generated")
+    def _generated(
+        self, *, beneficiaries: int, lines: int, total: int, arrears: int, actor: Actor
+    ) -> None:
+        self.generations.append(
+            {"beneficiaries": beneficiaries, "lines": lines, "total": total, "arrears": arrears}
+        )
+
+    def approve(self, *, approved_on: date, today: date, actor: Actor) -> None:
+        """The commune approves the list before it is released for payment."""
+        if not self.generations:
+            raise PayrollError("nothing was generated: generate the payroll before approving it")
+        if self.approved_on is not None:
+            raise PayrollError(f"the payroll was approved on {self.approved_on}")
+        if approved_on > today:
+            raise PayrollError(f"approved_on {approved_on} is in the future")
+        self._approved(approved_on=approved_on, actor=actor)
+
+    @event("Approved")
+    def _approved(self, *, approved_on: date, actor: Actor) -> None:
+        self.approved_on = approved_on
+        self.approved_by = actor.user_id
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {key: sum(g[key] for g in self.generations) for key in ("lines", "total", "arrears")}

@@ -1,0 +1,77 @@
+"""The monthly payroll through the public APIs: one line per beneficiary and month, arrears
+for months owed and unpaid, idempotent generation, approval before release."""
+
+from typing import Any
+
+from tests.support.api import Client, token
+from tests.system.test_entitlements import approved_in_june_2024, ok
+
+COMMUNE = "02053"
+
+
+def generate(client: Client, month: str) -> Any:
+    return ok(
+        client.http.post(
+            client.url("payment", "/payrolls"),
+            json={"commune": COMMUNE, "channel": "post_office", "month": month},
+            headers=token("payment_officer"),
+        )
+    )
+
+
+def lines_of(client: Client, month: str, case_id: str) -> list[tuple[str, int, str]]:
+    payroll = ok(
+        client.http.get(
+            client.url("payment", f"/payrolls/{COMMUNE}/post_office/{month}"),
+            params={"limit": 5000},
+            headers=token("inspector"),
+        )
+    )
+    return [
+        (line["month"], line["amount"], line["kind"])
+        for line in payroll["lines"]
+        if line["case_id"] == case_id
+    ]
+
+
+def test_a_payroll_pays_the_month_once_and_later_payrolls_add_the_months_missed(
+    client: Client,
+) -> None:
+    case_id = approved_in_june_2024(client)
+
+    generate(client, "2024-06")
+    assert lines_of(client, "2024-06", case_id) == [("2024-06", 540_000, "current")]
+    again = generate(client, "2024-06")  # running it twice changes nothing
+    assert again["generations"][-1]["lines"] == 0
+    assert lines_of(client, "2024-06", case_id) == [("2024-06", 540_000, "current")]
+
+    # July's payroll was never generated: August's carries July as arrears, at July's level.
+    generate(client, "2024-08")
+    assert lines_of(client, "2024-08", case_id) == [
+        ("2024-07", 750_000, "arrears"),
+        ("2024-08", 750_000, "current"),
+    ]
+
+
+def test_a_payroll_is_approved_once_and_then_closed_to_generation(client: Client) -> None:
+    approved_in_june_2024(client)
+    generate(client, "2024-09")
+    approval = client.http.post(
+        client.url("payment", f"/payrolls/{COMMUNE}/post_office/2024-09/approval"),
+        json={"approved_on": "2024-09-05"},
+        headers=token("approver"),
+    )
+    assert ok(approval)["approved_by"] == "test-approver"
+    closed = client.http.post(
+        client.url("payment", "/payrolls"),
+        json={"commune": COMMUNE, "channel": "post_office", "month": "2024-09"},
+        headers=token("payment_officer"),
+    )
+    assert closed.status_code == 409
+    assert "approved" in closed.json()["detail"]
+    by_officer = client.http.post(
+        client.url("payment", f"/payrolls/{COMMUNE}/post_office/2024-10/approval"),
+        json={"approved_on": "2024-10-05"},
+        headers=token("payment_officer"),
+    )
+    assert by_officer.status_code == 403
