@@ -121,6 +121,7 @@ CONTRACTS: tuple[EventContract, ...] = (
             ("suspension_lifted", payment.SuspensionLiftedV1),
             ("entitlement_ceased", payment.EntitlementCeasedV1),
             ("payroll_lines_issued", payment.PayrollLinesIssuedV1),
+            ("payroll_line_settled", payment.PayrollLineSettledV1),
         )
     ),
 )

@@ -98,3 +98,18 @@ class PayrollLinesIssuedV1(BaseModel):
     payroll_id: str
     payroll_month: Month
     lines: list[PayrollLine] = Field(min_length=1)
+
+
+class PayrollLineSettledV1(BaseModel):
+    """What the post office or bank did with a payroll line; not collected or failed lines
+    are owed again and come back as arrears in the next payroll."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["payroll_line_settled"] = "payroll_line_settled"
+    case_id: UUID
+    line_id: str
+    month: Month
+    amount: Vnd
+    result: Literal["paid_at_point", "paid_at_home", "not_collected", "failed"]
+    settled_on: date
+    source: str = Field(description="api, or the name of the imported file")

@@ -272,6 +272,55 @@ class PaymentApplication(BtxhApplication):
         self.save(run)
         return run
 
+    def record_results(
+        self,
+        *,
+        commune: str,
+        channel: str,
+        month: str,
+        results: list[dict[str, Any]],
+        source: str,
+        actor: Actor,
+        correlation_id: UUID,
+        today: date,
+    ) -> list[dict[str, Any]]:
+        """Record what was paid, line by line, once the payroll is approved. Every row gets an
+        outcome (recorded, repeated, unknown line, another month's payroll, refused): nothing
+        is dropped silently, and sending the same results again changes nothing."""
+        run = self.get_payroll(commune, channel, month)
+        if run.approved_on is None:
+            raise PayrollError(f"the payroll of {month} is not approved: nothing was paid yet")
+        prefix = f"{run.id}:"
+        report: list[dict[str, Any]] = []
+        for number, row in enumerate(results, start=1):
+            line_id = str(row.get("line_id", ""))
+            outcome: dict[str, Any] = {"row": number, "line_id": line_id}
+            if not line_id.startswith(prefix):
+                other = line_id.count(":") == 3
+                outcome["outcome"] = "other_payroll" if other else "unknown_line"
+                report.append(outcome)
+                continue
+            try:
+                case_id = UUID(line_id.split(":")[1])
+                entitlement = self.get_entitlement(case_id)
+                recorded = entitlement.settle_line(
+                    line_id=line_id,
+                    result=str(row.get("result")),
+                    settled_on=row["settled_on"],
+                    source=source,
+                    today=today,
+                    actor=actor,
+                    correlation_id=correlation_id,
+                )
+            except (ValueError, KeyError, EntitlementNotFound) as error:
+                outcome.update(outcome="refused", reason=str(error))
+            else:
+                if recorded:
+                    self.save(entitlement)
+                outcome["outcome"] = "recorded" if recorded else "repeated"
+            report.append(outcome)
+        return report
+
     def get_payroll(self, commune: str, channel: str, month: str) -> PayrollRun:
         try:
             run: PayrollRun = self.repository.get(payroll_id(commune, channel, month))

@@ -12,7 +12,8 @@ from backbone.eventstore import BtxhApplication
 from backbone.local_projection import LocalProjection
 from services.payment.domain.entitlement import Entitlement
 
-NAME = "payroll-read-model-v1"
+# Bump the suffix when the tables change: the projection re-reads the log from the start.
+NAME = "payroll-read-model-v2"
 
 
 class PayrollRegister:
@@ -43,6 +44,7 @@ class PayrollRegister:
                 sql.SQL(
                     "CREATE INDEX IF NOT EXISTS payroll_line_payroll ON {} (payroll_id, case_id)"
                 ).format(self.lines),
+                sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS result text").format(self.lines),
             ],
             apply=self._apply,
         )
@@ -65,6 +67,11 @@ class PayrollRegister:
             conn.execute(
                 sql.SQL("UPDATE {} SET ceased_from = %s WHERE case_id = %s").format(self.index),
                 (event.from_month, event.case_id),
+            )
+        elif isinstance(event, Entitlement.LineSettled):
+            conn.execute(
+                sql.SQL("UPDATE {} SET result = %s WHERE line_id = %s").format(self.lines),
+                (event.result, event.line_id),
             )
         elif isinstance(event, Entitlement.LinesIssued):
             for line in event.lines:

@@ -75,3 +75,63 @@ def test_a_payroll_is_approved_once_and_then_closed_to_generation(client: Client
         headers=token("payment_officer"),
     )
     assert by_officer.status_code == 403
+
+
+def test_results_are_recorded_once_bad_rows_are_reported_and_unpaid_lines_carry_over(
+    client: Client,
+) -> None:
+    case_id = approved_in_june_2024(client)
+    payroll = generate(client, "2024-11")
+    mine = [
+        line
+        for line in ok(
+            client.http.get(
+                client.url("payment", f"/payrolls/{COMMUNE}/post_office/2024-11"),
+                params={"limit": 5000},
+                headers=token("inspector"),
+            )
+        )["lines"]
+        if line["case_id"] == case_id
+    ]
+    current = next(line for line in mine if line["month"] == "2024-11")
+    path = f"/payrolls/{COMMUNE}/post_office/2024-11/results"
+
+    def send(rows: list[dict[str, Any]]) -> Any:
+        return client.http.post(
+            client.url("payment", path), json={"results": rows}, headers=token("post_office")
+        )
+
+    early = send(
+        [{"line_id": current["line_id"], "result": "not_collected", "settled_on": "2024-11-28"}]
+    )
+    assert early.status_code == 409  # not approved yet: nothing was paid
+    ok(
+        client.http.post(
+            client.url("payment", f"/payrolls/{COMMUNE}/post_office/2024-11/approval"),
+            json={"approved_on": "2024-11-05"},
+            headers=token("approver"),
+        )
+    )
+    other_month = current["line_id"].replace(payroll["payroll_id"], "0" * 36)
+    rows = [
+        {"line_id": current["line_id"], "result": "not_collected", "settled_on": "2024-11-28"},
+        {"line_id": current["line_id"], "result": "not_collected", "settled_on": "2024-11-28"},
+        {"line_id": "garbage", "result": "paid_at_point", "settled_on": "2024-11-28"},
+        {"line_id": other_month, "result": "paid_at_point", "settled_on": "2024-11-28"},
+    ]
+    report = ok(send(rows))
+    assert report["counts"] == {
+        "recorded": 1,
+        "repeated": 1,
+        "unknown_line": 1,
+        "other_payroll": 1,
+    }
+    assert ok(send(rows[:1]))["counts"] == {"repeated": 1}  # the same file again: no change
+    conflict = ok(send([{**rows[0], "result": "paid_at_point"}]))
+    assert conflict["counts"] == {"refused": 1}
+
+    # December's payroll owes November again, as arrears
+    generate(client, "2024-12")
+    december = lines_of(client, "2024-12", case_id)
+    assert ("2024-11", current["amount"], "arrears") in december
+    assert ("2024-12", 750_000, "current") in december

@@ -216,3 +216,44 @@ def test_issuing_the_same_payroll_again_adds_nothing() -> None:
         == []
     )
     assert names(entitlement) == []
+
+
+def test_a_line_not_collected_is_owed_again_and_a_settled_line_is_not_changed() -> None:
+    entitlement = enrolled("2024-06")
+    [line] = entitlement.issue_lines(
+        payroll_id="p6",
+        payroll_month="2024-06",
+        owed={"2024-06": 540_000},
+        actor=ACTOR,
+        correlation_id=uuid4(),
+    )
+    assert entitlement.settle_line(
+        line_id=line["line_id"],
+        result="not_collected",
+        settled_on=date(2024, 6, 28),
+        source="api",
+        today=TODAY,
+        actor=ACTOR,
+        correlation_id=uuid4(),
+    )
+    assert entitlement.issued_for("2024-06") == 0
+    assert not entitlement.settle_line(
+        line_id=line["line_id"],
+        result="not_collected",
+        settled_on=date(2024, 6, 28),
+        source="api",
+        today=TODAY,
+        actor=ACTOR,
+        correlation_id=uuid4(),
+    )
+    with pytest.raises(InvalidChange, match="already settled"):
+        entitlement.settle_line(
+            line_id=line["line_id"],
+            result="paid_at_home",
+            settled_on=date(2024, 6, 29),
+            source="api",
+            today=TODAY,
+            actor=ACTOR,
+            correlation_id=uuid4(),
+        )
+    assert names(entitlement) == ["Enrolled", "LinesIssued", "LineSettled"]

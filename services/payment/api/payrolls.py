@@ -108,6 +108,7 @@ def get_payroll(
                 "month": line["month"],
                 "amount": line["amount"],
                 "kind": line["kind"],
+                "result": line["result"],
             }
             for line in lines
         ],
@@ -130,3 +131,50 @@ def approve(
         today=date.today(),
     )
     return _view(run)
+
+
+class LineResultIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line_id: str = Field(min_length=1, max_length=200)
+    result: Literal["paid_at_point", "paid_at_home", "not_collected", "failed"]
+    settled_on: date
+
+
+class ResultsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    results: list[LineResultIn] = Field(min_length=1, max_length=10_000)
+
+
+Settler = Annotated[Actor, Depends(require_roles("payment_officer", "post_office"))]
+
+
+@router.post(
+    "/{commune}/{channel}/{month}/results",
+    summary="Results per line from the post office or the bank (đối soát)",
+    description=PaymentApplication.record_results.__doc__,
+)
+def record_results(
+    commune: str,
+    channel: Channel,
+    month: str,
+    body: ResultsIn,
+    actor: Settler,
+    payment: Payment,
+    correlation: Correlation,
+) -> dict[str, Any]:
+    report = payment.record_results(
+        commune=commune,
+        channel=channel,
+        month=month,
+        results=[row.model_dump() for row in body.results],
+        source="api",
+        actor=actor,
+        correlation_id=correlation,
+        today=date.today(),
+    )
+    counts: dict[str, int] = {}
+    for row in report:
+        counts[row["outcome"]] = counts.get(row["outcome"], 0) + 1
+    return {"counts": counts, "rows": report}

@@ -28,6 +28,9 @@ CESSATION_REASONS = (
 )
 
 
+LINE_RESULTS = ("paid_at_point", "paid_at_home", "not_collected", "failed")
+
+
 class InvalidChange(ValueError):
     """The change breaks a rule of the entitlement; nothing is recorded."""
 
@@ -42,6 +45,7 @@ class Entitlement(Aggregate):
     SuspensionLifted: ClassVar[type[Any]]
     Ceased: ClassVar[type[Any]]
     LinesIssued: ClassVar[type[Any]]
+    LineSettled: ClassVar[type[Any]]
 
     @event("Enrolled")
     def __init__(
@@ -368,3 +372,62 @@ class Entitlement(Aggregate):
             self.lines = {}
         for line in lines:
             self.lines[line["line_id"]] = {**line, "payroll_id": payroll_id, "result": None}
+
+    def settle_line(
+        self,
+        *,
+        line_id: str,
+        result: str,
+        settled_on: date,
+        source: str,
+        today: date,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> bool:
+        """What the post office or bank did with a line. The same result again is a no-op
+        (returns False); a different result for a settled line is refused. A line not
+        collected or failed is owed again: the next payroll carries it as arrears."""
+        line = self.lines.get(line_id)
+        if line is None:
+            raise InvalidChange(f"case {self.case_id} has no payroll line {line_id}")
+        if result not in LINE_RESULTS:
+            raise InvalidChange(f"result must be one of {', '.join(LINE_RESULTS)}")
+        if settled_on > today:
+            raise InvalidChange(f"settled_on {settled_on} is in the future")
+        if line["result"] == result:
+            return False
+        if line["result"] is not None:
+            raise InvalidChange(
+                f"line {line_id} was already settled as {line['result']}; a correction needs "
+                "its own decision"
+            )
+        self._line_settled(
+            case_id=self.case_id,
+            line_id=line_id,
+            month=line["month"],
+            amount=line["amount"],
+            result=result,
+            settled_on=settled_on,
+            source=source,
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+        return True
+
+    @event("LineSettled")
+    def _line_settled(
+        self,
+        *,
+        case_id: UUID,
+        line_id: str,
+        month: str,
+        amount: int,
+        result: str,
+        settled_on: date,
+        source: str,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.lines[line_id] = {**self.lines[line_id], "result": result}

@@ -62,6 +62,16 @@ def to_contract(event: Any) -> BaseModel | None:
             payroll_month=event.payroll_month,
             lines=[contracts.PayrollLine(**line) for line in event.lines],
         )
+    if isinstance(event, Entitlement.LineSettled):
+        return contracts.PayrollLineSettledV1(
+            case_id=event.case_id,
+            line_id=event.line_id,
+            month=event.month,
+            amount=event.amount,
+            result=event.result,
+            settled_on=event.settled_on,
+            source=event.source,
+        )
     if isinstance(event, PayrollRun.Started | PayrollRun.Generated | PayrollRun.Approved):
         return None  # a payroll run is internal bookkeeping: its lines are on the bus
     raise TypeError(f"no contract for {type(event).__qualname__}: every stored event is published")
