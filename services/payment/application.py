@@ -18,6 +18,7 @@ from reference.policy import PolicyBook, PolicyError, policy_book
 from services.payment.domain.entitlement import Entitlement, InvalidChange
 from services.payment.domain.months import first_day, months_between
 from services.payment.domain.payroll import CHANNELS, PayrollError, PayrollRun, payroll_id
+from services.payment.result_files import parse_date, read_rows
 from services.payment.settings import PaymentSettings
 
 log = logging.getLogger(__name__)
@@ -320,6 +321,49 @@ class PaymentApplication(BtxhApplication):
                 outcome["outcome"] = "recorded" if recorded else "repeated"
             report.append(outcome)
         return report
+
+    def import_results(
+        self,
+        *,
+        commune: str,
+        channel: str,
+        month: str,
+        filename: str,
+        content: bytes,
+        content_type: str,
+        actor: Actor,
+        correlation_id: UUID,
+        today: date,
+    ) -> list[dict[str, Any]]:
+        """Results from a post-office or bank file (CSV or Excel). Unreadable rows are
+        reported with their row number; importing the same file twice changes nothing."""
+        report: list[dict[str, Any]] = []
+        readable: list[dict[str, Any]] = []
+        for row in read_rows(content, content_type):
+            try:
+                readable.append({**row, "settled_on": parse_date(row["settled_on"])})
+            except ValueError as error:
+                report.append(
+                    {
+                        "row": row["row"],
+                        "line_id": row["line_id"],
+                        "outcome": "refused",
+                        "reason": str(error),
+                    }
+                )
+        recorded = self.record_results(
+            commune=commune,
+            channel=channel,
+            month=month,
+            results=readable,
+            source=f"file:{filename}",
+            actor=actor,
+            correlation_id=correlation_id,
+            today=today,
+        )
+        for outcome, row in zip(recorded, readable, strict=True):
+            report.append({**outcome, "row": row["row"]})
+        return sorted(report, key=lambda r: r["row"])
 
     def get_payroll(self, commune: str, channel: str, month: str) -> PayrollRun:
         try:

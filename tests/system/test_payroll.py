@@ -135,3 +135,68 @@ def test_results_are_recorded_once_bad_rows_are_reported_and_unpaid_lines_carry_
     december = lines_of(client, "2024-12", case_id)
     assert ("2024-11", current["amount"], "arrears") in december
     assert ("2024-12", 750_000, "current") in december
+
+
+def test_a_results_file_is_read_row_by_row_and_importing_it_twice_changes_nothing(
+    client: Client,
+) -> None:
+    import io
+
+    from openpyxl import Workbook
+
+    case_id = approved_in_june_2024(client)
+    generate(client, "2025-01")
+    ok(
+        client.http.post(
+            client.url("payment", f"/payrolls/{COMMUNE}/post_office/2025-01/approval"),
+            json={"approved_on": "2025-01-06"},
+            headers=token("approver"),
+        )
+    )
+    payroll = ok(
+        client.http.get(
+            client.url("payment", f"/payrolls/{COMMUNE}/post_office/2025-01"),
+            params={"limit": 5000},
+            headers=token("inspector"),
+        )
+    )
+    line = next(x for x in payroll["lines"] if x["case_id"] == case_id and x["kind"] == "current")
+    path = f"/payrolls/{COMMUNE}/post_office/2025-01/results/import"
+    csv_file = (
+        "line_id,full_name,result,settled_on\n"
+        f"{line['line_id']},Người Thử,paid_at_point,15/01/2025\n"
+        f"{line['line_id']},Người Thử,paid_at_point,15/01/2025\n"
+        "not-a-line,Ai Đó,paid_at_home,2025-01-15\n"
+        f"{line['line_id']},Người Thử,paid_at_point,hôm qua\n"
+        ",,,\n"
+    ).encode()
+
+    def send(content: bytes, content_type: str, name: str) -> Any:
+        return client.http.post(
+            client.url("payment", path),
+            params={"filename": name},
+            content=content,
+            headers={**token("post_office"), "Content-Type": content_type},
+        )
+
+    first = ok(send(csv_file, "text/csv", "buu-dien-2025-01.csv"))
+    assert first["counts"] == {"recorded": 1, "repeated": 1, "unknown_line": 1, "refused": 1}
+    assert [r["row"] for r in first["rows"]] == [2, 3, 4, 5]
+    assert "not a date" in next(r for r in first["rows"] if r["row"] == 5)["reason"]
+    second = ok(send(csv_file, "text/csv", "buu-dien-2025-01.csv"))
+    assert second["counts"] == {"repeated": 2, "unknown_line": 1, "refused": 1}
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["line_id", "result", "settled_on"])
+    sheet.append([line["line_id"], "paid_at_point", "2025-01-15"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert ok(send(buffer.getvalue(), xlsx, "bank.xlsx"))["counts"] == {"repeated": 1}
+
+    no_header = send(b"a,b\n1,2\n", "text/csv", "x.csv")
+    assert no_header.status_code == 422
+    assert "line_id" in no_header.json()["detail"]
+    assert send(b"%PDF", "application/pdf", "x.pdf").status_code == 422

@@ -4,7 +4,8 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from backbone.actor import Actor
@@ -13,6 +14,7 @@ from backbone.correlation import correlation_id
 from services.payment.application import PaymentApplication
 from services.payment.domain.payroll import PayrollRun, payroll_id
 from services.payment.payroll_register import PayrollRegister
+from services.payment.result_files import XLSX_TYPE, UnreadableFile
 
 router = APIRouter(prefix="/payrolls", tags=["payrolls"])
 
@@ -24,6 +26,7 @@ Viewer = Annotated[
 Correlation = Annotated[UUID, Depends(correlation_id)]
 Channel = Literal["post_office", "home_delivery", "bank_account"]
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
 def application(request: Request) -> PaymentApplication:
@@ -178,3 +181,51 @@ def record_results(
     for row in report:
         counts[row["outcome"]] = counts.get(row["outcome"], 0) + 1
     return {"counts": counts, "rows": report}
+
+
+@router.post(
+    "/{commune}/{channel}/{month}/results/import",
+    summary="Import a results file from the post office or the bank (CSV or Excel)",
+    description=PaymentApplication.import_results.__doc__,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            },
+            "required": True,
+        }
+    },
+)
+async def import_results(
+    commune: str,
+    channel: Channel,
+    month: str,
+    request: Request,
+    actor: Settler,
+    payment: Payment,
+    correlation: Correlation,
+    filename: Annotated[str, Query(min_length=1, max_length=200)] = "upload",
+) -> dict[str, Any]:
+    content = await request.body()
+    if len(content) > MAX_FILE_BYTES:
+        raise HTTPException(413, detail=f"the file is larger than {MAX_FILE_BYTES} bytes")
+    try:
+        report = await run_in_threadpool(
+            payment.import_results,
+            commune=commune,
+            channel=channel,
+            month=month,
+            filename=filename,
+            content=content,
+            content_type=request.headers.get("content-type", ""),
+            actor=actor,
+            correlation_id=correlation,
+            today=date.today(),
+        )
+    except UnreadableFile as error:
+        raise HTTPException(422, detail=str(error)) from error
+    counts: dict[str, int] = {}
+    for row in report:
+        counts[row["outcome"]] = counts.get(row["outcome"], 0) + 1
+    return {"filename": filename, "counts": counts, "rows": report}
