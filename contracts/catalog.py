@@ -122,6 +122,8 @@ CONTRACTS: tuple[EventContract, ...] = (
             ("entitlement_ceased", payment.EntitlementCeasedV1),
             ("payroll_lines_issued", payment.PayrollLinesIssuedV1),
             ("payroll_line_settled", payment.PayrollLineSettledV1),
+            ("overpayment_detected", payment.OverpaymentDetectedV1),
+            ("funeral_support_decided", payment.FuneralSupportDecidedV1),
         )
     ),
 )

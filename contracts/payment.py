@@ -113,3 +113,28 @@ class PayrollLineSettledV1(BaseModel):
     result: Literal["paid_at_point", "paid_at_home", "not_collected", "failed"]
     settled_on: date
     source: str = Field(description="api, or the name of the imported file")
+
+
+class OverpaymentDetectedV1(BaseModel):
+    """Lines were paid for months the entitlement no longer owed (e.g. after the month of
+    death): the amount is owed back, pending a recovery decision."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["overpayment_detected"] = "overpayment_detected"
+    case_id: UUID
+    amount: Vnd
+    months: list[Month] = Field(min_length=1)
+    reason: str
+
+
+class FuneralSupportDecidedV1(BaseModel):
+    """Funeral support decided for a beneficiary who died (at least 20 x the standard level)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["funeral_support_decided"] = "funeral_support_decided"
+    case_id: UUID
+    amount: Vnd
+    standard_level: Vnd
+    policy_version: str
+    decision_number: str
+    signed_on: date

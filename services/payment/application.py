@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 #: How far back a payroll looks for months owed and unpaid (arrears). Configuration later.
 LOOK_BACK_MONTHS = 36
 
+#: Funeral support is at least this many times the standard level (Decree 20/2021 Art. 11).
+FUNERAL_MULTIPLE = 20
+
 
 class EntitlementNotFound(LookupError):
     """No entitlement for this case (not approved, or the approval has not arrived yet)."""
@@ -145,6 +148,41 @@ class PaymentApplication(BtxhApplication):
         refused, imprisoned, missing, or non-compliance 3 months after a suspension."""
         entitlement = self.get_entitlement(case_id)
         entitlement.cease(actor=actor, correlation_id=correlation_id, **decision)
+        self.save(entitlement)
+        return entitlement
+
+    def decide_funeral_support(
+        self,
+        case_id: UUID,
+        *,
+        decision_number: str,
+        signed_on: date,
+        organiser: str,
+        amount: int | None,
+        actor: Actor,
+        correlation_id: UUID,
+        today: date,
+    ) -> Entitlement:
+        """Funeral support for a beneficiary who died: at least 20 x the standard level in
+        force on the day of death (the province may pay more); by default exactly that."""
+        entitlement = self.get_entitlement(case_id)
+        died_on = getattr(entitlement, "ceased_on", None)
+        if entitlement.cessation_reason != "death" or died_on is None:
+            raise InvalidChange("funeral support follows a cessation for death")
+        policy = self.policy.in_force(self._province(entitlement), died_on)
+        minimum = FUNERAL_MULTIPLE * policy.standard_level
+        entitlement.decide_funeral_support(
+            amount=minimum if amount is None else amount,
+            minimum=minimum,
+            standard_level=policy.standard_level,
+            policy_version=policy.version,
+            decision_number=decision_number,
+            signed_on=signed_on,
+            organiser=organiser,
+            today=today,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
         self.save(entitlement)
         return entitlement
 

@@ -4,6 +4,7 @@ for months owed and unpaid, idempotent generation, approval before release."""
 from typing import Any
 
 from tests.support.api import Client, token
+from tests.support.eventually import eventually
 from tests.system.test_entitlements import approved_in_june_2024, ok
 
 COMMUNE = "02053"
@@ -200,3 +201,104 @@ def test_a_results_file_is_read_row_by_row_and_importing_it_twice_changes_nothin
     assert no_header.status_code == 422
     assert "line_id" in no_header.json()["detail"]
     assert send(b"%PDF", "application/pdf", "x.pdf").status_code == 422
+
+
+def test_a_payment_after_the_month_of_death_is_an_overpayment_and_funeral_support_follows(
+    client: Client,
+) -> None:
+    case_id = approved_in_june_2024(client)
+    generate(client, "2025-02")
+    ok(
+        client.http.post(
+            client.url("payment", f"/payrolls/{COMMUNE}/post_office/2025-02/approval"),
+            json={"approved_on": "2025-02-03"},
+            headers=token("approver"),
+        )
+    )
+    payroll = ok(
+        client.http.get(
+            client.url("payment", f"/payrolls/{COMMUNE}/post_office/2025-02"),
+            params={"limit": 5000},
+            headers=token("inspector"),
+        )
+    )
+    february = next(
+        x for x in payroll["lines"] if x["case_id"] == case_id and x["month"] == "2025-02"
+    )
+    ok(
+        client.http.post(
+            client.url("payment", f"/payrolls/{COMMUNE}/post_office/2025-02/results"),
+            json={
+                "results": [
+                    {
+                        "line_id": february["line_id"],
+                        "result": "paid_at_home",
+                        "settled_on": "2025-02-10",
+                    }
+                ]
+            },
+            headers=token("post_office"),
+        )
+    )
+
+    def decide(path: str, **body: Any) -> Any:
+        return client.http.post(
+            client.url("payment", f"/entitlements/{case_id}/{path}"),
+            json=body,
+            headers=token("approver"),
+        )
+
+    early = decide(
+        "funeral-support", decision_number="1/QĐ", signed_on="2025-02-20", organiser="Con trai"
+    )
+    assert early.status_code == 422  # no death recorded yet
+    # the death on 20/01/2025 is reported after February was paid at home
+    dead = ok(
+        decide(
+            "cessation",
+            reason="death",
+            event_date="2025-01-20",
+            decision_number="12/QĐ-UBND",
+            signed_on="2025-02-18",
+        )
+    )
+    assert dead["ceased_from"] == "2025-02"
+    assert dead["overpaid_amount"] == 750_000  # February, paid after the month of death
+    too_little = decide(
+        "funeral-support",
+        decision_number="13/QĐ-UBND",
+        signed_on="2025-02-20",
+        organiser="Con trai",
+        amount=5_000_000,
+    )
+    assert too_little.status_code == 422
+    assert "10000000" in too_little.json()["detail"]
+    support = ok(
+        decide(
+            "funeral-support",
+            decision_number="13/QĐ-UBND",
+            signed_on="2025-02-20",
+            organiser="Con trai",
+        )
+    )
+    assert support["funeral_support"]["amount"] == 10_000_000  # 20 x 500,000
+    again = decide(
+        "funeral-support",
+        decision_number="14/QĐ-UBND",
+        signed_on="2025-02-21",
+        organiser="Con trai",
+    )
+    assert again.status_code == 422
+    history = eventually(
+        lambda: (
+            [
+                e["type"].rsplit(".", 1)[1]
+                for e in client.history(case_id)
+                if e["source"] == "btxh/payment"
+            ][-3:]
+            == ["entitlement_ceased", "overpayment_detected", "funeral_support_decided"]
+            and True
+        ),
+        timeout=60,
+    )
+    assert history

@@ -257,3 +257,40 @@ def test_a_line_not_collected_is_owed_again_and_a_settled_line_is_not_changed() 
             correlation_id=uuid4(),
         )
     assert names(entitlement) == ["Enrolled", "LinesIssued", "LineSettled"]
+
+
+def test_a_line_reported_paid_after_the_death_is_recorded_as_an_overpayment_once() -> None:
+    # given a line issued for February, then a death in January recorded before its result
+    entitlement = enrolled("2024-06")
+    [line] = entitlement.issue_lines(
+        payroll_id="p",
+        payroll_month="2025-02",
+        owed={"2025-02": 750_000},
+        actor=ACTOR,
+        correlation_id=uuid4(),
+    )
+    entitlement.cease(
+        reason="death",
+        event_date=date(2025, 1, 20),
+        decision_number="9",
+        signed_on=date(2025, 1, 25),
+        today=TODAY,
+        actor=ACTOR,
+        correlation_id=uuid4(),
+    )
+    entitlement.collect_events()
+    # when the post office reports it paid
+    entitlement.settle_line(
+        line_id=line["line_id"],
+        result="paid_at_point",
+        settled_on=date(2025, 2, 10),
+        source="api",
+        today=TODAY,
+        actor=ACTOR,
+        correlation_id=uuid4(),
+    )
+    # then the payment is an overpayment of its amount
+    events = entitlement.collect_events()
+    assert [type(e).__name__ for e in events] == ["LineSettled", "OverpaymentDetected"]
+    assert events[1].amount == 750_000  # type: ignore[attr-defined]
+    assert entitlement.overpaid == {line["line_id"]: 750_000}

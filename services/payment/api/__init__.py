@@ -60,6 +60,8 @@ class EntitlementOut(BaseModel):
     ceased_from: str | None
     cessation_reason: str | None
     suspended_from: str | None
+    overpaid_amount: int
+    funeral_support: dict[str, Any] | None
     version: int
 
 
@@ -87,6 +89,8 @@ def get_view(payment: PaymentApplication, case_id: UUID) -> EntitlementOut:
         suspended_from=entitlement.suspensions[-1][0]
         if entitlement.status == "suspended"
         else None,
+        overpaid_amount=sum(getattr(entitlement, "overpaid", {}).values()),
+        funeral_support=getattr(entitlement, "funeral_support", None),
         version=entitlement.version,
     )
 
@@ -218,3 +222,29 @@ def create_app(
     )
     app.include_router(ops_router(consumer_factory))
     return app
+
+
+class FuneralSupportIn(Strict):
+    decision_number: str = Field(min_length=1, max_length=60)
+    signed_on: date
+    organiser: str = Field(min_length=1, max_length=200, description="Who organised the funeral")
+    amount: int | None = Field(
+        default=None, ge=0, description="Default: 20 x the standard level in force at death"
+    )
+
+
+@router.post(
+    "/{case_id}/funeral-support",
+    summary="Decide funeral support (hỗ trợ chi phí mai táng) after a death",
+)
+def funeral_support(
+    case_id: UUID,
+    body: FuneralSupportIn,
+    actor: Decider,
+    payment: Payment,
+    correlation: Correlation,
+) -> EntitlementOut:
+    payment.decide_funeral_support(
+        case_id, actor=actor, correlation_id=correlation, today=date.today(), **body.model_dump()
+    )
+    return get_view(payment, case_id)

@@ -46,6 +46,8 @@ class Entitlement(Aggregate):
     Ceased: ClassVar[type[Any]]
     LinesIssued: ClassVar[type[Any]]
     LineSettled: ClassVar[type[Any]]
+    OverpaymentDetected: ClassVar[type[Any]]
+    FuneralSupportDecided: ClassVar[type[Any]]
 
     @event("Enrolled")
     def __init__(
@@ -83,6 +85,9 @@ class Entitlement(Aggregate):
         self.cessation_reason: str | None = None
         # Payroll lines: id -> {"month", "amount", "payroll_id", "kind", "result"}.
         self.lines: dict[str, dict[str, Any]] = {}
+        # Line ids paid for months no longer owed, each detected once.
+        self.overpaid: dict[str, int] = {}
+        self.funeral_support: dict[str, Any] | None = None
 
     # --- queries ---------------------------------------------------------------------------
 
@@ -276,9 +281,10 @@ class Entitlement(Aggregate):
                 f"the event ({event_date}) must precede the decision ({signed_on}), which "
                 "cannot be in the future"
             )
+        ceased_from = max(month_after(event_date), self.from_month)
         self._ceased(
             case_id=self.case_id,
-            from_month=max(month_after(event_date), self.from_month),
+            from_month=ceased_from,
             reason=reason,
             event_date=event_date,
             event_month=month_of(event_date),
@@ -288,6 +294,7 @@ class Entitlement(Aggregate):
             correlation_id=correlation_id,
             causation_id=None,
         )
+        self._detect_overpayments(actor=actor, correlation_id=correlation_id)
 
     @event("Ceased")
     def _ceased(
@@ -306,6 +313,7 @@ class Entitlement(Aggregate):
     ) -> None:
         self.ceased_from = from_month
         self.cessation_reason = reason
+        self.ceased_on = event_date
 
     # --- payroll lines ---------------------------------------------------------------------
 
@@ -413,6 +421,7 @@ class Entitlement(Aggregate):
             correlation_id=correlation_id,
             causation_id=None,
         )
+        self._detect_overpayments(actor=actor, correlation_id=correlation_id)
         return True
 
     @event("LineSettled")
@@ -431,3 +440,110 @@ class Entitlement(Aggregate):
         causation_id: UUID | None,
     ) -> None:
         self.lines[line_id] = {**self.lines[line_id], "result": result}
+
+    # --- overpayment and funeral support ---------------------------------------------------
+
+    def _detect_overpayments(self, *, actor: Actor, correlation_id: UUID) -> None:
+        """A line paid for a month the entitlement no longer owes (e.g. after the month of
+        death) is an overpayment, recorded once with its amount."""
+        if self.ceased_from is None:
+            return
+        found = {
+            line_id: line["amount"]
+            for line_id, line in self.lines.items()
+            if line["month"] >= self.ceased_from
+            and line["result"] in ("paid_at_point", "paid_at_home")
+            and line_id not in self.overpaid
+        }
+        if found:
+            self._overpayment_detected(
+                case_id=self.case_id,
+                lines=found,
+                amount=sum(found.values()),
+                months=sorted({self.lines[i]["month"] for i in found}),
+                reason=f"paid after the entitlement stopped from {self.ceased_from} "
+                f"({self.cessation_reason})",
+                actor=actor,
+                correlation_id=correlation_id,
+                causation_id=None,
+            )
+
+    @event("OverpaymentDetected")
+    def _overpayment_detected(
+        self,
+        *,
+        case_id: UUID,
+        lines: dict[str, int],
+        amount: int,
+        months: list[str],
+        reason: str,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.overpaid.update(lines)
+
+    def decide_funeral_support(
+        self,
+        *,
+        amount: int,
+        minimum: int,
+        standard_level: int,
+        policy_version: str,
+        decision_number: str,
+        signed_on: date,
+        organiser: str,
+        today: date,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> None:
+        """Funeral support (hỗ trợ chi phí mai táng) for a beneficiary who died receiving the
+        allowance: at least 20 x the standard level in force at the death; decided once."""
+        if self.cessation_reason != "death":
+            raise InvalidChange("funeral support follows a cessation for death")
+        if self.funeral_support is not None:
+            raise InvalidChange(
+                f"funeral support was decided by {self.funeral_support['decision_number']}"
+            )
+        if amount < minimum:
+            raise InvalidChange(
+                f"funeral support {amount} is below the minimum {minimum} (20 x {standard_level})"
+            )
+        if signed_on > today:
+            raise InvalidChange(f"signed_on {signed_on} is in the future")
+        if not organiser.strip():
+            raise InvalidChange("organiser must name who organised the funeral (Form 04)")
+        self._funeral_support_decided(
+            case_id=self.case_id,
+            amount=amount,
+            standard_level=standard_level,
+            policy_version=policy_version,
+            decision_number=decision_number,
+            signed_on=signed_on,
+            organiser=organiser.strip(),
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+
+    @event("FuneralSupportDecided")
+    def _funeral_support_decided(
+        self,
+        *,
+        case_id: UUID,
+        amount: int,
+        standard_level: int,
+        policy_version: str,
+        decision_number: str,
+        signed_on: date,
+        organiser: str,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.funeral_support = {
+            "amount": amount,
+            "decision_number": decision_number,
+            "signed_on": signed_on,
+            "organiser": organiser,
+        }

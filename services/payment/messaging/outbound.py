@@ -72,6 +72,19 @@ def to_contract(event: Any) -> BaseModel | None:
             settled_on=event.settled_on,
             source=event.source,
         )
+    if isinstance(event, Entitlement.OverpaymentDetected):
+        return contracts.OverpaymentDetectedV1(
+            case_id=event.case_id, amount=event.amount, months=event.months, reason=event.reason
+        )
+    if isinstance(event, Entitlement.FuneralSupportDecided):
+        return contracts.FuneralSupportDecidedV1(
+            case_id=event.case_id,
+            amount=event.amount,
+            standard_level=event.standard_level,
+            policy_version=event.policy_version,
+            decision_number=event.decision_number,
+            signed_on=event.signed_on,
+        )
     if isinstance(event, PayrollRun.Started | PayrollRun.Generated | PayrollRun.Approved):
         return None  # a payroll run is internal bookkeeping: its lines are on the bus
     raise TypeError(f"no contract for {type(event).__qualname__}: every stored event is published")
