@@ -10,7 +10,7 @@ import signal
 import sys
 import threading
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -96,9 +96,7 @@ def load_demo_data(system: System, secret: str) -> int:
     # Dossiers received a few working days ago, so review, two days of public posting and a
     # decision signed today fit the procedure's order and deadlines.
     calendar = load_calendar()
-    received_on = today - timedelta(days=1)
-    while calendar.working_days_between(received_on, today) < 4:
-        received_on -= timedelta(days=1)
+    received_on = calendar.start_leaving(today, 4)
     reviewed_on = calendar.add_working_days(received_on, 1)
     assessor = {
         "Authorization": "Bearer "

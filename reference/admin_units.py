@@ -155,6 +155,16 @@ class AdminUnits:
             unit = self._scheme(scheme)[unit.parent_code]
         return unit
 
+    def province_code(self, scheme: str, code: str) -> str | None:
+        """The province code of a recorded residence, or None when the scheme or code is
+        unknown (the national policy then applies)."""
+        if scheme not in SCHEMES:
+            return None
+        try:
+            return self.province_of(scheme, code).code
+        except ValueError:
+            return None
+
     def successors(self, old_code: str) -> list[Successor]:
         """The 2025 communes an old commune went into; several, all `partial`, when it was split.
 

@@ -138,6 +138,15 @@ class WorkingDayCalendar:
             d += _ONE_DAY
         return count
 
+    def start_leaving(self, end: date, n: int) -> date:
+        """The latest day before `end` that leaves n working days after it, up to and
+        including `end` (e.g. a receipt date that leaves room for the steps before a decision
+        signed on `end`)."""
+        start = end - _ONE_DAY
+        while self.working_days_between(start, end) < n:
+            start -= _ONE_DAY
+        return start
+
     def holidays_in(self, year: int) -> list[tuple[date, str]]:
         """The named days off of a year, by date.
 

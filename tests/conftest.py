@@ -27,12 +27,18 @@ def infra() -> Iterator[infra_support.Infra]:
 SystemFactory = Callable[..., System]
 
 
-def _start(infra: infra_support.Infra, **options: object) -> System:
+def _start(
+    infra: infra_support.Infra,
+    *,
+    database_url: str | None = None,
+    kafka_bootstrap: str | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> System:
     system = new_system(
-        database_url=options.get("database_url") or infra.database_url,  # type: ignore[arg-type]
-        kafka_bootstrap=options.get("kafka_bootstrap") or infra.kafka_bootstrap,  # type: ignore[arg-type]
+        database_url=database_url or infra.database_url,
+        kafka_bootstrap=kafka_bootstrap or infra.kafka_bootstrap,
         log_dir=Path(LOG_DIR),
-        extra_env=options.get("extra_env"),  # type: ignore[arg-type]
+        extra_env=extra_env,
     )
     _ALL.append(system)
     system.start()
@@ -58,8 +64,18 @@ def make_system(infra: infra_support.Infra) -> Iterator[SystemFactory]:
     or database connections."""
     mine: list[System] = []
 
-    def make(**options: object) -> System:
-        system = _start(infra, **options)
+    def make(
+        *,
+        database_url: str | None = None,
+        kafka_bootstrap: str | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> System:
+        system = _start(
+            infra,
+            database_url=database_url,
+            kafka_bootstrap=kafka_bootstrap,
+            extra_env=extra_env,
+        )
         mine.append(system)
         return system
 

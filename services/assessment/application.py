@@ -559,15 +559,8 @@ class AssessmentApplication(BtxhApplication):
         return procedure
 
     def _province(self, case: CaseAssessment) -> str | None:
-        """The province whose overrides apply: that of the commune of residence (2025 codes)."""
-        try:
-            province = self.admin_units.province_of(
-                case.residence_scheme,  # type: ignore[arg-type]  # validated at intake
-                case.residence_code,
-            )
-        except ValueError:
-            return None
-        return province.code
+        """The province whose overrides apply: that of the commune of residence."""
+        return self.admin_units.province_code(case.residence_scheme, case.residence_code)
 
     def _involves_hiv(self, category: str, on: date) -> bool:
         try:

@@ -16,7 +16,7 @@ from contracts.ids import derived_id
 from reference.admin_units import AdminUnits, load_admin_units
 from reference.policy import PolicyBook, PolicyError, policy_book
 from services.payment.domain.entitlement import Entitlement, InvalidChange
-from services.payment.domain.months import first_day, months_between
+from services.payment.domain.months import add_months, first_day, months_between
 from services.payment.domain.payroll import CHANNELS, PayrollError, PayrollRun, payroll_id
 from services.payment.result_files import parse_date, read_rows
 from services.payment.settings import PaymentSettings
@@ -166,7 +166,7 @@ class PaymentApplication(BtxhApplication):
         """Funeral support for a beneficiary who died: at least 20 x the standard level in
         force on the day of death (the province may pay more); by default exactly that."""
         entitlement = self.get_entitlement(case_id)
-        died_on = getattr(entitlement, "ceased_on", None)
+        died_on = entitlement.ceased_on
         if entitlement.cessation_reason != "death" or died_on is None:
             raise InvalidChange("funeral support follows a cessation for death")
         policy = self.policy.in_force(self._province(entitlement), died_on)
@@ -213,13 +213,9 @@ class PaymentApplication(BtxhApplication):
         return "suspended"
 
     def _province(self, entitlement: Entitlement) -> str | None:
-        try:
-            return self.admin_units.province_of(
-                entitlement.residence_scheme,  # type: ignore[arg-type]  # validated at intake
-                entitlement.residence_code,
-            ).code
-        except ValueError:
-            return None
+        return self.admin_units.province_code(
+            entitlement.residence_scheme, entitlement.residence_code
+        )
 
     # --- the monthly payroll ---------------------------------------------------------------
 
@@ -244,9 +240,8 @@ class PaymentApplication(BtxhApplication):
             run: PayrollRun = self.repository.get(run_id)
         except AggregateNotFoundError:
             run = PayrollRun(id=run_id, commune=commune, channel=channel, month=month, actor=actor)
-        if run.approved_on is not None:
-            run.record_generation(beneficiaries=0, lines=0, total=0, arrears=0, actor=actor)
-        window_start = months_between("2000-01", month)[-LOOK_BACK_MONTHS:][0]
+        run.check_open()  # before any line is issued
+        window_start = add_months(month, 1 - LOOK_BACK_MONTHS)
         valued: dict[tuple[str | None, str, frozenset[tuple[str, int]]], int] = {}
         beneficiaries = lines = total = arrears = 0
         for batch in entitlements(commune, channel, window_start):

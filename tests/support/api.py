@@ -2,7 +2,7 @@
 
 import itertools
 import random
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import httpx
@@ -31,13 +31,22 @@ def personal_id(born: date, sex: str) -> str:
 
 CALENDAR = load_calendar()
 
+#: A commune of the pre-2025 scheme (Xã Ngọc Phái, Bắc Kạn) and of the 2025 scheme (Xã Chợ Đồn,
+#: Thái Nguyên, which it went into).
+OLD_COMMUNE = {"scheme": "DVHC_2004_3LEVEL", "code": "02053"}
+NEW_COMMUNE = {"scheme": "DVHC_2025_2LEVEL", "code": "02020"}
+
+
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    """The JSON answer, after checking the status (the body is shown when it differs)."""
+    assert response.status_code == status, response.text
+    return response.json()
+
 
 def steps_before(today: date) -> tuple[date, date]:
     """A receipt date and a review date such that review, two days of posting and a decision
     signed today all fit, on the working-day calendar (so tests run on any date, Tết too)."""
-    received = today - timedelta(days=1)
-    while CALENDAR.working_days_between(received, today) < 4:
-        received -= timedelta(days=1)
+    received = CALENDAR.start_leaving(today, 4)
     return received, CALENDAR.add_working_days(received, 1)
 
 

@@ -4,10 +4,8 @@ starts the procedure's clock; withdrawing ends the case and frees the person to 
 from datetime import date
 from typing import Any
 
-from tests.support.api import Client, dossier_body, token
+from tests.support.api import OLD_COMMUNE, Client, dossier_body, token
 from tests.support.eventually import eventually
-
-OLD_COMMUNE = {"scheme": "DVHC_2004_3LEVEL", "code": "02053"}
 
 
 def post(client: Client, path: str, body: dict[str, Any]):

@@ -3,9 +3,9 @@ for months owed and unpaid, idempotent generation, approval before release."""
 
 from typing import Any
 
-from tests.support.api import Client, token
+from tests.support.api import Client, ok, token
+from tests.support.cases import approved_in_june_2024
 from tests.support.eventually import eventually
-from tests.system.test_entitlements import approved_in_june_2024, ok
 
 COMMUNE = "02053"
 

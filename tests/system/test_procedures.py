@@ -8,11 +8,8 @@ import httpx
 import psycopg
 from psycopg import sql
 
-from tests.support.api import Client, dossier_body, token
+from tests.support.api import NEW_COMMUNE, OLD_COMMUNE, Client, dossier_body, ok, token
 from tests.support.eventually import eventually
-
-OLD_COMMUNE = {"scheme": "DVHC_2004_3LEVEL", "code": "02053"}  # Xã Ngọc Phái, Bắc Kạn (to 2025)
-NEW_COMMUNE = {"scheme": "DVHC_2025_2LEVEL", "code": "02020"}  # Xã Chợ Đồn, Thái Nguyên
 
 
 def receive(client: Client, *, received_on: date, residence: dict[str, str], **kw: Any) -> str:
@@ -31,11 +28,6 @@ def step(client: Client, case_id: str, path: str, role: str, **body: Any) -> htt
     return client.http.post(
         client.url("assessment", f"/cases/{case_id}/{path}"), json=body, headers=token(role)
     )
-
-
-def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    return dict(response.json())
 
 
 def decide(client: Client, case_id: str, signed_on: str, authority: str, **extra: Any):

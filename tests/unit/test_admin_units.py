@@ -237,3 +237,11 @@ def test_successors_of_a_code_that_is_no_old_commune_are_refused(units: AdminUni
 
 def test_the_tables_say_which_data_they_came_from(units: AdminUnits) -> None:
     assert units.source == "vietnamadminunits 1.0.4 (data 2025-08-23)"
+
+
+def test_the_province_code_of_a_residence_is_none_when_scheme_or_code_is_unknown() -> None:
+    units = load_admin_units()
+    assert units.province_code("DVHC_2025_2LEVEL", "02020") == "19"
+    assert units.province_code("DVHC_2004_3LEVEL", "02053") == "06"
+    assert units.province_code("DVHC_2025_2LEVEL", "99999") is None
+    assert units.province_code("NO_SUCH_SCHEME", "02020") is None

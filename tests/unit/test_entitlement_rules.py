@@ -7,7 +7,7 @@ import pytest
 
 from backbone.actor import Actor
 from services.payment.domain.entitlement import Entitlement, InvalidChange
-from services.payment.domain.months import month_after, months_between, next_month
+from services.payment.domain.months import add_months, month_after, months_between, next_month
 
 ACTOR = Actor("chairman", "approver", "02020")
 TODAY = date(2026, 11, 24)
@@ -294,3 +294,9 @@ def test_a_line_reported_paid_after_the_death_is_recorded_as_an_overpayment_once
     assert [type(e).__name__ for e in events] == ["LineSettled", "OverpaymentDetected"]
     assert events[1].amount == 750_000  # type: ignore[attr-defined]
     assert entitlement.overpaid == {line["line_id"]: 750_000}
+
+
+def test_months_can_be_counted_back_across_years() -> None:
+    assert add_months("2025-01", -1) == "2024-12"
+    assert add_months("2024-08", -35) == "2021-09"
+    assert add_months("2024-12", 1) == "2025-01"

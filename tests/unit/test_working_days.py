@@ -217,3 +217,12 @@ def test_a_date_outside_the_covered_years_is_refused_rather_than_guessed() -> No
     calendar = WorkingDayCalendar(extra_days=(), first_year=2000, last_year=2030)
     with pytest.raises(ValueError, match="outside the years"):
         calendar.is_working_day(date(2031, 1, 2))
+
+
+def test_start_leaving_gives_the_latest_day_with_n_working_days_after_it() -> None:
+    calendar = load_calendar()
+    # Tuesday 24/02/2026: four working days back (24, 23, then 13, 12) skip Tết Bính Ngọ
+    start = calendar.start_leaving(date(2026, 2, 24), 4)
+    assert start == date(2026, 2, 11)
+    assert calendar.working_days_between(start, date(2026, 2, 24)) == 4
+    assert calendar.working_days_between(start + timedelta(days=1), date(2026, 2, 24)) < 4

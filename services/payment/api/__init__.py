@@ -89,8 +89,8 @@ def get_view(payment: PaymentApplication, case_id: UUID) -> EntitlementOut:
         suspended_from=entitlement.suspensions[-1][0]
         if entitlement.status == "suspended"
         else None,
-        overpaid_amount=sum(getattr(entitlement, "overpaid", {}).values()),
-        funeral_support=getattr(entitlement, "funeral_support", None),
+        overpaid_amount=sum(entitlement.overpaid.values()),
+        funeral_support=entitlement.funeral_support,
         version=entitlement.version,
     )
 

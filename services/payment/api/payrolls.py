@@ -1,5 +1,6 @@
-"""HTTP routes of the monthly payroll: generate, look at, approve."""
+"""HTTP routes of the monthly payroll: generate, look at, approve, record results."""
 
+from collections import Counter
 from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -55,6 +56,11 @@ class ApprovalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     approved_on: date
+
+
+def _counts(report: list[dict[str, Any]]) -> dict[str, int]:
+    """How many rows had each outcome."""
+    return dict(Counter(row["outcome"] for row in report))
 
 
 def _view(run: PayrollRun) -> dict[str, Any]:
@@ -177,10 +183,7 @@ def record_results(
         correlation_id=correlation,
         today=date.today(),
     )
-    counts: dict[str, int] = {}
-    for row in report:
-        counts[row["outcome"]] = counts.get(row["outcome"], 0) + 1
-    return {"counts": counts, "rows": report}
+    return {"counts": _counts(report), "rows": report}
 
 
 @router.post(
@@ -225,7 +228,4 @@ async def import_results(
         )
     except UnreadableFile as error:
         raise HTTPException(422, detail=str(error)) from error
-    counts: dict[str, int] = {}
-    for row in report:
-        counts[row["outcome"]] = counts.get(row["outcome"], 0) + 1
-    return {"filename": filename, "counts": counts, "rows": report}
+    return {"filename": filename, "counts": _counts(report), "rows": report}

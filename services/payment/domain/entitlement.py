@@ -83,6 +83,7 @@ class Entitlement(Aggregate):
         self.suspensions: list[tuple[str, str | None]] = []
         self.ceased_from: str | None = None
         self.cessation_reason: str | None = None
+        self.ceased_on: date | None = None
         # Payroll lines: id -> {"month", "amount", "payroll_id", "kind", "result"}.
         self.lines: dict[str, dict[str, Any]] = {}
         # Line ids paid for months no longer owed, each detected once.
@@ -321,7 +322,7 @@ class Entitlement(Aggregate):
         """What was issued for a month and not returned unpaid (not collected or failed)."""
         return sum(
             line["amount"]
-            for line in getattr(self, "lines", {}).values()
+            for line in self.lines.values()
             if line["month"] == month and line["result"] not in ("not_collected", "failed")
         )
 
@@ -376,8 +377,6 @@ class Entitlement(Aggregate):
         correlation_id: UUID,
         causation_id: UUID | None,
     ) -> None:
-        if not hasattr(self, "lines"):
-            self.lines = {}
         for line in lines:
             self.lines[line["line_id"]] = {**line, "payroll_id": payroll_id, "result": None}
 

@@ -12,6 +12,12 @@ def next_month(month: str) -> str:
     return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
 
 
+def add_months(month: str, count: int) -> str:
+    """The month `count` months after `month` (before it when negative)."""
+    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + count
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
 def month_after(day: date) -> str:
     """The month following the month of `day`: changes and stops take effect then."""
     return next_month(month_of(day))

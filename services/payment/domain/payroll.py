@@ -38,15 +38,19 @@ class PayrollRun(Aggregate):
         self.approved_on: date | None = None
         self.approved_by: str | None = None
 
-    def record_generation(
-        self, *, beneficiaries: int, lines: int, total: int, arrears: int, actor: Actor
-    ) -> None:
-        """Totals of one generation (a second one adds only what was missing)."""
+    def check_open(self) -> None:
+        """An approved payroll is closed: nothing may be added to it."""
         if self.approved_on is not None:
             raise PayrollError(
                 f"the payroll of {self.month} was approved on {self.approved_on}: generate the "
                 "next month's payroll instead (unpaid months carry over as arrears)"
             )
+
+    def record_generation(
+        self, *, beneficiaries: int, lines: int, total: int, arrears: int, actor: Actor
+    ) -> None:
+        """Totals of one generation (a second one adds only what was missing)."""
+        self.check_open()
         self._generated(
             beneficiaries=beneficiaries, lines=lines, total=total, arrears=arrears, actor=actor
         )
