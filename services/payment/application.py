@@ -243,9 +243,10 @@ class PaymentApplication(BtxhApplication):
         run.check_open()  # before any line is issued
         window_start = add_months(month, 1 - LOOK_BACK_MONTHS)
         valued: dict[tuple[str | None, str, frozenset[tuple[str, int]]], int] = {}
-        beneficiaries = lines = total = arrears = 0
+        checked = beneficiaries = lines = total = arrears = 0
         for batch in entitlements(commune, channel, window_start):
             for case_id in batch:
+                checked += 1
                 entitlement = self.get_entitlement(case_id)
                 province = self._province(entitlement)
                 owed: dict[str, int] = {}
@@ -273,7 +274,7 @@ class PaymentApplication(BtxhApplication):
                     total += sum(line["amount"] for line in issued)
                     arrears += sum(x["amount"] for x in issued if x["kind"] == "arrears")
             if progress:
-                progress(beneficiaries, lines)
+                progress(checked, lines)
         run.record_generation(
             beneficiaries=beneficiaries, lines=lines, total=total, arrears=arrears, actor=actor
         )
@@ -289,6 +290,16 @@ class PaymentApplication(BtxhApplication):
             arrears,
         )
         return run
+
+    def check_payroll_open(self, commune: str, channel: str, month: str) -> None:
+        """Refuse (PayrollError) to generate a payroll that was approved: it is closed."""
+        if channel not in CHANNELS:
+            raise PayrollError(f"channel must be one of {', '.join(CHANNELS)}")
+        try:
+            run: PayrollRun = self.repository.get(payroll_id(commune, channel, month))
+        except AggregateNotFoundError:
+            return
+        run.check_open()
 
     def approve_payroll(
         self,

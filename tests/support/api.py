@@ -11,6 +11,7 @@ from backbone.auth import mint_token
 from backbone.system import System
 from reference.policy import policy_book
 from reference.working_days import load_calendar
+from tests.support.eventually import eventually
 
 SECRET = "btxh-development-only-secret-change-me!"
 _serial = itertools.count(1)
@@ -98,6 +99,33 @@ class Client:
         )
         assert response.status_code == 201, response.text
         return str(response.json()["case_id"])
+
+    def generate_payroll(
+        self, commune: str, month: str, channel: str = "post_office"
+    ) -> dict[str, Any]:
+        """Start a payroll's generation and wait until it is generated; return the payroll."""
+        started = ok(
+            self.http.post(
+                self.url("payment", "/payrolls"),
+                json={"commune": commune, "channel": channel, "month": month},
+                headers=token("payment_officer"),
+            ),
+            202,
+        )
+        assert started["status"] in ("generating", "generated"), started
+
+        def finished() -> dict[str, Any] | None:
+            payroll: dict[str, Any] = ok(
+                self.http.get(
+                    self.url("payment", f"/payrolls/{commune}/{channel}/{month}"),
+                    params={"limit": 1},
+                    headers=token("payment_officer"),
+                )
+            )
+            assert payroll["status"] != "failed", payroll
+            return payroll if payroll["status"] == "generated" else None
+
+        return eventually(finished, what=f"payroll {commune} {channel} {month} generated")
 
     def assessment_case(self, case_id: str) -> dict[str, Any] | None:
         response = self.http.get(

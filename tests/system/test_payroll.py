@@ -11,13 +11,7 @@ COMMUNE = "02053"
 
 
 def generate(client: Client, month: str) -> Any:
-    return ok(
-        client.http.post(
-            client.url("payment", "/payrolls"),
-            json={"commune": COMMUNE, "channel": "post_office", "month": month},
-            headers=token("payment_officer"),
-        )
-    )
+    return client.generate_payroll(COMMUNE, month)
 
 
 def lines_of(client: Client, month: str, case_id: str) -> list[tuple[str, int, str]]:

@@ -22,6 +22,7 @@ from services.payment.application import (
     PayrollError,
 )
 from services.payment.domain.months import months_between
+from services.payment.payroll_jobs import PayrollJobs
 from services.payment.payroll_register import PayrollRegister
 from services.payment.settings import PaymentSettings
 
@@ -220,6 +221,7 @@ def create_app(
     app.state.payrolls = PayrollRegister(
         application, settings.database_url, settings.schema_name("payment")
     )
+    app.state.payroll_jobs = PayrollJobs(settings.database_url, settings.schema_name("payment"))
     app.include_router(ops_router(consumer_factory))
     return app
 

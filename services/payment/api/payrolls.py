@@ -1,6 +1,7 @@
 """HTTP routes of the monthly payroll: generate, look at, approve, record results."""
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -12,8 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from backbone.actor import Actor
 from backbone.auth import require_roles
 from backbone.correlation import correlation_id
-from services.payment.application import PaymentApplication
+from services.payment.application import EntitlementNotFound, PaymentApplication
 from services.payment.domain.payroll import PayrollRun, payroll_id
+from services.payment.payroll_jobs import PayrollJobs
 from services.payment.payroll_register import PayrollRegister
 from services.payment.result_files import XLSX_TYPE, UnreadableFile
 
@@ -40,8 +42,14 @@ def register(request: Request) -> PayrollRegister:
     return found
 
 
+def payroll_jobs(request: Request) -> PayrollJobs:
+    found: PayrollJobs = request.app.state.payroll_jobs
+    return found
+
+
 Payment = Annotated[PaymentApplication, Depends(application)]
 Payrolls = Annotated[PayrollRegister, Depends(register)]
+Jobs = Annotated[PayrollJobs, Depends(payroll_jobs)]
 
 
 class PayrollIn(BaseModel):
@@ -78,21 +86,51 @@ def _view(run: PayrollRun) -> dict[str, Any]:
 
 @router.post(
     "",
-    summary="Generate (or complete) a commune's payroll for a month and channel",
-    description=PaymentApplication.generate_payroll.__doc__,
+    status_code=202,
+    summary="Start generating (or completing) a commune's payroll for a month and channel",
+    description=(PaymentApplication.generate_payroll.__doc__ or "")
+    + "\n\nThe generation runs in the background: follow `status` and `progress` at"
+    " GET /payrolls/{commune}/{channel}/{month}.",
 )
 def generate(
-    body: PayrollIn, actor: Officer, payment: Payment, payrolls: Payrolls, correlation: Correlation
+    body: PayrollIn,
+    actor: Officer,
+    payment: Payment,
+    payrolls: Payrolls,
+    jobs: Jobs,
+    correlation: Correlation,
 ) -> dict[str, Any]:
-    run = payment.generate_payroll(
-        commune=body.commune,
-        channel=body.channel,
-        month=body.month,
-        entitlements=payrolls.entitlements,
-        actor=actor,
-        correlation_id=correlation,
-    )
-    return _view(run)
+    payment.check_payroll_open(body.commune, body.channel, body.month)  # 409 before starting
+    run_id = payroll_id(body.commune, body.channel, body.month)
+
+    def run(progress: Callable[[int, int], None]) -> None:
+        payment.generate_payroll(
+            commune=body.commune,
+            channel=body.channel,
+            month=body.month,
+            entitlements=payrolls.entitlements,
+            actor=actor,
+            correlation_id=correlation,
+            progress=progress,
+        )
+
+    started = jobs.start(run_id, run)
+    return {
+        "payroll_id": str(run_id),
+        "commune": body.commune,
+        "channel": body.channel,
+        "month": body.month,
+        "started": started,
+        **_progress(jobs, run_id),
+    }
+
+
+def _progress(jobs: PayrollJobs, run_id: UUID) -> dict[str, Any]:
+    """Status of the latest generation and how far it got."""
+    progress = jobs.progress(run_id)
+    if progress is None:  # generated before progress was kept
+        return {"status": "generated", "progress": None}
+    return {"status": progress.pop("status"), "progress": progress}
 
 
 @router.get("/{commune}/{channel}/{month}", summary="A payroll and its lines")
@@ -103,13 +141,30 @@ def get_payroll(
     _: Viewer,
     payment: Payment,
     payrolls: Payrolls,
+    jobs: Jobs,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    run = payment.get_payroll(commune, channel, month)
-    lines = payrolls.payroll_lines(str(payroll_id(commune, channel, month)), limit, offset)
+    run_id = payroll_id(commune, channel, month)
+    status = _progress(jobs, run_id)
+    try:
+        run = payment.get_payroll(commune, channel, month)
+    except EntitlementNotFound:
+        if status["progress"] is None:
+            raise
+        # The first generation has not finished: only its progress exists yet.
+        return {
+            "payroll_id": str(run_id),
+            "commune": commune,
+            "channel": channel,
+            "month": month,
+            **status,
+            "lines": [],
+        }
+    lines = payrolls.payroll_lines(str(run_id), limit, offset)
     return {
         **_view(run),
+        **status,
         "lines": [
             {
                 "line_id": line["line_id"],
