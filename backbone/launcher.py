@@ -69,7 +69,7 @@ DEMO_DOSSIERS = [
 def provision(bootstrap: str, settings: BackboneSettings) -> None:
     admin = KafkaAdmin(bootstrap)
     try:
-        names = [settings.topic(t) for t in topics.CASE_EVENT_TOPICS]
+        names = [settings.topic(t) for t in topics.PUBLISHED_TOPICS]
         names += [settings.topic(topics.dead_letter_topic(c)) for c in topics.CONSUMERS]
         admin.ensure_topics(names, settings.topic_partitions)
     finally:

@@ -109,6 +109,9 @@ class OutboxRelay:
         self.kill_after_publish = kill_after_publish
         self.positions = PositionStore(settings.database_url, settings.schema_name(app.service))
         self.published = 0
+        # Topics other than the relay's own that this relay has made sure exist (a contract
+        # may publish elsewhere, e.g. health-insurance notices); forgotten on a broker change.
+        self._ensured_topics: set[str] = set()
 
     @contextmanager
     def active(self, stop: threading.Event) -> Iterator[psycopg.Connection[Any]]:
@@ -157,6 +160,7 @@ class OutboxRelay:
                 )
             position = Position(0, identity)
             self.positions.save(self.name, position)
+            self._ensured_topics.clear()
         notifications = self.app.recorder.select_notifications(
             start=position.last_notification_id,
             limit=self.batch_size,
@@ -174,6 +178,10 @@ class OutboxRelay:
             envelope = envelope_for(event, data, source=self.source)
             topic = self.settings.topic(contract_for(type(data)).topic)
             messages.append(to_outbound(envelope, topic))
+        new_topics = {m.topic for m in messages} - self._ensured_topics - {self.topic}
+        if new_topics:
+            admin.ensure_topics(sorted(new_topics), self.settings.topic_partitions)
+            self._ensured_topics |= new_topics
         if messages:
             producer.send_all(messages)
         if self.kill_after_publish:

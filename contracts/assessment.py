@@ -139,6 +139,19 @@ def upcast_case_approved_v1(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "categories_held": [data["category"]], "due_on": None, "on_time": None}
 
 
+class CaseApprovedV3(CaseApprovedV2):
+    """v3 adds btxh's person id (never the citizen ID number), so payment can keep at most one
+    running entitlement per person and benefit across cases and communes."""
+
+    person_id: UUID | None = Field(
+        description="btxh's own person id; None for decisions recorded before it travelled."
+    )
+
+
+def upcast_case_approved_v2(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "person_id": None}
+
+
 class CaseRejectedV1(BaseModel):
     """The deciding authority refused the application with written reasons."""
 

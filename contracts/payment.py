@@ -1,7 +1,7 @@
 """Events published by payment (chi trả) on the payment topic."""
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -115,6 +115,26 @@ class PayrollLineSettledV1(BaseModel):
     source: str = Field(description="api, or the name of the imported file")
 
 
+class PayrollLineV2(PayrollLine):
+    kind: Literal["current", "arrears", "funeral_support"]  # type: ignore[assignment]
+
+
+class PayrollLinesIssuedV2(BaseModel):
+    """Lines of a monthly payroll for one beneficiary: the month itself, any arrears, and
+    funeral support decided after a death. v2 adds the funeral_support kind."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["payroll_lines_issued"] = "payroll_lines_issued"
+    case_id: UUID
+    payroll_id: str
+    payroll_month: Month
+    lines: list[PayrollLineV2] = Field(min_length=1)
+
+
+def upcast_payroll_lines_issued_v1(data: dict[str, Any]) -> dict[str, Any]:
+    return data  # v1 kinds are all v2 kinds
+
+
 class OverpaymentDetectedV1(BaseModel):
     """Lines were paid for months the entitlement no longer owed (e.g. after the month of
     death): the amount is owed back, pending a recovery decision."""
@@ -138,3 +158,127 @@ class FuneralSupportDecidedV1(BaseModel):
     policy_version: str
     decision_number: str
     signed_on: date
+
+
+class SuspensionProposedV1(BaseModel):
+    """Nothing was collected for consecutive payroll months (3 or more): a suspension is
+    proposed to the commune (Circular 02/2021 Art. 2.3). Nothing changes until it decides."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["suspension_proposed"] = "suspension_proposed"
+    case_id: UUID
+    ground: Literal["not_collected_3_months"]
+    months: list[Month] = Field(min_length=3)
+    amount_not_collected: Vnd
+
+
+class RecoveryDecidedV1(BaseModel):
+    """An overpayment is to be recovered in instalments (thu hồi)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["recovery_decided"] = "recovery_decided"
+    case_id: UUID
+    amount: Vnd
+    instalments: int = Field(ge=1)
+    instalment_amount: Vnd
+    basis: str
+    decision_number: str
+    signed_on: date
+
+
+class RecoveryWaivedV1(BaseModel):
+    """An overpayment (or part of it) is waived and will not be recovered."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["recovery_waived"] = "recovery_waived"
+    case_id: UUID
+    amount: Vnd
+    basis: str
+    decision_number: str
+    signed_on: date
+
+
+class RepaymentReceivedV1(BaseModel):
+    """An instalment of a recovery was received; `outstanding` is what remains to recover."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["repayment_received"] = "repayment_received"
+    case_id: UUID
+    receipt_number: str
+    amount: Vnd
+    received_on: date
+    outstanding: Vnd
+
+
+PaymentChannel = Literal["post_office", "home_delivery", "bank_account"]
+
+
+class PaymentChannelChangedV1(BaseModel):
+    """The beneficiary is paid through another channel from the next payroll."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["payment_channel_changed"] = "payment_channel_changed"
+    case_id: UUID
+    channel: PaymentChannel
+    previous: PaymentChannel
+    decided_on: date
+    reason: str
+
+
+class BeneficiaryMovedOutV1(BaseModel):
+    """The old commune stops paying from `from_month` (the month after the move) and sends
+    the file to the new commune (DOMAIN §5.5)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["beneficiary_moved_out"] = "beneficiary_moved_out"
+    case_id: UUID
+    from_month: Month
+    moved_on: date
+    from_residence: AdminUnitRef
+    to_residence: AdminUnitRef
+    decision_number: str
+    signed_on: date
+
+
+class BeneficiaryMovedInV1(BaseModel):
+    """The new commune continues the allowance from `from_month`, the month the old commune
+    stopped: no gap, no overlap; months already passed are paid as arrears."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["beneficiary_moved_in"] = "beneficiary_moved_in"
+    case_id: UUID
+    from_month: Month
+    residence: AdminUnitRef
+    decision_number: str
+    signed_on: date
+
+
+class EnrolmentHeldV1(BaseModel):
+    """An approval was not enrolled: the person already has an entitlement to the benefit
+    owed from `from_month` (case `conflicting_case_id`). It is enrolled by itself, from the
+    month after, once that entitlement stops; until then officials must resolve it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["enrolment_held"] = "enrolment_held"
+    case_id: UUID
+    conflicting_case_id: UUID
+    from_month: Month
+    decision_number: str
+
+
+class HealthInsuranceNoticeV1(BaseModel):
+    """Báo tăng / báo giảm for the health-insurance service: a state-paid card starts
+    (increase) or ends (decrease). Least exposure: btxh's person id, never the citizen ID
+    number or health data; the health-insurance service reads identity through its own
+    authorised, logged channel."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["health_insurance_notice"] = "health_insurance_notice"
+    case_id: UUID
+    person_id: UUID | None
+    kind: Literal["increase", "decrease"]
+    card_valid_from: date | None
+    card_valid_until: date | None
+    reason: str
+    category: str = Field(pattern=r"^[A-Z0-9_]+$")
+    residence: AdminUnitRef

@@ -3,9 +3,15 @@
 INTAKE_EVENTS = "btxh.intake.case-events"
 ASSESSMENT_EVENTS = "btxh.assessment.case-events"
 PAYMENT_EVENTS = "btxh.payment.case-events"
+#: Báo tăng / báo giảm for the health-insurance service: a topic of its own, so that service
+#: reads only what it needs.
+HEALTH_INSURANCE_NOTICES = "btxh.payment.health-insurance-notices"
 
 #: Every topic that carries case events, in the order of the case's life.
 CASE_EVENT_TOPICS = (INTAKE_EVENTS, ASSESSMENT_EVENTS, PAYMENT_EVENTS)
+
+#: Every topic btxh publishes on.
+PUBLISHED_TOPICS = (*CASE_EVENT_TOPICS, HEALTH_INSURANCE_NOTICES)
 
 
 #: Services that consume case events; each has a dead-letter topic of its own.

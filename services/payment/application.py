@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +16,8 @@ from contracts.ids import derived_id
 from reference.admin_units import AdminUnits, load_admin_units
 from reference.policy import PolicyBook, PolicyError, policy_book
 from services.payment.domain.entitlement import Entitlement, InvalidChange
+from services.payment.domain.health_insurance import HealthInsuranceNotices
+from services.payment.domain.ledger import BenefitLedger, HeldEnrolment, ledger_id
 from services.payment.domain.months import add_months, first_day, months_between
 from services.payment.domain.payroll import CHANNELS, PayrollError, PayrollRun, payroll_id
 from services.payment.result_files import parse_date, read_rows
@@ -32,6 +34,10 @@ FUNERAL_MULTIPLE = 20
 
 class EntitlementNotFound(LookupError):
     """No entitlement for this case (not approved, or the approval has not arrived yet)."""
+
+
+class EnrolmentHeld(LookupError):
+    """The case was approved but not enrolled: it overlaps another entitlement of the person."""
 
 
 @dataclass(frozen=True)
@@ -56,53 +62,154 @@ class PaymentApplication(BtxhApplication):
         admin_units: AdminUnits | None = None,
     ) -> None:
         super().__init__(settings)
+        self.settings = settings
         self.policy = policy or policy_book()
         self.admin_units = admin_units or load_admin_units()
 
     def enrol(
         self,
         *,
-        case_id: UUID,
-        benefit: str,
-        category: str,
-        residence_scheme: str,
-        residence_code: str,
-        monthly_amount: int,
-        from_month: str,
-        decision_number: str,
+        approval: dict[str, Any],
         actor: Actor,
         correlation_id: UUID,
         causation_id: UUID,
         tracking: Tracking,
-        categories_held: list[str] | None = None,
     ) -> None:
         """Put an approved beneficiary on the rolls from the decision's effective month.
 
-        The entitlement id is derived from the case id, so a re-delivered approval can never
-        enrol twice: the event store refuses a second creation.
+        `approval` holds case_id, person_id, benefit, category, categories_held, residence
+        scheme and code, monthly_amount, from_month, decision_number and signed_on. The
+        entitlement id is derived from the case id, so a re-delivered approval can never
+        enrol twice. An approval that would overlap another running entitlement of the same
+        person and benefit is held instead (BenefitLedger) and published as enrolment_held.
         """
+        case_id: UUID = approval["case_id"]
+        ledger = self._ledger(approval["person_id"] or case_id, approval["benefit"])
+        earliest = add_months(approval["from_month"], -self.settings.relocation_months)
+        start = ledger.continuation_start(approval["from_month"], earliest)
+        conflict = ledger.overlapping(start, other_than=case_id)
+        if conflict is not None:
+            ledger.hold(case_id=case_id, conflicting_case=conflict, approval=approval)
+            held = HeldEnrolment(
+                id=derived_id("held-enrolment", case_id),
+                case_id=case_id,
+                conflicting_case_id=conflict,
+                from_month=start,
+                decision_number=approval["decision_number"],
+                actor=actor,
+                correlation_id=correlation_id,
+                causation_id=causation_id,
+            )
+            log.warning("approval of case %s held: case %s is still owed", case_id, conflict)
+            self.save_tracked(ledger, held, tracking=tracking)
+            return
+        enrolled = self._enrolled(
+            approval, start, ledger, actor=actor, correlation_id=correlation_id
+        )
+        self.save_tracked(*enrolled, ledger, tracking=tracking)
+
+    def _enrolled(
+        self,
+        approval: dict[str, Any],
+        start: str,
+        ledger: BenefitLedger,
+        *,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None = None,
+    ) -> list[Any]:
+        """A new entitlement from `start`, its period on the ledger, and the increase notice
+        for health insurance (báo tăng)."""
+        case_id: UUID = approval["case_id"]
         entitlement = Entitlement(
             id=derived_id("entitlement", case_id),
             case_id=case_id,
-            benefit=benefit,
-            category=category,
-            residence_scheme=residence_scheme,
-            residence_code=residence_code,
-            monthly_amount=monthly_amount,
-            from_month=from_month,
-            decision_number=decision_number,
+            benefit=approval["benefit"],
+            category=approval["category"],
+            residence_scheme=approval["residence_scheme"],
+            residence_code=approval["residence_code"],
+            monthly_amount=approval["monthly_amount"],
+            from_month=start,
+            decision_number=approval["decision_number"],
             actor=actor,
             correlation_id=correlation_id,
             causation_id=causation_id,
-            categories_held=list(categories_held or [category]),
+            categories_held=list(approval["categories_held"]),
+            channel="post_office",
+            person_id=approval["person_id"],
         )
-        self.save_tracked(entitlement, tracking=tracking)
+        ledger.start_period(case_id=case_id, from_month=start)
+        valid_from = (
+            approval["signed_on"]
+            if self.settings.health_insurance_card_start == "decision_date"
+            else first_day(start)
+        )
+        notices = self._notify_health_insurance(
+            entitlement,
+            kind="increase",
+            valid_from=valid_from,
+            valid_until=None,
+            reason=f"enrolled from {start} by decision {approval['decision_number']}",
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+        return [entitlement, notices]
+
+    def _notify_health_insurance(
+        self,
+        entitlement: Entitlement,
+        *,
+        kind: str,
+        valid_from: date | None,
+        valid_until: date | None,
+        reason: str,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> HealthInsuranceNotices:
+        notice: dict[str, Any] = {
+            "case_id": entitlement.case_id,
+            "person_id": entitlement.person_id,
+            "kind": kind,
+            "card_valid_from": valid_from,
+            "card_valid_until": valid_until,
+            "reason": reason,
+            "category": entitlement.category,
+            "residence_scheme": entitlement.residence_scheme,
+            "residence_code": entitlement.residence_code,
+            "actor": actor,
+            "correlation_id": correlation_id,
+            "causation_id": None,
+        }
+        notices_id = derived_id("health-insurance", entitlement.case_id)
+        try:
+            notices: HealthInsuranceNotices = self.repository.get(notices_id)
+        except AggregateNotFoundError:
+            return HealthInsuranceNotices(id=notices_id, **notice)
+        notices.issue(**notice)
+        return notices
+
+    def _ledger(self, person_key: UUID, benefit: str) -> BenefitLedger:
+        try:
+            ledger: BenefitLedger = self.repository.get(ledger_id(person_key, benefit))
+        except AggregateNotFoundError:
+            ledger = BenefitLedger(
+                id=ledger_id(person_key, benefit), person_key=person_key, benefit=benefit
+            )
+        return ledger
 
     def get_entitlement(self, case_id: UUID) -> Entitlement:
         try:
             entitlement: Entitlement = self.repository.get(derived_id("entitlement", case_id))
         except AggregateNotFoundError as error:
-            raise EntitlementNotFound(f"no entitlement for case {case_id}") from error
+            try:
+                held: HeldEnrolment = self.repository.get(derived_id("held-enrolment", case_id))
+            except AggregateNotFoundError:
+                raise EntitlementNotFound(f"no entitlement for case {case_id}") from error
+            raise EnrolmentHeld(
+                f"the approval of case {case_id} is held: the same person's entitlement of "
+                f"case {held.conflicting_case_id} is still owed from {held.from_month}; stop "
+                "one of them (cessation) and the other is enrolled from the month after"
+            ) from error
         assert isinstance(entitlement, Entitlement)
         return entitlement
 
@@ -145,11 +252,103 @@ class PaymentApplication(BtxhApplication):
         self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **decision: Any
     ) -> Entitlement:
         """Stop for good from the month after the event: death, no longer eligible, moved,
-        refused, imprisoned, missing, or non-compliance 3 months after a suspension."""
+        refused, imprisoned, missing, or non-compliance 3 months after a suspension. The card
+        ends (báo giảm), and an approval held because it overlapped is enrolled now."""
         entitlement = self.get_entitlement(case_id)
         entitlement.cease(actor=actor, correlation_id=correlation_id, **decision)
+        assert entitlement.ceased_from is not None
+        assert entitlement.ceased_on is not None
+        valid_until = (
+            entitlement.ceased_on
+            if self.settings.health_insurance_card_end == "event_date"
+            else first_day(entitlement.ceased_from) - timedelta(days=1)
+        )
+        changed: list[Any] = [
+            entitlement,
+            self._notify_health_insurance(
+                entitlement,
+                kind="decrease",
+                valid_from=None,
+                valid_until=valid_until,
+                reason=f"ceased from {entitlement.ceased_from} ({entitlement.cessation_reason})",
+                actor=actor,
+                correlation_id=correlation_id,
+            ),
+        ]
+        ledger = self._ledger(entitlement.person_key, entitlement.benefit)
+        ledger.end_period(
+            case_id=case_id,
+            until=entitlement.ceased_from,
+            reason=str(entitlement.cessation_reason),
+        )
+        for held_case in sorted(ledger.held):
+            approval = ledger.held[held_case]["approval"]
+            start = ledger.continuation_start(
+                max(approval["from_month"], entitlement.ceased_from),
+                add_months(approval["from_month"], -self.settings.relocation_months),
+            )
+            if ledger.overlapping(start, other_than=UUID(held_case)) is None:
+                changed += self._enrolled(
+                    approval, start, ledger, actor=actor, correlation_id=correlation_id
+                )
+        self.save(*changed, ledger)
+        return entitlement
+
+    # --- moves, channel, recovery --------------------------------------------------------
+
+    def move_out(
+        self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **decision: Any
+    ) -> Entitlement:
+        """The old commune stops paying from the month after the move (chuyển nơi cư trú)."""
+        entitlement = self.get_entitlement(case_id)
+        try:
+            self.admin_units.validate_commune(
+                decision["to_scheme"], decision["to_code"], on=decision["moved_on"]
+            )
+        except ValueError as error:
+            raise InvalidChange(f"to: {error}") from error
+        entitlement.move_out(actor=actor, correlation_id=correlation_id, **decision)
         self.save(entitlement)
         return entitlement
+
+    def move_in(
+        self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **decision: Any
+    ) -> Entitlement:
+        """The new commune continues the allowance from the month the old one stopped."""
+        entitlement = self.get_entitlement(case_id)
+        entitlement.move_in(actor=actor, correlation_id=correlation_id, **decision)
+        self.save(entitlement)
+        return entitlement
+
+    def change_channel(
+        self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **decision: Any
+    ) -> Entitlement:
+        """Pay through the post-office point, at home, or to a bank account."""
+        entitlement = self.get_entitlement(case_id)
+        entitlement.change_channel(actor=actor, correlation_id=correlation_id, **decision)
+        self.save(entitlement)
+        return entitlement
+
+    def decide_recovery(
+        self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **decision: Any
+    ) -> Entitlement:
+        """Recover an overpayment in instalments, or waive it."""
+        entitlement = self.get_entitlement(case_id)
+        entitlement.decide_recovery(actor=actor, correlation_id=correlation_id, **decision)
+        self.save(entitlement)
+        return entitlement
+
+    def receive_repayment(
+        self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **receipt: Any
+    ) -> bool:
+        """An instalment received; the same receipt again records nothing (False)."""
+        entitlement = self.get_entitlement(case_id)
+        recorded = entitlement.receive_repayment(
+            actor=actor, correlation_id=correlation_id, **receipt
+        )
+        if recorded:
+            self.save(entitlement)
+        return recorded
 
     def decide_funeral_support(
         self,
@@ -191,13 +390,13 @@ class PaymentApplication(BtxhApplication):
     def months_owed(self, case_id: UUID, first: str, last: str) -> list[MonthOwed]:
         """Each month's status and amount, from the policy in force in that month."""
         entitlement = self.get_entitlement(case_id)
-        province = self._province(entitlement)
         owed: list[MonthOwed] = []
         for month in months_between(first, last):
             held = entitlement.held_in(month)
             if held is None:
                 owed.append(MonthOwed(month, self._why_not(entitlement, month), None, 0, None))
                 continue
+            province = self._province_in(entitlement, month)
             amount = self.policy.in_force(province, first_day(month)).amount(held)
             owed.append(
                 MonthOwed(month, "payable", held, amount.monthly_amount, amount.policy_version)
@@ -211,6 +410,10 @@ class PaymentApplication(BtxhApplication):
         if entitlement.ceased_from is not None and month >= entitlement.ceased_from:
             return "ceased"
         return "suspended"
+
+    def _province_in(self, entitlement: Entitlement, month: str) -> str | None:
+        """Province of the commune the beneficiary lived in that month: its level applies."""
+        return self.admin_units.province_code(*entitlement.residence_in(month))
 
     def _province(self, entitlement: Entitlement) -> str | None:
         return self.admin_units.province_code(
@@ -248,13 +451,13 @@ class PaymentApplication(BtxhApplication):
             for case_id in batch:
                 checked += 1
                 entitlement = self.get_entitlement(case_id)
-                province = self._province(entitlement)
                 owed: dict[str, int] = {}
                 first = max(entitlement.from_month, window_start)
                 for owed_month in months_between(first, month):
                     held = entitlement.held_in(owed_month)
                     if held is None:
                         continue
+                    province = self._province_in(entitlement, owed_month)
                     key = (province, owed_month, frozenset(held.items()))
                     if key not in valued:
                         policy = self.policy.in_force(province, first_day(owed_month))
@@ -420,6 +623,7 @@ class PaymentApplication(BtxhApplication):
 
 
 __all__ = [
+    "EnrolmentHeld",
     "EntitlementNotFound",
     "InvalidChange",
     "MonthOwed",

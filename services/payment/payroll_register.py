@@ -68,6 +68,16 @@ class PayrollRegister:
                 sql.SQL("UPDATE {} SET ceased_from = %s WHERE case_id = %s").format(self.index),
                 (event.from_month, event.case_id),
             )
+        elif isinstance(event, Entitlement.ChannelChanged):
+            conn.execute(
+                sql.SQL("UPDATE {} SET channel = %s WHERE case_id = %s").format(self.index),
+                (event.channel, event.case_id),
+            )
+        elif isinstance(event, Entitlement.MovedIn):
+            conn.execute(
+                sql.SQL("UPDATE {} SET residence_code = %s WHERE case_id = %s").format(self.index),
+                (event.residence_code, event.case_id),
+            )
         elif isinstance(event, Entitlement.LineSettled):
             conn.execute(
                 sql.SQL("UPDATE {} SET result = %s WHERE line_id = %s").format(self.lines),

@@ -125,7 +125,7 @@ def test_every_process_is_started_again_when_it_exits(name):
 
 
 def test_the_topics_service_creates_exactly_the_topics_the_contracts_name():
-    expected = set(topics.CASE_EVENT_TOPICS) | {
+    expected = set(topics.PUBLISHED_TOPICS) | {
         topics.dead_letter_topic(consumer) for consumer in topics.CONSUMERS
     }
     created = load_compose()["services"]["topics"]["command"]

@@ -28,6 +28,8 @@ def enrolled(from_month: str = "2024-06") -> Entitlement:
         correlation_id=uuid4(),
         causation_id=None,
         categories_held=["ELDERLY_POOR_NO_SUPPORTER_60_80"],
+        channel="post_office",
+        person_id=uuid4(),
     )
 
 

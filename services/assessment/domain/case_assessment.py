@@ -575,6 +575,7 @@ class CaseAssessment(Aggregate):
             categories_held=list(categories_held or [self.category]),
             due_on=self.current_due_on,
             on_time=self.current_due_on is None or signed_on <= self.current_due_on,
+            person_id=self.person_id,
             actor=actor,
             correlation_id=correlation_id,
             causation_id=None,
@@ -643,6 +644,7 @@ class CaseAssessment(Aggregate):
         categories_held: list[str] | None = None,
         due_on: date | None = None,
         on_time: bool | None = None,
+        person_id: UUID | None = None,
     ) -> None:
         self.decision = "approved"
         self.categories_held = list(categories_held or [category])

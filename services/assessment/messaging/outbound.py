@@ -84,7 +84,7 @@ def to_contract(event: Any) -> BaseModel:
             next_due_on=event.next_due_on,
         )
     if isinstance(event, CaseAssessment.Approved):
-        return contracts.CaseApprovedV2(
+        return contracts.CaseApprovedV3(
             case_id=event.case_id,
             benefit=event.benefit,
             category=event.category,
@@ -102,6 +102,7 @@ def to_contract(event: Any) -> BaseModel:
             categories_held=getattr(event, "categories_held", None) or [event.category],
             due_on=getattr(event, "due_on", None),
             on_time=getattr(event, "on_time", None),
+            person_id=getattr(event, "person_id", None),
         )
     if isinstance(event, CaseAssessment.Rejected):
         return contracts.CaseRejectedV1(

@@ -16,11 +16,13 @@ from backbone.http import create_base_app, ops_router
 from backbone.tracked_consumer import TrackedConsumer
 from services.payment.api import payrolls
 from services.payment.application import (
+    EnrolmentHeld,
     EntitlementNotFound,
     InvalidChange,
     PaymentApplication,
     PayrollError,
 )
+from services.payment.domain.entitlement import Entitlement
 from services.payment.domain.months import months_between
 from services.payment.payroll_jobs import PayrollJobs
 from services.payment.payroll_register import PayrollRegister
@@ -28,6 +30,7 @@ from services.payment.settings import PaymentSettings
 
 ERRORS: dict[type[Exception], int] = {
     EntitlementNotFound: 404,
+    EnrolmentHeld: 409,
     InvalidChange: 422,
     PayrollError: 409,
 }
@@ -63,6 +66,11 @@ class EntitlementOut(BaseModel):
     suspended_from: str | None
     overpaid_amount: int
     funeral_support: dict[str, Any] | None
+    channel: str
+    residences: list[dict[str, str]]
+    moving_to: dict[str, str] | None
+    suspension_proposed_for: list[str] | None
+    recovery: dict[str, int]
     version: int
 
 
@@ -92,8 +100,37 @@ def get_view(payment: PaymentApplication, case_id: UUID) -> EntitlementOut:
         else None,
         overpaid_amount=sum(entitlement.overpaid.values()),
         funeral_support=entitlement.funeral_support,
+        channel=entitlement.channel,
+        residences=[
+            {"from_month": start, "scheme": scheme, "code": code}
+            for start, scheme, code in entitlement.residences
+        ],
+        moving_to=None
+        if entitlement.moving is None
+        else {
+            "scheme": entitlement.moving["to_scheme"],
+            "code": entitlement.moving["to_code"],
+            "from_month": entitlement.moving["from_month"],
+        },
+        suspension_proposed_for=_open_proposal(entitlement),
+        recovery={
+            "overpaid": sum(entitlement.overpaid.values()),
+            "awaiting_decision": entitlement.overpayment_awaiting_decision,
+            "decided": entitlement.recovery_decided,
+            "waived": entitlement.recovery_waived,
+            "received": sum(entitlement.repayments.values()),
+            "outstanding": entitlement.recovery_outstanding,
+        },
         version=entitlement.version,
     )
+
+
+def _open_proposal(entitlement: Entitlement) -> list[str] | None:
+    """Months not collected behind a suspension proposal the commune has not acted on."""
+    streak = entitlement.not_collected_streak()
+    if entitlement.status == "active" and streak and streak[0] in entitlement.proposed_streaks:
+        return streak
+    return None
 
 
 Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2024-06"])]
@@ -250,3 +287,95 @@ def funeral_support(
         case_id, actor=actor, correlation_id=correlation, today=date.today(), **body.model_dump()
     )
     return get_view(payment, case_id)
+
+
+Scheme = Literal["DVHC_2025_2LEVEL", "DVHC_2004_3LEVEL"]
+
+
+class MoveOutIn(Strict):
+    moved_on: date = Field(description="Day of the move; the old commune pays up to its month")
+    to_scheme: Scheme
+    to_code: str = Field(pattern=r"^\d{5}$", description="The new commune")
+    decision_number: str = Field(min_length=1, max_length=60)
+    signed_on: date
+
+
+class MoveInIn(Strict):
+    decision_number: str = Field(min_length=1, max_length=60)
+    signed_on: date
+
+
+class ChannelIn(Strict):
+    channel: Literal["post_office", "home_delivery", "bank_account"]
+    decided_on: date
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class RecoveryIn(Strict):
+    decision: Literal["instalments", "waiver"]
+    amount: int = Field(gt=0)
+    instalments: int | None = Field(default=None, ge=1, le=120)
+    basis: str = Field(min_length=1, max_length=500, description="Legal basis of the decision")
+    decision_number: str = Field(min_length=1, max_length=60)
+    signed_on: date
+
+
+class RepaymentIn(Strict):
+    receipt_number: str = Field(min_length=1, max_length=60)
+    amount: int = Field(gt=0)
+    received_on: date
+
+
+Officer = Annotated[Actor, Depends(require_roles("payment_officer"))]
+
+
+@router.post("/{case_id}/move-out", summary="Stop paying in the old commune after a move")
+def move_out(
+    case_id: UUID, body: MoveOutIn, actor: Decider, payment: Payment, correlation: Correlation
+) -> EntitlementOut:
+    payment.move_out(
+        case_id, actor=actor, correlation_id=correlation, today=date.today(), **body.model_dump()
+    )
+    return get_view(payment, case_id)
+
+
+@router.post("/{case_id}/move-in", summary="Continue the allowance in the new commune")
+def move_in(
+    case_id: UUID, body: MoveInIn, actor: Decider, payment: Payment, correlation: Correlation
+) -> EntitlementOut:
+    payment.move_in(
+        case_id, actor=actor, correlation_id=correlation, today=date.today(), **body.model_dump()
+    )
+    return get_view(payment, case_id)
+
+
+@router.post("/{case_id}/channel", summary="Pay through another channel from the next payroll")
+def change_channel(
+    case_id: UUID, body: ChannelIn, actor: Officer, payment: Payment, correlation: Correlation
+) -> EntitlementOut:
+    payment.change_channel(
+        case_id, actor=actor, correlation_id=correlation, today=date.today(), **body.model_dump()
+    )
+    return get_view(payment, case_id)
+
+
+@router.post(
+    "/{case_id}/recovery", summary="Decide the recovery (thu hồi) or waiver of an overpayment"
+)
+def decide_recovery(
+    case_id: UUID, body: RecoveryIn, actor: Decider, payment: Payment, correlation: Correlation
+) -> EntitlementOut:
+    payment.decide_recovery(
+        case_id, actor=actor, correlation_id=correlation, today=date.today(), **body.model_dump()
+    )
+    return get_view(payment, case_id)
+
+
+@router.post("/{case_id}/recovery/repayments", summary="Record an instalment received")
+def receive_repayment(
+    case_id: UUID, body: RepaymentIn, actor: Officer, payment: Payment, correlation: Correlation
+) -> dict[str, Any]:
+    recorded = payment.receive_repayment(
+        case_id, actor=actor, correlation_id=correlation, today=date.today(), **body.model_dump()
+    )
+    return {"recorded": recorded, "entitlement": get_view(payment, case_id)}

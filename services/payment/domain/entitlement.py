@@ -14,7 +14,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from backbone.actor import Actor
-from services.payment.domain.months import month_after, month_of
+from services.payment.domain.months import add_months, month_after, month_of
 
 SUSPENSION_GROUNDS = ("not_collected_3_months", "refused_redetermination", "detention_1_month")
 CESSATION_REASONS = (
@@ -29,6 +29,16 @@ CESSATION_REASONS = (
 
 
 LINE_RESULTS = ("paid_at_point", "paid_at_home", "not_collected", "failed")
+PAID = ("paid_at_point", "paid_at_home")
+UNPAID = ("not_collected", "failed")
+CHANNELS = ("post_office", "home_delivery", "bank_account")
+
+#: Line kinds that pay the monthly allowance (funeral support is paid on its own line).
+ALLOWANCE_KINDS = ("current", "arrears")
+
+#: Consecutive payroll months with nothing collected before a suspension is proposed
+#: (Circular 02/2021 Art. 2.3).
+NOT_COLLECTED_MONTHS = 3
 
 
 class InvalidChange(ValueError):
@@ -48,6 +58,13 @@ class Entitlement(Aggregate):
     LineSettled: ClassVar[type[Any]]
     OverpaymentDetected: ClassVar[type[Any]]
     FuneralSupportDecided: ClassVar[type[Any]]
+    SuspensionProposed: ClassVar[type[Any]]
+    RecoveryDecided: ClassVar[type[Any]]
+    RecoveryWaived: ClassVar[type[Any]]
+    RepaymentReceived: ClassVar[type[Any]]
+    ChannelChanged: ClassVar[type[Any]]
+    MovedOut: ClassVar[type[Any]]
+    MovedIn: ClassVar[type[Any]]
 
     @event("Enrolled")
     def __init__(
@@ -66,8 +83,14 @@ class Entitlement(Aggregate):
         correlation_id: UUID,
         causation_id: UUID | None,
         categories_held: list[str] | None = None,
+        channel: str = "post_office",
+        person_id: UUID | None = None,
     ) -> None:
         self.case_id = case_id
+        self.channel = channel
+        # btxh's person id (never the citizen ID number); None for enrolments made before it
+        # travelled with the approval: the case then stands for the person.
+        self.person_id = person_id
         self.benefit = benefit
         self.category = category
         self.residence_scheme = residence_scheme
@@ -89,13 +112,32 @@ class Entitlement(Aggregate):
         # Line ids paid for months no longer owed, each detected once.
         self.overpaid: dict[str, int] = {}
         self.funeral_support: dict[str, Any] | None = None
+        # First payroll month of each not-collected streak a suspension was proposed for.
+        self.proposed_streaks: list[str] = []
+        # Recovery of overpayments: decided (to collect), waived, received (by receipt).
+        self.recovery_decided = 0
+        self.recovery_waived = 0
+        self.repayments: dict[str, int] = {}
+        # (from month, scheme, code): where the beneficiary lived, hence which commune pays
+        # and which province's level applies, month by month.
+        self.residences: list[tuple[str, str, str]] = [
+            (from_month, residence_scheme, residence_code)
+        ]
+        # A move decided by the old commune and not yet taken up by the new one.
+        self.moving: dict[str, Any] | None = None
 
     # --- queries ---------------------------------------------------------------------------
+
+    @property
+    def person_key(self) -> UUID:
+        return self.person_id or self.case_id
 
     @property
     def status(self) -> str:
         if self.ceased_from is not None:
             return "ceased"
+        if self.moving is not None:
+            return "relocating"
         if self.suspensions and self.suspensions[-1][1] is None:
             return "suspended"
         return "active"
@@ -107,11 +149,21 @@ class Entitlement(Aggregate):
         for start, end in self.suspensions:
             if start <= month and (end is None or month < end):
                 return None
+        if self.moving is not None and month >= self.moving["from_month"]:
+            return None  # owed again once the new commune takes the beneficiary up
         held = None
         for start, categories in self.plan:
             if start <= month:
                 held = categories
         return held
+
+    def residence_in(self, month: str) -> tuple[str, str]:
+        """(scheme, code) of the commune the beneficiary lived in that month."""
+        found = self.residences[0][1:]
+        for start, scheme, code in self.residences:
+            if start <= month:
+                found = (scheme, code)
+        return found
 
     def _check_live(self, what: str) -> None:
         if self.ceased_from is not None:
@@ -323,8 +375,22 @@ class Entitlement(Aggregate):
         return sum(
             line["amount"]
             for line in self.lines.values()
-            if line["month"] == month and line["result"] not in ("not_collected", "failed")
+            if line["month"] == month
+            and line["kind"] in ALLOWANCE_KINDS
+            and line["result"] not in UNPAID
         )
+
+    def funeral_support_owed(self) -> int:
+        """Funeral support decided and not yet issued on a line (or returned unpaid)."""
+        if self.funeral_support is None:
+            return 0
+        decided: int = self.funeral_support["amount"]
+        issued: int = sum(
+            line["amount"]
+            for line in self.lines.values()
+            if line["kind"] == "funeral_support" and line["result"] not in UNPAID
+        )
+        return max(0, decided - issued)
 
     def issue_lines(
         self,
@@ -337,22 +403,35 @@ class Entitlement(Aggregate):
     ) -> list[dict[str, Any]]:
         """Lines for what `owed` (month -> amount due) exceeds what was issued: the payroll
         month itself, and arrears for earlier months owed and unpaid (late decision, level
-        raised after the month's payroll, lines not collected). Issuing again adds nothing."""
+        raised after the month's payroll, lines not collected), and funeral support decided
+        and not yet paid. Issuing again adds nothing."""
         lines = []
+        numbered = len(self.lines)
         for month in sorted(owed):
             if month > payroll_month:
                 continue
             missing = owed[month] - self.issued_for(month)
             if missing > 0:
-                earlier = sum(1 for x in self.lines.values() if x["month"] == month)
+                numbered += 1
                 lines.append(
                     {
-                        "line_id": f"{payroll_id}:{self.case_id}:{month}:{earlier + 1}",
+                        "line_id": f"{payroll_id}:{self.case_id}:{month}:{numbered}",
                         "month": month,
                         "amount": missing,
                         "kind": "current" if month == payroll_month else "arrears",
                     }
                 )
+        funeral = self.funeral_support_owed()
+        if funeral > 0:
+            numbered += 1
+            lines.append(
+                {
+                    "line_id": f"{payroll_id}:{self.case_id}:{payroll_month}:{numbered}",
+                    "month": payroll_month,
+                    "amount": funeral,
+                    "kind": "funeral_support",
+                }
+            )
         if lines:
             self._lines_issued(
                 case_id=self.case_id,
@@ -378,7 +457,12 @@ class Entitlement(Aggregate):
         causation_id: UUID | None,
     ) -> None:
         for line in lines:
-            self.lines[line["line_id"]] = {**line, "payroll_id": payroll_id, "result": None}
+            self.lines[line["line_id"]] = {
+                **line,
+                "payroll_id": payroll_id,
+                "payroll_month": payroll_month,
+                "result": None,
+            }
 
     def settle_line(
         self,
@@ -421,6 +505,8 @@ class Entitlement(Aggregate):
             causation_id=None,
         )
         self._detect_overpayments(actor=actor, correlation_id=correlation_id)
+        if result == "not_collected":
+            self._propose_suspension_if_not_collected(actor=actor, correlation_id=correlation_id)
         return True
 
     @event("LineSettled")
@@ -451,7 +537,8 @@ class Entitlement(Aggregate):
             line_id: line["amount"]
             for line_id, line in self.lines.items()
             if line["month"] >= self.ceased_from
-            and line["result"] in ("paid_at_point", "paid_at_home")
+            and line["kind"] in ALLOWANCE_KINDS
+            and line["result"] in PAID
             and line_id not in self.overpaid
         }
         if found:
@@ -546,3 +633,363 @@ class Entitlement(Aggregate):
             "signed_on": signed_on,
             "organiser": organiser,
         }
+
+    # --- not collected: a suspension is proposed, never decided by the system -------------
+
+    def not_collected_streak(self) -> list[str]:
+        """The latest run of consecutive payroll months in which the beneficiary collected
+        nothing (every allowance line returned not collected). Months still awaiting
+        results at the head are skipped: they are not known yet."""
+        results: dict[str, list[str | None]] = {}
+        for line in self.lines.values():
+            if line["kind"] in ALLOWANCE_KINDS:
+                results.setdefault(line["payroll_month"], []).append(line["result"])
+        streak: list[str] = []
+        for month in sorted(results, reverse=True):
+            if not streak and None in results[month]:
+                continue
+            if any(r != "not_collected" for r in results[month]):
+                break
+            if streak and month != add_months(streak[-1], -1):
+                break
+            streak.append(month)
+        return sorted(streak)
+
+    def _propose_suspension_if_not_collected(self, *, actor: Actor, correlation_id: UUID) -> None:
+        """Three consecutive months not collected: propose a suspension (Circular 02/2021
+        Art. 2.3) once per streak. The commune decides; the system only makes it visible."""
+        streak = self.not_collected_streak()
+        if self.status != "active" or len(streak) < NOT_COLLECTED_MONTHS:
+            return
+        if streak[0] in self.proposed_streaks:
+            return
+        self._suspension_proposed(
+            case_id=self.case_id,
+            ground="not_collected_3_months",
+            months=streak,
+            amount_not_collected=sum(
+                line["amount"]
+                for line in self.lines.values()
+                if line["kind"] in ALLOWANCE_KINDS
+                and line["result"] == "not_collected"
+                and line["payroll_month"] in streak
+            ),
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+
+    @event("SuspensionProposed")
+    def _suspension_proposed(
+        self,
+        *,
+        case_id: UUID,
+        ground: str,
+        months: list[str],
+        amount_not_collected: int,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.proposed_streaks.append(months[0])
+
+    # --- recovery of overpayments (thu hồi) ------------------------------------------------
+
+    @property
+    def overpayment_awaiting_decision(self) -> int:
+        return sum(self.overpaid.values()) - self.recovery_decided - self.recovery_waived
+
+    @property
+    def recovery_outstanding(self) -> int:
+        """Decided for recovery and not yet received."""
+        return self.recovery_decided - sum(self.repayments.values())
+
+    def decide_recovery(
+        self,
+        *,
+        decision: str,
+        amount: int,
+        instalments: int | None,
+        basis: str,
+        decision_number: str,
+        signed_on: date,
+        today: date,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> None:
+        """Recover an overpayment in instalments, or waive it; the decision names its legal
+        basis. Together, decisions never exceed what was overpaid."""
+        awaiting = self.overpayment_awaiting_decision
+        if awaiting <= 0:
+            raise InvalidChange("no overpayment of this entitlement awaits a recovery decision")
+        if not 0 < amount <= awaiting:
+            raise InvalidChange(f"amount must be between 1 and the {awaiting} VND overpaid")
+        if signed_on > today:
+            raise InvalidChange(f"signed_on {signed_on} is in the future")
+        if not basis.strip():
+            raise InvalidChange("basis must state the legal basis of the decision")
+        common: dict[str, Any] = {
+            "case_id": self.case_id,
+            "amount": amount,
+            "basis": basis.strip(),
+            "decision_number": decision_number,
+            "signed_on": signed_on,
+            "actor": actor,
+            "correlation_id": correlation_id,
+            "causation_id": None,
+        }
+        if decision == "waiver":
+            if instalments is not None:
+                raise InvalidChange("a waiver has no instalments")
+            self._recovery_waived(**common)
+        elif decision == "instalments":
+            if instalments is None or not 1 <= instalments <= 120:
+                raise InvalidChange("instalments must be between 1 and 120")
+            self._recovery_decided(
+                instalments=instalments, instalment_amount=-(-amount // instalments), **common
+            )
+        else:
+            raise InvalidChange("decision must be instalments or waiver")
+
+    @event("RecoveryDecided")
+    def _recovery_decided(
+        self,
+        *,
+        case_id: UUID,
+        amount: int,
+        instalments: int,
+        instalment_amount: int,
+        basis: str,
+        decision_number: str,
+        signed_on: date,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.recovery_decided += amount
+
+    @event("RecoveryWaived")
+    def _recovery_waived(
+        self,
+        *,
+        case_id: UUID,
+        amount: int,
+        basis: str,
+        decision_number: str,
+        signed_on: date,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.recovery_waived += amount
+
+    def receive_repayment(
+        self,
+        *,
+        receipt_number: str,
+        amount: int,
+        received_on: date,
+        today: date,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> bool:
+        """An instalment received against a recovery decision. The same receipt again is a
+        no-op (returns False); more than what is outstanding is refused."""
+        known = self.repayments.get(receipt_number)
+        if known is not None:
+            if known == amount:
+                return False
+            raise InvalidChange(f"receipt {receipt_number} was recorded for {known} VND")
+        if not 0 < amount <= self.recovery_outstanding:
+            raise InvalidChange(
+                f"amount must be between 1 and the {self.recovery_outstanding} VND outstanding"
+            )
+        if received_on > today:
+            raise InvalidChange(f"received_on {received_on} is in the future")
+        self._repayment_received(
+            case_id=self.case_id,
+            receipt_number=receipt_number,
+            amount=amount,
+            received_on=received_on,
+            outstanding=self.recovery_outstanding - amount,
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+        return True
+
+    @event("RepaymentReceived")
+    def _repayment_received(
+        self,
+        *,
+        case_id: UUID,
+        receipt_number: str,
+        amount: int,
+        received_on: date,
+        outstanding: int,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.repayments[receipt_number] = amount
+
+    # --- payment channel -------------------------------------------------------------------
+
+    def change_channel(
+        self,
+        *,
+        channel: str,
+        decided_on: date,
+        reason: str,
+        today: date,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> None:
+        """Pay through another channel (post-office point, home delivery, bank account) from
+        the next payroll generated; lines already issued stay on their payroll."""
+        self._check_live("change of channel")
+        if channel not in CHANNELS:
+            raise InvalidChange(f"channel must be one of {', '.join(CHANNELS)}")
+        if channel == self.channel:
+            raise InvalidChange(f"the entitlement is already paid through {channel}")
+        if decided_on > today:
+            raise InvalidChange(f"decided_on {decided_on} is in the future")
+        if not reason.strip():
+            raise InvalidChange("reason must say why (e.g. cannot travel, account opened)")
+        self._channel_changed(
+            case_id=self.case_id,
+            channel=channel,
+            previous=self.channel,
+            decided_on=decided_on,
+            reason=reason.strip(),
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+
+    @event("ChannelChanged")
+    def _channel_changed(
+        self,
+        *,
+        case_id: UUID,
+        channel: str,
+        previous: str,
+        decided_on: date,
+        reason: str,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.channel = channel
+
+    # --- change of residence (chuyển nơi cư trú, DOMAIN §5.5) ------------------------------
+
+    def move_out(
+        self,
+        *,
+        moved_on: date,
+        to_scheme: str,
+        to_code: str,
+        decision_number: str,
+        signed_on: date,
+        today: date,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> None:
+        """The old commune stops paying from the month after the move and sends the file to
+        the new commune; nothing is owed for later months until the new commune takes it up."""
+        self._check_live("move")
+        if self.moving is not None:
+            raise InvalidChange(f"a move to commune {self.moving['to_code']} is already pending")
+        if (to_scheme, to_code) == (self.residence_scheme, self.residence_code):
+            raise InvalidChange("the new commune is the commune the beneficiary lives in")
+        if signed_on > today or moved_on > signed_on:
+            raise InvalidChange(
+                f"the move ({moved_on}) must precede the decision ({signed_on}), which cannot "
+                "be in the future"
+            )
+        self._moved_out(
+            case_id=self.case_id,
+            from_month=max(month_after(moved_on), self.from_month),
+            moved_on=moved_on,
+            from_scheme=self.residence_scheme,
+            from_code=self.residence_code,
+            to_scheme=to_scheme,
+            to_code=to_code,
+            decision_number=decision_number,
+            signed_on=signed_on,
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+
+    @event("MovedOut")
+    def _moved_out(
+        self,
+        *,
+        case_id: UUID,
+        from_month: str,
+        moved_on: date,
+        from_scheme: str,
+        from_code: str,
+        to_scheme: str,
+        to_code: str,
+        decision_number: str,
+        signed_on: date,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.moving = {
+            "from_month": from_month,
+            "to_scheme": to_scheme,
+            "to_code": to_code,
+            "decision_number": decision_number,
+        }
+
+    def move_in(
+        self,
+        *,
+        decision_number: str,
+        signed_on: date,
+        today: date,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> None:
+        """The new commune decides to continue the allowance from the month the old commune
+        stopped: neither a gap nor an overlap. Months that passed meanwhile are paid by the new
+        commune's next payroll as arrears."""
+        if self.moving is None:
+            raise InvalidChange("no move is pending for this entitlement")
+        if signed_on > today:
+            raise InvalidChange(f"signed_on {signed_on} is in the future")
+        self._moved_in(
+            case_id=self.case_id,
+            from_month=self.moving["from_month"],
+            residence_scheme=self.moving["to_scheme"],
+            residence_code=self.moving["to_code"],
+            decision_number=decision_number,
+            signed_on=signed_on,
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+
+    @event("MovedIn")
+    def _moved_in(
+        self,
+        *,
+        case_id: UUID,
+        from_month: str,
+        residence_scheme: str,
+        residence_code: str,
+        decision_number: str,
+        signed_on: date,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.residences.append((from_month, residence_scheme, residence_code))
+        self.residence_scheme = residence_scheme
+        self.residence_code = residence_code
+        self.moving = None

@@ -8,6 +8,8 @@ from contracts import payment as contracts
 from contracts.payment import BeneficiaryEnrolledV1
 from contracts.values import AdminUnitRef
 from services.payment.domain.entitlement import Entitlement
+from services.payment.domain.health_insurance import HealthInsuranceNotices
+from services.payment.domain.ledger import BenefitLedger, HeldEnrolment
 from services.payment.domain.payroll import PayrollRun
 
 
@@ -56,11 +58,11 @@ def to_contract(event: Any) -> BaseModel | None:
             signed_on=event.signed_on,
         )
     if isinstance(event, Entitlement.LinesIssued):
-        return contracts.PayrollLinesIssuedV1(
+        return contracts.PayrollLinesIssuedV2(
             case_id=event.case_id,
             payroll_id=event.payroll_id,
             payroll_month=event.payroll_month,
-            lines=[contracts.PayrollLine(**line) for line in event.lines],
+            lines=[contracts.PayrollLineV2(**line) for line in event.lines],
         )
     if isinstance(event, Entitlement.LineSettled):
         return contracts.PayrollLineSettledV1(
@@ -85,6 +87,94 @@ def to_contract(event: Any) -> BaseModel | None:
             decision_number=event.decision_number,
             signed_on=event.signed_on,
         )
+    return _later_events(event)
+
+
+def _later_events(event: Any) -> BaseModel | None:
+    """Suspension proposals, recovery, channel, moves, held enrolments, health insurance."""
+    if isinstance(event, Entitlement.SuspensionProposed):
+        return contracts.SuspensionProposedV1(
+            case_id=event.case_id,
+            ground=event.ground,
+            months=event.months,
+            amount_not_collected=event.amount_not_collected,
+        )
+    if isinstance(event, Entitlement.RecoveryDecided):
+        return contracts.RecoveryDecidedV1(
+            case_id=event.case_id,
+            amount=event.amount,
+            instalments=event.instalments,
+            instalment_amount=event.instalment_amount,
+            basis=event.basis,
+            decision_number=event.decision_number,
+            signed_on=event.signed_on,
+        )
+    if isinstance(event, Entitlement.RecoveryWaived):
+        return contracts.RecoveryWaivedV1(
+            case_id=event.case_id,
+            amount=event.amount,
+            basis=event.basis,
+            decision_number=event.decision_number,
+            signed_on=event.signed_on,
+        )
+    if isinstance(event, Entitlement.RepaymentReceived):
+        return contracts.RepaymentReceivedV1(
+            case_id=event.case_id,
+            receipt_number=event.receipt_number,
+            amount=event.amount,
+            received_on=event.received_on,
+            outstanding=event.outstanding,
+        )
+    if isinstance(event, Entitlement.ChannelChanged):
+        return contracts.PaymentChannelChangedV1(
+            case_id=event.case_id,
+            channel=event.channel,
+            previous=event.previous,
+            decided_on=event.decided_on,
+            reason=event.reason,
+        )
+    if isinstance(event, Entitlement.MovedOut):
+        return contracts.BeneficiaryMovedOutV1(
+            case_id=event.case_id,
+            from_month=event.from_month,
+            moved_on=event.moved_on,
+            from_residence=AdminUnitRef(scheme=event.from_scheme, code=event.from_code),
+            to_residence=AdminUnitRef(scheme=event.to_scheme, code=event.to_code),
+            decision_number=event.decision_number,
+            signed_on=event.signed_on,
+        )
+    if isinstance(event, Entitlement.MovedIn):
+        return contracts.BeneficiaryMovedInV1(
+            case_id=event.case_id,
+            from_month=event.from_month,
+            residence=AdminUnitRef(scheme=event.residence_scheme, code=event.residence_code),
+            decision_number=event.decision_number,
+            signed_on=event.signed_on,
+        )
+    if isinstance(event, HeldEnrolment.Held):
+        return contracts.EnrolmentHeldV1(
+            case_id=event.case_id,
+            conflicting_case_id=event.conflicting_case_id,
+            from_month=event.from_month,
+            decision_number=event.decision_number,
+        )
+    if isinstance(
+        event, HealthInsuranceNotices.FirstNoticeIssued | HealthInsuranceNotices.NoticeIssued
+    ):
+        return contracts.HealthInsuranceNoticeV1(
+            case_id=event.case_id,
+            person_id=event.person_id,
+            kind=event.kind,
+            card_valid_from=event.card_valid_from,
+            card_valid_until=event.card_valid_until,
+            reason=event.reason,
+            category=event.category,
+            residence=AdminUnitRef(scheme=event.residence_scheme, code=event.residence_code),
+        )
     if isinstance(event, PayrollRun.Started | PayrollRun.Generated | PayrollRun.Approved):
         return None  # a payroll run is internal bookkeeping: its lines are on the bus
+    if isinstance(event, BenefitLedger.Opened | BenefitLedger.PeriodStarted):
+        return None  # the ledger is bookkeeping across cases; held approvals are published
+    if isinstance(event, BenefitLedger.PeriodEnded | BenefitLedger.EnrolmentHeld):
+        return None
     raise TypeError(f"no contract for {type(event).__qualname__}: every stored event is published")
