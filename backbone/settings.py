@@ -1,5 +1,7 @@
 """Settings every service reads from the environment (prefix BTXH_)."""
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -33,6 +35,11 @@ class BackboneSettings(BaseSettings):
     cipher_key: SecretStr | None = Field(
         default=None,
         description="Base64 AES key: when set, stored events are encrypted at rest.",
+    )
+    policy_dir: Path | None = Field(
+        default=None,
+        description="Directory of the policy files (national.json, provinces/); unset: the "
+        "repository's reference/policy_data. Every service of a system must read the same.",
     )
     http_host: str = Field(default="127.0.0.1", description="Interface the HTTP API binds to.")
     log_level: str = Field(default="INFO")

@@ -676,9 +676,9 @@ def _load_province(path: Path, national_codes: set[str]) -> ProvincialPolicy:
 
 
 @cache
-def policy_book() -> PolicyBook:
-    """The repository's policy, loaded once per process."""
-    return load_policy_book()
+def policy_book(directory: Path | None = None) -> PolicyBook:
+    """The policy of `directory` (default: the repository's), loaded once per process."""
+    return load_policy_book(POLICY_DIR if directory is None else directory)
 
 
 def age_on(born: date, day: date) -> int:

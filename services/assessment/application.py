@@ -102,7 +102,7 @@ class AssessmentApplication(BtxhApplication):
         admin_units: AdminUnits | None = None,
     ) -> None:
         super().__init__(settings)
-        self.policy = policy or policy_book()
+        self.policy = policy or policy_book(settings.policy_dir)
         self.calendar = calendar or load_calendar(settings.extra_days_file)
         self.admin_units = admin_units or load_admin_units()
         self.planner = Planner(self.policy, self.calendar)

@@ -60,7 +60,7 @@ class IntakeApplication(BtxhApplication):
     def __init__(self, settings: IntakeSettings) -> None:
         super().__init__(settings)
         self.index = CaseIndex(settings.database_url, settings.schema_name(self.service))
-        self.policy = policy_book()
+        self.policy = policy_book(settings.policy_dir)
         self.admin_units = load_admin_units()
         self._digest_key = settings.personal_id_key.get_secret_value().encode()
 

@@ -63,7 +63,7 @@ class PaymentApplication(BtxhApplication):
     ) -> None:
         super().__init__(settings)
         self.settings = settings
-        self.policy = policy or policy_book()
+        self.policy = policy or policy_book(settings.policy_dir)
         self.admin_units = admin_units or load_admin_units()
 
     def enrol(

@@ -1,13 +1,19 @@
 """Entitlements after enrolment: each month valued by the policy in force that month;
 adjustments, suspensions and cessation take effect from the month after the event."""
 
+import json
+import shutil
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from reference.policy import POLICY_DIR
+from tests.conftest import SystemFactory
 from tests.support.api import Client, ok, token
 from tests.support.cases import approved_in_june_2024
 from tests.support.eventually import eventually
+from tests.support.systems import READY_TIMEOUT
 
 
 def months(client: Client, case_id: str, first: str, last: str) -> dict[str, tuple[str, int]]:
@@ -147,3 +153,38 @@ def test_an_adjustment_applies_from_the_month_after_the_change(client: Client) -
         headers=token("payment_officer"),
     )
     assert refused.status_code == 403
+
+
+def test_a_level_raise_loaded_after_julys_payroll_is_paid_as_arrears_in_august(
+    make_system: SystemFactory, tmp_path: Path
+) -> None:
+    # given a system whose policy tables do not know yet of the 1 July 2024 raise
+    late = tmp_path / "policy"
+    shutil.copytree(POLICY_DIR, late)
+    national = json.loads((late / "national.json").read_text(encoding="utf-8"))
+    national["standard_levels"] = [
+        level for level in national["standard_levels"] if level["effective_from"] < "2024-07-01"
+    ]
+    (late / "national.json").write_text(json.dumps(national, ensure_ascii=False), "utf-8")
+    system = make_system(extra_env={"BTXH_POLICY_DIR": str(late)})
+    client = Client(system)
+    case_id = approved_in_june_2024(client)
+    july = client.generate_payroll("02053", "2024-07")
+    assert july["total"] >= 1_080_000  # June as arrears and July, both at 360,000 x 1.5
+
+    # when the raise is loaded (payment restarted with the full tables)
+    system.kill("payment-api")
+    system.start_process("payment-api", {"BTXH_POLICY_DIR": str(POLICY_DIR)})
+    system.wait_ready(timeout=READY_TIMEOUT)
+
+    # then August pays July's difference as arrears, and August at the new level
+    client.generate_payroll("02053", "2024-08")
+    payroll = ok(
+        client.http.get(
+            client.url("payment", "/payrolls/02053/post_office/2024-08"),
+            headers=token("inspector"),
+        )
+    )
+    assert [
+        (x["month"], x["amount"], x["kind"]) for x in payroll["lines"] if x["case_id"] == case_id
+    ] == [("2024-07", 210_000, "arrears"), ("2024-08", 750_000, "current")]
