@@ -29,6 +29,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m tests.bench.thin_flow
 
+.PHONY: bench-payroll
+bench-payroll: $(STAMP)
+	$(PY) -m tests.bench.payroll
+
 contracts: $(STAMP)
 	$(PY) -m contracts.export
 

@@ -6,11 +6,11 @@ from fastapi import FastAPI
 
 from backbone.http import create_base_app, ops_router
 from backbone.tracked_consumer import TrackedConsumer
-from services.reporting.api import cases, posting
+from services.reporting.api import cases, payments, posting
 from services.reporting.projections.store import ProjectionStore
 from services.reporting.settings import ReportingSettings
 
-ERRORS: dict[type[Exception], int] = {cases.CaseNotFound: 404}
+ERRORS: dict[type[Exception], int] = {cases.CaseNotFound: 404, payments.InvalidQuery: 422}
 
 
 def create_app(
@@ -28,5 +28,6 @@ def create_app(
     app.state.store = store
     app.include_router(cases.router)
     app.include_router(posting.router)
+    app.include_router(payments.router)
     app.include_router(ops_router(consumer_factory))
     return app

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from backbone.tracked_consumer import Handler
 from contracts.assessment import (
-    CaseApprovedV2,
+    CaseApprovedV3,
     CaseOpenedV2,
     CaseRejectedV1,
     CaseWithdrawnV1,
@@ -22,17 +22,31 @@ from contracts.payment import (
     EntitlementAdjustedV1,
     EntitlementCeasedV1,
     EntitlementSuspendedV1,
+    PayrollLineSettledV1,
+    PayrollLinesIssuedV2,
     SuspensionLiftedV1,
 )
-from services.reporting.projections import history, register
+from services.reporting.projections import history, payments, register
 from services.reporting.projections.store import ProjectionStore
 
 RegisterUpdate = Callable[[Any, str, Any, datetime], None]
 
+
+def placing_lines(update: RegisterUpdate) -> RegisterUpdate:
+    """An update that may bring a case's residence also places its payroll lines projected
+    before the residence was known (the payment topic can be read ahead of the others)."""
+
+    def apply(conn: Any, schema: str, event: Any, at: datetime) -> None:
+        update(conn, schema, event, at)
+        payments.place_lines(conn, schema, event.case_id)
+
+    return apply
+
+
 REGISTER_UPDATES: dict[type[BaseModel], RegisterUpdate] = {
-    DossierReceivedV2: register.on_dossier_received,
+    DossierReceivedV2: placing_lines(register.on_dossier_received),
     CaseOpenedV2: register.on_case_opened,
-    CaseApprovedV2: register.on_case_approved,
+    CaseApprovedV3: placing_lines(register.on_case_approved),
     CaseRejectedV1: register.on_case_rejected,
     CaseWithdrawnV1: register.on_case_withdrawn,
     ResultsPostedV1: register.on_results_posted,
@@ -41,6 +55,8 @@ REGISTER_UPDATES: dict[type[BaseModel], RegisterUpdate] = {
     SuspensionLiftedV1: register.on_suspension_lifted,
     EntitlementCeasedV1: register.on_entitlement_ceased,
     EntitlementAdjustedV1: register.on_entitlement_adjusted,
+    PayrollLinesIssuedV2: payments.on_lines_issued,
+    PayrollLineSettledV1: payments.on_line_settled,
 }
 
 

@@ -14,7 +14,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from contracts.assessment import (
-    CaseApprovedV2,
+    CaseApprovedV3,
     CaseOpenedV2,
     CaseRejectedV1,
     CaseWithdrawnV1,
@@ -102,7 +102,7 @@ def on_case_opened(
 
 
 def on_case_approved(
-    conn: psycopg.Connection[Any], schema: str, event: CaseApprovedV2, at: datetime
+    conn: psycopg.Connection[Any], schema: str, event: CaseApprovedV3, at: datetime
 ) -> None:
     _upsert(
         conn,

@@ -65,6 +65,36 @@ DDL = [
         WHERE r.case_id = p.case_id AND r.posted_from IS NULL""",
 ]
 
+#: Tables added after the first release. A projection that existed before gains each one
+#: filled in from the case history, as a rebuild would (a line's commune is then the one
+#: the register holds now), in one transaction with its creation: run once, not every start.
+ADDED_TABLES: dict[str, list[str]] = {
+    "payroll_line": [
+        """CREATE TABLE {schema}.payroll_line (
+            line_id text PRIMARY KEY, payroll_id text NOT NULL, payroll_month text NOT NULL,
+            case_id uuid NOT NULL, residence_code text, month text NOT NULL,
+            amount bigint NOT NULL, kind text NOT NULL, result text, settled_on date)""",
+        """CREATE INDEX payroll_line_commune
+            ON {schema}.payroll_line (residence_code, payroll_month)""",
+        "CREATE INDEX payroll_line_case ON {schema}.payroll_line (case_id)",
+        """INSERT INTO {schema}.payroll_line (line_id, payroll_id, payroll_month, case_id,
+            residence_code, month, amount, kind)
+            SELECT line ->> 'line_id', h.data ->> 'payroll_id', h.data ->> 'payroll_month',
+                h.case_id, r.residence_code, line ->> 'month', (line ->> 'amount')::bigint,
+                line ->> 'kind'
+            FROM {schema}.case_history AS h
+            CROSS JOIN LATERAL jsonb_array_elements(h.data -> 'lines') AS line
+            LEFT JOIN {schema}.register AS r ON r.case_id = h.case_id
+            WHERE h.type = 'vn.btxh.payment.payroll_lines_issued'
+            ON CONFLICT (line_id) DO NOTHING""",
+        """UPDATE {schema}.payroll_line AS l
+            SET result = h.data ->> 'result', settled_on = (h.data ->> 'settled_on')::date
+            FROM {schema}.case_history AS h
+            WHERE h.type = 'vn.btxh.payment.payroll_line_settled'
+            AND l.line_id = h.data ->> 'line_id'""",
+    ],
+}
+
 
 class ProjectionStore:
     def __init__(self, url: str, schema: str) -> None:
@@ -72,8 +102,22 @@ class ProjectionStore:
         self.schema = schema
         with advisory_lock(url, f"ddl:{schema}") as conn:
             ensure_schema(conn, schema)
+            quoted = sql.Identifier(schema).as_string(conn)
             for statement in DDL:
-                conn.execute(statement.format(schema=sql.Identifier(schema).as_string(conn)))
+                conn.execute(statement.format(schema=quoted))
+            for name, statements in ADDED_TABLES.items():
+                if self._exists(conn, name):
+                    continue
+                with conn.transaction():
+                    for statement in statements:
+                        conn.execute(statement.format(schema=quoted))
+
+    def _exists(self, conn: psycopg.Connection[Any], name: str) -> bool:
+        row = conn.execute(
+            "SELECT to_regclass(%s) IS NOT NULL AS found",
+            (self.table(name).as_string(conn),),
+        ).fetchone()
+        return bool(row and row["found"])
 
     def table(self, name: str) -> sql.Identifier:
         return sql.Identifier(self.schema, name)
