@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 #: How far back a payroll looks for months owed and unpaid (arrears). Configuration later.
 LOOK_BACK_MONTHS = 36
 
+#: A payroll's progress is reported after this many beneficiaries checked.
+PROGRESS_EVERY = 100
+
 #: Funeral support is at least this many times the standard level (Decree 20/2021 Art. 11).
 FUNERAL_MULTIPLE = 20
 
@@ -449,7 +452,6 @@ class PaymentApplication(BtxhApplication):
         checked = beneficiaries = lines = total = arrears = 0
         for batch in entitlements(commune, channel, window_start):
             for case_id in batch:
-                checked += 1
                 entitlement = self.get_entitlement(case_id)
                 owed: dict[str, int] = {}
                 first = max(entitlement.from_month, window_start)
@@ -476,8 +478,11 @@ class PaymentApplication(BtxhApplication):
                     lines += len(issued)
                     total += sum(line["amount"] for line in issued)
                     arrears += sum(x["amount"] for x in issued if x["kind"] == "arrears")
-            if progress:
-                progress(checked, lines)
+                checked += 1
+                if progress and checked % PROGRESS_EVERY == 0:
+                    progress(checked, lines)
+        if progress:
+            progress(checked, lines)
         run.record_generation(
             beneficiaries=beneficiaries, lines=lines, total=total, arrears=arrears, actor=actor
         )
