@@ -545,19 +545,48 @@ class PaymentApplication(BtxhApplication):
             raise PayrollError(f"the payroll of {month} is not approved: nothing was paid yet")
         prefix = f"{run.id}:"
         report: list[dict[str, Any]] = []
+        # Rows grouped by beneficiary: each entitlement is loaded and saved once per file.
+        by_case: dict[UUID | None, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
         for number, row in enumerate(results, start=1):
             line_id = str(row.get("line_id", ""))
             outcome: dict[str, Any] = {"row": number, "line_id": line_id}
+            report.append(outcome)
             if not line_id.startswith(prefix):
                 other = line_id.count(":") == 3
                 outcome["outcome"] = "other_payroll" if other else "unknown_line"
-                report.append(outcome)
                 continue
             try:
-                case_id = UUID(line_id.split(":")[1])
-                entitlement = self.get_entitlement(case_id)
+                case_id: UUID | None = UUID(line_id.split(":")[1])
+            except ValueError:
+                case_id = None
+            by_case.setdefault(case_id, []).append((row, outcome))
+        for case_id, rows in by_case.items():
+            self._settle_rows(case_id, rows, source, actor, correlation_id, today)
+        return report
+
+    def _settle_rows(
+        self,
+        case_id: UUID | None,
+        rows: list[tuple[dict[str, Any], dict[str, Any]]],
+        source: str,
+        actor: Actor,
+        correlation_id: UUID,
+        today: date,
+    ) -> None:
+        """Settle one beneficiary's rows, filling in each row's outcome; save once."""
+        try:
+            if case_id is None:
+                raise EntitlementNotFound("the line id does not name a case")
+            entitlement = self.get_entitlement(case_id)
+        except (EntitlementNotFound, EnrolmentHeld) as error:
+            for _, outcome in rows:
+                outcome.update(outcome="refused", reason=str(error))
+            return
+        changed = False
+        for row, outcome in rows:
+            try:
                 recorded = entitlement.settle_line(
-                    line_id=line_id,
+                    line_id=outcome["line_id"],
                     result=str(row.get("result")),
                     settled_on=row["settled_on"],
                     source=source,
@@ -565,14 +594,13 @@ class PaymentApplication(BtxhApplication):
                     actor=actor,
                     correlation_id=correlation_id,
                 )
-            except (ValueError, KeyError, EntitlementNotFound) as error:
+            except (ValueError, KeyError) as error:
                 outcome.update(outcome="refused", reason=str(error))
             else:
-                if recorded:
-                    self.save(entitlement)
+                changed = changed or recorded
                 outcome["outcome"] = "recorded" if recorded else "repeated"
-            report.append(outcome)
-        return report
+        if changed:
+            self.save(entitlement)
 
     def import_results(
         self,
