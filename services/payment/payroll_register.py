@@ -131,3 +131,30 @@ class PayrollRegister:
                 ).format(self.lines),
                 (payroll, limit, offset),
             ).fetchall()
+
+    def totals(self, payroll: str) -> dict[str, Any]:
+        """Lines, beneficiaries and amounts of a payroll, and how many lines have each result."""
+        self.projection.catch_up()
+        with connection(self.url) as conn:
+            row = conn.execute(
+                sql.SQL(
+                    "SELECT count(*) AS lines, count(DISTINCT case_id) AS beneficiaries,"
+                    " coalesce(sum(amount), 0) AS total, coalesce(sum(amount)"
+                    " FILTER (WHERE kind = 'arrears'), 0) AS arrears FROM {} WHERE payroll_id = %s"
+                ).format(self.lines),
+                (payroll,),
+            ).fetchone()
+            results = conn.execute(
+                sql.SQL(
+                    "SELECT coalesce(result, 'pending') AS result, count(*) AS lines,"
+                    " sum(amount) AS amount FROM {} WHERE payroll_id = %s GROUP BY 1 ORDER BY 1"
+                ).format(self.lines),
+                (payroll,),
+            ).fetchall()
+        assert row is not None
+        return {
+            **{key: int(value) for key, value in row.items()},
+            "by_result": {
+                r["result"]: {"lines": r["lines"], "amount": int(r["amount"])} for r in results
+            },
+        }

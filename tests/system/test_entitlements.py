@@ -170,7 +170,7 @@ def test_a_level_raise_loaded_after_julys_payroll_is_paid_as_arrears_in_august(
     client = Client(system)
     case_id = approved_in_june_2024(client)
     july = client.generate_payroll("02053", "2024-07")
-    assert july["total"] >= 1_080_000  # June as arrears and July, both at 360,000 x 1.5
+    assert july["totals"]["total"] >= 1_080_000  # June as arrears and July, both at 360,000 x 1.5
 
     # when the raise is loaded (payment restarted with the full tables)
     system.kill("payment-api")

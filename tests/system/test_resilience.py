@@ -2,15 +2,20 @@
 
 import signal
 import uuid
+from collections import Counter
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from backbone.embedded import EmbeddedBroker, EmbeddedPostgres
-from contracts.topics import INTAKE_EVENTS
+from contracts.topics import ASSESSMENT_EVENTS, INTAKE_EVENTS
 from tests.conftest import LOG_DIR, SystemFactory
 from tests.support import infra as infra_support
 from tests.support import kafka
-from tests.support.api import Client
+from tests.support.api import Client, ok, token
+from tests.support.approvals import approval_messages, publish
 from tests.support.eventually import eventually
+from tests.support.systems import READY_TIMEOUT
 from tests.system.test_delivery import all_consumed, bootstrap, crafted_dossier, topic
 
 
@@ -132,3 +137,69 @@ def test_while_postgresql_is_unreachable_consumers_retry_and_skip_nothing(
         assert not client.parked("assessment")
     finally:
         postgres.stop()
+
+
+def test_a_payroll_generation_killed_midway_is_completed_by_generating_again_without_doubles(
+    make_system: SystemFactory,
+) -> None:
+    system = make_system()
+    client = Client(system)
+    count, commune, month = 600, "02020", "2025-11"
+    publish(
+        bootstrap(system),
+        approval_messages(system.prefix, commune=commune, signed_on=date(2025, 9, 10), count=count),
+    )
+    eventually(
+        lambda: kafka.consumed_everything(
+            bootstrap(system), f"{system.prefix}btxh.payment", [topic(system, ASSESSMENT_EVENTS)]
+        ),
+        timeout=120,
+        what="payment enrolled every approval",
+    )
+
+    def progress() -> dict[str, Any]:
+        return ok(
+            client.http.get(
+                client.url("payment", f"/payrolls/{commune}/post_office/{month}"),
+                params={"limit": 1},
+                headers=token("payment_officer"),
+            )
+        )
+
+    ok(
+        client.http.post(
+            client.url("payment", "/payrolls"),
+            json={"commune": commune, "month": month},
+            headers=token("payment_officer"),
+        ),
+        202,
+    )
+    eventually(
+        lambda: (progress()["progress"] or {}).get("beneficiaries", 0) >= 100,
+        interval=0.05,
+        what="the generation is under way",
+    )
+    system.kill("payment-api")  # SIGKILL in the middle of the payroll
+    system.start_process("payment-api")
+    system.wait_ready(timeout=READY_TIMEOUT)
+    cut = progress()
+    assert cut["status"] == "interrupted"
+    assert 0 < cut["totals"]["lines"] < 3 * count  # some lines were issued before the kill
+
+    completed = client.generate_payroll(commune, month)
+    assert (completed["totals"]["beneficiaries"], completed["totals"]["lines"]) == (
+        count,
+        3 * count,
+    )
+    seen: Counter[tuple[str, str]] = Counter()
+    for offset in range(0, 3 * count, 1000):
+        page = ok(
+            client.http.get(
+                client.url("payment", f"/payrolls/{commune}/post_office/{month}"),
+                params={"limit": 1000, "offset": offset},
+                headers=token("inspector"),
+            )
+        )
+        seen.update((line["case_id"], line["month"]) for line in page["lines"])
+    assert len(seen) == 3 * count  # September, October and November for each beneficiary
+    assert set(seen.values()) == {1}  # none twice

@@ -71,14 +71,16 @@ def _counts(report: list[dict[str, Any]]) -> dict[str, int]:
     return dict(Counter(row["outcome"] for row in report))
 
 
-def _view(run: PayrollRun) -> dict[str, Any]:
+def _view(run: PayrollRun, payrolls: PayrollRegister) -> dict[str, Any]:
+    """The run and its totals. Totals count the lines issued, from the lines themselves: a
+    generation cut short (the process stopped) issued lines but recorded no counts."""
     return {
         "payroll_id": str(run.id),
         "commune": run.commune,
         "channel": run.channel,
         "month": run.month,
         "generations": run.generations,
-        **run.totals,
+        "totals": payrolls.totals(str(run.id)),
         "approved_on": run.approved_on.isoformat() if run.approved_on else None,
         "approved_by": run.approved_by,
     }
@@ -152,18 +154,20 @@ def get_payroll(
     except EntitlementNotFound:
         if status["progress"] is None:
             raise
-        # The first generation has not finished: only its progress exists yet.
+        # The first generation has not finished: only its progress and lines exist yet.
         return {
             "payroll_id": str(run_id),
             "commune": commune,
             "channel": channel,
             "month": month,
+            "generations": [],
+            "totals": payrolls.totals(str(run_id)),
             **status,
             "lines": [],
         }
     lines = payrolls.payroll_lines(str(run_id), limit, offset)
     return {
-        **_view(run),
+        **_view(run, payrolls),
         **status,
         "lines": [
             {
@@ -184,7 +188,13 @@ def get_payroll(
     summary="Approve the payroll before it is released for payment",
 )
 def approve(
-    commune: str, channel: Channel, month: str, body: ApprovalIn, actor: Approver, payment: Payment
+    commune: str,
+    channel: Channel,
+    month: str,
+    body: ApprovalIn,
+    actor: Approver,
+    payment: Payment,
+    payrolls: Payrolls,
 ) -> dict[str, Any]:
     run = payment.approve_payroll(
         commune=commune,
@@ -194,7 +204,7 @@ def approve(
         actor=actor,
         today=date.today(),
     )
-    return _view(run)
+    return _view(run, payrolls)
 
 
 class LineResultIn(BaseModel):
