@@ -81,6 +81,9 @@ class EntitlementCeasedV1(BaseModel):
     signed_on: date
 
 
+PaymentChannel = Literal["post_office", "home_delivery", "bank_account"]
+
+
 class PayrollLine(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     line_id: str
@@ -128,11 +131,13 @@ class PayrollLinesIssuedV2(BaseModel):
     case_id: UUID
     payroll_id: str
     payroll_month: Month
+    commune: str | None = Field(description="Commune code of the payroll; None before v2")
+    channel: PaymentChannel | None = Field(description="Channel of the payroll; None before v2")
     lines: list[PayrollLineV2] = Field(min_length=1)
 
 
 def upcast_payroll_lines_issued_v1(data: dict[str, Any]) -> dict[str, Any]:
-    return data  # v1 kinds are all v2 kinds
+    return {**data, "commune": None, "channel": None}  # v1 kinds are all v2 kinds
 
 
 class OverpaymentDetectedV1(BaseModel):
@@ -208,9 +213,6 @@ class RepaymentReceivedV1(BaseModel):
     amount: Vnd
     received_on: date
     outstanding: Vnd
-
-
-PaymentChannel = Literal["post_office", "home_delivery", "bank_account"]
 
 
 class PaymentChannelChangedV1(BaseModel):

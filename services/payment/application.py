@@ -468,6 +468,8 @@ class PaymentApplication(BtxhApplication):
                 issued = entitlement.issue_lines(
                     payroll_id=str(run_id),
                     payroll_month=month,
+                    commune=commune,
+                    channel=channel,
                     owed=owed,
                     actor=actor,
                     correlation_id=correlation_id,

@@ -400,6 +400,8 @@ class Entitlement(Aggregate):
         owed: dict[str, int],
         actor: Actor,
         correlation_id: UUID,
+        commune: str | None = None,
+        channel: str | None = None,
     ) -> list[dict[str, Any]]:
         """Lines for what `owed` (month -> amount due) exceeds what was issued: the payroll
         month itself, and arrears for earlier months owed and unpaid (late decision, level
@@ -437,6 +439,8 @@ class Entitlement(Aggregate):
                 case_id=self.case_id,
                 payroll_id=payroll_id,
                 payroll_month=payroll_month,
+                commune=commune,
+                channel=channel,
                 lines=lines,
                 actor=actor,
                 correlation_id=correlation_id,
@@ -455,6 +459,8 @@ class Entitlement(Aggregate):
         actor: Actor,
         correlation_id: UUID,
         causation_id: UUID | None,
+        commune: str | None = None,
+        channel: str | None = None,
     ) -> None:
         for line in lines:
             self.lines[line["line_id"]] = {

@@ -62,6 +62,8 @@ def to_contract(event: Any) -> BaseModel | None:
             case_id=event.case_id,
             payroll_id=event.payroll_id,
             payroll_month=event.payroll_month,
+            commune=getattr(event, "commune", None),
+            channel=getattr(event, "channel", None),
             lines=[contracts.PayrollLineV2(**line) for line in event.lines],
         )
     if isinstance(event, Entitlement.LineSettled):
