@@ -7,10 +7,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
 import contracts
 from backbone.system import System
 from contracts.ids import message_id
-from contracts.topics import ASSESSMENT_EVENTS, PAYMENT_EVENTS
+from contracts.topics import ASSESSMENT_EVENTS, CASE_EVENT_TOPICS, PAYMENT_EVENTS
 from tests.support import kafka
 from tests.support.api import Client, ok, token
 from tests.support.cases import approved_in_june_2024
@@ -120,12 +124,12 @@ def test_the_summary_shows_a_payroll_as_pending_then_as_the_post_office_paid_it(
     assert case_id not in str(paid)  # sums only: no case, no person
 
 
-def test_lines_seen_before_the_approval_count_for_the_commune_once_it_arrives(
+def test_lines_that_name_no_commune_count_for_the_residence_once_the_approval_arrives(
     system: System, client: Client
 ) -> None:
-    """The payment topic can be read ahead of the assessment topic: a line whose case has no
-    residence in the register yet is placed when the residence arrives, and a line delivered
-    twice counts once."""
+    """Lines published before payroll events named their commune (v1) count for the case's
+    residence. The payment topic can be read ahead of the assessment topic: such a line
+    waits until the residence arrives, and a line delivered twice counts once."""
     commune, case_id = "00004", uuid.uuid4()
     line = {"line_id": f"{case_id}:2024-03", "month": "2024-03", "amount": 1, "kind": "current"}
     issued = from_example(
@@ -177,6 +181,48 @@ def test_a_summary_query_in_the_wrong_form_is_refused_with_what_to_send(client: 
     nothing = ok(summary(client, "99999", "2024-08"))
     assert nothing["lines"] == 0
     assert nothing["by_result"]["pending"] == tally(0, 0)
+
+
+def test_the_payroll_lines_rebuilt_from_zero_equal_the_live_ones(
+    system: System, client: Client
+) -> None:
+    """After the tests above, the topics also hold settled lines and lines placed by the
+    residence: the rebuild must agree on those too."""
+    approved_in_june_2024(client)
+    generate(client, "2024-09")
+    topics = [system.prefix + t for t in CASE_EVENT_TOPICS]
+    live = f"{system.prefix}btxh.reporting"
+    eventually(
+        lambda: kafka.consumed_everything(bootstrap(system), live, topics),
+        timeout=60,
+        what="the live projection caught up",
+    )
+    system.add_process(
+        "reporting-rebuild",
+        "reporting",
+        "worker",
+        {"BTXH_PROJECTION_SCHEMA": "reporting_payroll_rebuild"},
+    )
+    rebuild = f"{system.prefix}btxh.reporting-payroll-rebuild"
+    eventually(
+        lambda: kafka.consumed_everything(bootstrap(system), rebuild, topics),
+        timeout=90,
+        what="the rebuild caught up",
+    )
+
+    url = system.processes["reporting-api"].env["BTXH_DATABASE_URL"]
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+
+        def lines(schema: str) -> list[dict[str, Any]]:
+            return conn.execute(
+                sql.SQL("SELECT * FROM {} ORDER BY line_id").format(
+                    sql.Identifier(system.prefix + schema, "payroll_line")
+                )
+            ).fetchall()
+
+        live_lines = lines("reporting")
+        assert live_lines == lines("reporting_payroll_rebuild")
+    assert any(line["commune"] == COMMUNE and line["result"] is None for line in live_lines)
 
 
 def bootstrap(system: System) -> str:

@@ -1,4 +1,4 @@
-"""Subscribers of reporting: every case event -> history and register, with tracking."""
+"""Subscribers of reporting: every case event -> history, register and payroll lines, tracked."""
 
 from collections.abc import Callable
 from datetime import datetime

@@ -66,21 +66,23 @@ DDL = [
 ]
 
 #: Tables added after the first release. A projection that existed before gains each one
-#: filled in from the case history, as a rebuild would (a line's commune is then the one
-#: the register holds now), in one transaction with its creation: run once, not every start.
+#: filled in from the case history, as a rebuild would (a v1 line's commune is then the
+#: residence the register holds now), in one transaction with its creation: run once.
 ADDED_TABLES: dict[str, list[str]] = {
     "payroll_line": [
+        # commune: the payroll's (for v1 lines, which do not name it: the case's residence).
         """CREATE TABLE {schema}.payroll_line (
             line_id text PRIMARY KEY, payroll_id text NOT NULL, payroll_month text NOT NULL,
-            case_id uuid NOT NULL, residence_code text, month text NOT NULL,
+            case_id uuid NOT NULL, commune text, channel text, month text NOT NULL,
             amount bigint NOT NULL, kind text NOT NULL, result text, settled_on date)""",
         """CREATE INDEX payroll_line_commune
-            ON {schema}.payroll_line (residence_code, payroll_month)""",
+            ON {schema}.payroll_line (commune, payroll_month)""",
         "CREATE INDEX payroll_line_case ON {schema}.payroll_line (case_id)",
         """INSERT INTO {schema}.payroll_line (line_id, payroll_id, payroll_month, case_id,
-            residence_code, month, amount, kind)
+            commune, channel, month, amount, kind)
             SELECT line ->> 'line_id', h.data ->> 'payroll_id', h.data ->> 'payroll_month',
-                h.case_id, r.residence_code, line ->> 'month', (line ->> 'amount')::bigint,
+                h.case_id, coalesce(h.data ->> 'commune', r.residence_code),
+                h.data ->> 'channel', line ->> 'month', (line ->> 'amount')::bigint,
                 line ->> 'kind'
             FROM {schema}.case_history AS h
             CROSS JOIN LATERAL jsonb_array_elements(h.data -> 'lines') AS line

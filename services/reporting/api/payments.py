@@ -1,0 +1,74 @@
+"""HTTP route of the payroll summary of a commune: what was issued and what was paid."""
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from backbone.actor import Actor
+from backbone.auth import require_roles
+from backbone.database import connection
+from services.reporting.api.cases import Store
+from services.reporting.projections import payments
+
+router = APIRouter(prefix="/payments", tags=["payments"])
+
+#: Sums only, never a person: reading them leaves no entry in the personal-data access log.
+Viewer = Annotated[
+    Actor, Depends(require_roles("inspector", "operator", "payment_officer", "approver"))
+]
+
+COMMUNE = re.compile(r"^\d{5}$")
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class InvalidQuery(ValueError):
+    """A query parameter is not in the form the route expects."""
+
+
+class Tally(BaseModel):
+    lines: int
+    amount: int
+
+
+class PaymentSummary(BaseModel):
+    commune: str
+    month: str
+    lines: int
+    amount: int
+    by_kind: dict[str, Tally]
+    by_result: dict[str, Tally]
+
+
+@router.get(
+    "/summary",
+    summary="Lines and amounts of a commune's payroll month, by kind and by result (VND)",
+)
+def get_summary(
+    _: Viewer,
+    store: Store,
+    commune: Annotated[str, Query(description="Commune code, 5 digits", examples=["02020"])],
+    month: Annotated[str, Query(description="Payroll month, YYYY-MM", examples=["2025-09"])],
+) -> PaymentSummary:
+    """Every line the commune's payrolls for `month` issued (all channels; arrears of earlier
+    months included, under the payroll month that carried them), by kind, and by the result
+    the post office or bank reported; `pending` is what has no result yet.
+
+    A line counts for the commune of the payroll that issued it (a line published before
+    payroll events named their commune: for the residence of its case).
+    """
+    if not COMMUNE.match(commune):
+        raise InvalidQuery(f"commune {commune!r} is not a commune code: give 5 digits, e.g. 02020")
+    if not MONTH.match(month):
+        raise InvalidQuery(f"month {month!r} is not a month: give YYYY-MM, e.g. 2025-09")
+    with connection(store.url) as conn:
+        found = payments.summary(conn, store.schema, commune=commune, payroll_month=month)
+    return PaymentSummary(
+        commune=commune,
+        month=month,
+        lines=found.lines,
+        amount=found.amount,
+        by_kind={k: Tally(lines=t.lines, amount=t.amount) for k, t in found.by_kind.items()},
+        by_result={k: Tally(lines=t.lines, amount=t.amount) for k, t in found.by_result.items()},
+    )
