@@ -146,6 +146,10 @@ def test_a_move_stops_the_old_commune_and_the_new_one_pays_the_months_between_as
         ("2024-12", "current", 750_000),
     ]
     assert lines_for(client, OLD, "2024-12", case_id) == []
+    eventually(
+        lambda: (client.register_entry(case_id) or {}).get("residence_code") == NEW,
+        what="the register lists the beneficiary in the new commune",
+    )
     bad = post(
         client,
         case_id,

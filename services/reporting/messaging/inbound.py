@@ -19,6 +19,7 @@ from contracts.envelope import Envelope
 from contracts.intake import DossierReceivedV2
 from contracts.payment import (
     BeneficiaryEnrolledV1,
+    BeneficiaryMovedInV1,
     EntitlementAdjustedV1,
     EntitlementCeasedV1,
     EntitlementSuspendedV1,
@@ -55,6 +56,7 @@ REGISTER_UPDATES: dict[type[BaseModel], RegisterUpdate] = {
     SuspensionLiftedV1: register.on_suspension_lifted,
     EntitlementCeasedV1: register.on_entitlement_ceased,
     EntitlementAdjustedV1: register.on_entitlement_adjusted,
+    BeneficiaryMovedInV1: register.on_beneficiary_moved_in,
     PayrollLinesIssuedV2: payments.on_lines_issued,
     PayrollLineSettledV1: payments.on_line_settled,
 }

@@ -23,6 +23,7 @@ from contracts.assessment import (
 from contracts.intake import DossierReceivedV2
 from contracts.payment import (
     BeneficiaryEnrolledV1,
+    BeneficiaryMovedInV1,
     EntitlementAdjustedV1,
     EntitlementCeasedV1,
     EntitlementSuspendedV1,
@@ -210,6 +211,20 @@ def on_entitlement_ceased(
         event.case_id,
         at,
         {"ceased_from": event.from_month, "cessation_reason": event.reason},
+    )
+
+
+def on_beneficiary_moved_in(
+    conn: psycopg.Connection[Any], schema: str, event: BeneficiaryMovedInV1, at: datetime
+) -> None:
+    """The new commune took the beneficiary up: the register lists them there from now on
+    (the history keeps the move out and the move in)."""
+    _upsert(
+        conn,
+        schema,
+        event.case_id,
+        at,
+        {"residence_scheme": event.residence.scheme, "residence_code": event.residence.code},
     )
 
 
