@@ -26,7 +26,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
@@ -39,15 +38,8 @@ import psutil
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
 from backbone.embedded import EmbeddedBroker, EmbeddedPostgres
-from backbone.kafka import KafkaAdmin, OrderedProducer, OutboundMessage
-from backbone.publishing import to_outbound
 from backbone.system import System
-from contracts.assessment import CaseApprovedV2
-from contracts.envelope import Envelope
-from contracts.ids import message_id
 from contracts.topics import ASSESSMENT_EVENTS
-from reference.admin_units import load_admin_units
-from reference.policy import policy_book
 from tests.bench.thin_flow import (
     Baseline,
     baseline_row,
@@ -59,6 +51,7 @@ from tests.bench.thin_flow import (
     row,
 )
 from tests.support.api import NEW_COMMUNE, token
+from tests.support.approvals import approval_messages, publish
 from tests.support.infra import ROOT, Infra, free_port
 from tests.support.systems import READY_TIMEOUT, new_system
 
@@ -85,6 +78,10 @@ HTTP_TIMEOUT = httpx.Timeout(7200.0, connect=10.0)
 #: A wait fails when its figure has not moved for this long (a stall, not a slow machine).
 STALL_SECONDS = 600.0
 SAMPLE_SECONDS = 0.5
+#: Other processes' share of the CPU above which a phase's figures are flagged.
+NOISY_NEIGHBOURS = 0.10
+#: Phases shorter than this get no neighbours' share.
+MEASURABLE_SECONDS = 2.0
 #: Results in the file, per 100 lines, as a post office typically reports them.
 RESULT_SHARES = (("paid_at_point", 97), ("not_collected", 2), ("failed", 1))
 
@@ -98,6 +95,9 @@ class Phase:
     seconds: float = 0.0
     items: int | None = None
     unit: str = ""
+    #: Share of the machine's CPU that processes outside this run used meanwhile: a busy
+    #: neighbour (a test suite, another bench) slows every phase it overlaps.
+    neighbours_cpu: float | None = None
 
     @property
     def rate(self) -> float | None:
@@ -106,13 +106,13 @@ class Phase:
 
 @dataclass
 class Peaks:
-    """Highest sampled memory of one phase, MiB. RSS for the payment API; PSS for the sums,
-    so PostgreSQL's shared buffers count once, not once per backend."""
+    """Highest sampled resident memory (RSS) of one phase, MiB. PostgreSQL's shared memory,
+    mapped by every backend, counts once; the rest of each process counts in full."""
 
-    payment_api_rss: float = 0.0
-    services_pss: float = 0.0
-    infrastructure_pss: float = 0.0
-    total_pss: float = 0.0
+    payment_api: float = 0.0
+    services: float = 0.0
+    infrastructure: float = 0.0
+    total: float = 0.0
 
     def take(self, other: "Peaks") -> None:
         for name in asdict(self):
@@ -120,13 +120,18 @@ class Peaks:
 
 
 class MemorySampler:
-    """Samples memory every SAMPLE_SECONDS on a thread, keeping the peaks of each phase."""
+    """Samples memory every SAMPLE_SECONDS on a thread, keeping the peaks of each phase.
+
+    RSS only (/proc/<pid>/statm): PSS from smaps takes half a core at this rate, which on a
+    small machine would slow down what is measured.
+    """
 
     def __init__(self, system: System, postgres_dir: Path) -> None:
         self.system = system
         self.postgres_dir = postgres_dir
         self.phase = "start"
         self.peaks: dict[str, Peaks] = {}
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="memory-sampler", daemon=True)
 
@@ -139,48 +144,72 @@ class MemorySampler:
         self._thread.join(5)
 
     def enter(self, phase: str) -> None:
+        """Peaks from now on count for `phase`; one sample at once, so a short phase has one."""
         self.phase = phase
+        self.record()
+
+    def record(self) -> None:
+        with suppress(psutil.Error, OSError):
+            found = self.sample()
+            with self._lock:
+                self.peaks.setdefault(self.phase, Peaks()).take(found)
 
     def _run(self) -> None:
         while not self._stop.wait(SAMPLE_SECONDS):
-            with suppress(psutil.Error, OSError):
-                self.peaks.setdefault(self.phase, Peaks()).take(self.sample())
+            self.record()
 
     def sample(self) -> Peaks:
-        services = [p.popen.pid for p in self.system.processes.values() if p.popen and p.alive()]
-        mine = {child.pid for child in psutil.Process().children(recursive=True)}
-        infrastructure = (mine | set(self._postgres_pids())) - set(services)
+        services = {p.popen.pid for p in self.system.processes.values() if p.popen and p.alive()}
+        postgres = self._postgres()
+        # The broker, and anything else this run started that is not a service.
+        others = [
+            child
+            for child in psutil.Process().children(recursive=True)
+            if child.pid not in services and child.pid not in {p.pid for p in postgres}
+        ]
+        postgres_memory = [p.memory_info() for p in postgres]
+        infrastructure = sum(m.rss - m.shared for m in postgres_memory) + max(
+            (m.shared for m in postgres_memory), default=0
+        )
+        infrastructure += sum(_rss(child.pid) for child in others)
+        services_rss = sum(_rss(pid) for pid in services)
         payment_api = self.system.processes["payment-api"].popen
-        services_pss = sum(_pss(pid) for pid in services)
-        infrastructure_pss = sum(_pss(pid) for pid in infrastructure)
         return Peaks(
-            payment_api_rss=_rss(payment_api.pid) if payment_api else 0.0,
-            services_pss=services_pss,
-            infrastructure_pss=infrastructure_pss,
-            total_pss=services_pss + infrastructure_pss,
+            payment_api=_rss(payment_api.pid) / 2**20 if payment_api else 0.0,
+            services=services_rss / 2**20,
+            infrastructure=infrastructure / 2**20,
+            total=(services_rss + infrastructure) / 2**20,
         )
 
-    def _postgres_pids(self) -> list[int]:
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU seconds used so far by the whole machine and by this run's processes (the
+        postmaster's children times include backends that have ended)."""
+        machine = psutil.cpu_times()
+        busy = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)
+        ours = 0.0
+        processes = [psutil.Process(), *self._postgres()]
+        processes += psutil.Process().children(recursive=True)
+        for process in {p.pid: p for p in processes}.values():
+            with suppress(psutil.Error):
+                times = process.cpu_times()
+                ours += times.user + times.system + times.children_user + times.children_system
+        return busy, ours
+
+    def _postgres(self) -> list[psutil.Process]:
         """The postmaster (it runs detached from this process) and its backends."""
         try:
-            postmaster = psutil.Process(
-                int(self.postgres_dir.joinpath("postmaster.pid").read_text().split()[0])
-            )
+            pid = int(self.postgres_dir.joinpath("postmaster.pid").read_text().split()[0])
+            postmaster = psutil.Process(pid)
+            return [postmaster, *postmaster.children(recursive=True)]
         except (OSError, ValueError, psutil.Error):
             return []
-        return [postmaster.pid, *(child.pid for child in postmaster.children(recursive=True))]
 
 
-def _rss(pid: int) -> float:
+def _rss(pid: int) -> int:
+    """Bytes resident; 0 for a process that has just ended."""
     with suppress(psutil.Error):
-        return float(psutil.Process(pid).memory_info().rss) / 2**20
-    return 0.0
-
-
-def _pss(pid: int) -> float:
-    with suppress(psutil.Error):
-        return float(psutil.Process(pid).memory_full_info().pss) / 2**20
-    return 0.0
+        return int(psutil.Process(pid).memory_info().rss)
+    return 0
 
 
 def start_embedded() -> Infra:
@@ -255,9 +284,9 @@ class GroupLag:
         ]
         committed = self.admin.list_group_offsets({self.group: partitions})[self.group]
         end = self.consumer.end_offsets(partitions)
+        # Tansu can report a committed offset past the end it reports: that partition is done.
         return sum(
-            end[tp] - (committed[tp].offset if tp in committed and committed[tp].offset >= 0 else 0)
-            for tp in partitions
+            max(0, end[tp] - (committed[tp].offset if tp in committed else 0)) for tp in partitions
         )
 
     def close(self) -> None:
@@ -281,6 +310,7 @@ class Bench:
         self.payment_api_hwm_mib: dict[str, float] = {}
         self.lines = 0
         self.amount = 0
+        self.revision = git_revision()  # the code the processes started from
 
     def close(self) -> None:
         self.http.close()
@@ -292,9 +322,17 @@ class Bench:
         print(f"  {name} ...", flush=True)
         self.sampler.enter(key)
         found = Phase(key, name)
+        machine, ours = self.sampler.cpu_seconds()
         started = time.perf_counter()
         yield found
         found.seconds = time.perf_counter() - started
+        self.sampler.record()
+        machine_after, ours_after = self.sampler.cpu_seconds()
+        # CPU times tick in hundredths of a second: a share of a short phase means nothing.
+        if found.seconds >= MEASURABLE_SECONDS:
+            neighbours = (machine_after - machine) - (ours_after - ours)
+            available = found.seconds * (os.cpu_count() or 1)
+            found.neighbours_cpu = min(1.0, max(0.0, neighbours / available))
         self.phases.append(found)
         api = self.system.processes["payment-api"].popen
         hwm = peak_rss_kib(api.pid) if api else None
@@ -327,74 +365,19 @@ class Bench:
 
     # --- 1. approvals on the bus, enrolment --------------------------------------------------
 
-    def approvals(self) -> list[OutboundMessage]:
-        """N approvals as the assessment relay publishes them: the first event of each case's
-        stream as far as payment and reporting know (a later version would be a gap)."""
-        effective = month_of(self.today, ARREARS_MONTHS)
-        signed_on = date.fromisoformat(f"{effective}-10")
-        province = load_admin_units().province_code(SCHEME, COMMUNE)
-        policy = policy_book().in_force(province, signed_on)
-        amount = policy.amount({CATEGORY: 1})
-        topic = self.system.prefix + ASSESSMENT_EVENTS
-        messages = []
-        for number in range(self.count):
-            case_id = uuid.uuid4()
-            data = CaseApprovedV2.model_validate(
-                {
-                    "case_id": case_id,
-                    "benefit": amount.benefit,
-                    "category": CATEGORY,
-                    "residence": {"scheme": SCHEME, "code": COMMUNE},
-                    "decision_number": f"{number + 1}/QĐ-UBND",
-                    "signed_on": signed_on,
-                    "signer": "Chủ tịch UBND xã",
-                    "authority": policy.procedure.decision_authority,
-                    "legal_basis": list(amount.legal_basis),
-                    "policy_version": amount.policy_version,
-                    "standard_level": amount.standard_level,
-                    "coefficient": str(amount.coefficient),
-                    "monthly_amount": amount.monthly_amount,
-                    "effective_month": effective,
-                    "categories_held": [CATEGORY],
-                    "due_on": None,
-                    "on_time": None,
-                }
-            )
-            envelope = Envelope(
-                id=message_id(case_id, 1),
-                source="btxh/assessment",
-                type=APPROVED,
-                subject=case_id,
-                time=datetime.now(UTC),
-                dataschema=f"btxh:contracts/schemas/{APPROVED}.v2.json",
-                originatorid=case_id,
-                originatorversion=1,
-                actorid="bench-approver",
-                actorrole="approver",
-                actorunit=COMMUNE,
-                correlationid=uuid.uuid4(),
-                schemaversion=2,
-                data=data.model_dump(mode="json"),
-            )
-            messages.append(to_outbound(envelope, topic))
-        return messages
-
     def seed(self) -> None:
         topic = self.system.prefix + ASSESSMENT_EVENTS
         bootstrap = self.infra.kafka_bootstrap
-        messages = self.approvals()
-        admin = KafkaAdmin(bootstrap)
-        try:
-            admin.ensure_topics([topic], partitions=3)  # as the workers create it
-        finally:
-            admin.close()
+        effective = month_of(self.today, ARREARS_MONTHS)
+        messages = approval_messages(
+            self.system.prefix,
+            commune=COMMUNE,
+            scheme=SCHEME,
+            signed_on=date.fromisoformat(f"{effective}-10"),
+            count=self.count,
+        )
         with self.phase("seed", "approvals produced, as the relay does") as phase:
-            producer = OrderedProducer(bootstrap)
-            try:
-                for start in range(0, len(messages), SEED_BATCH):
-                    producer.send_all(messages[start : start + SEED_BATCH])
-            finally:
-                producer.close()
+            publish(bootstrap, messages)
             phase.items, phase.unit = self.count, "msg"
         lag = GroupLag(bootstrap, f"{self.system.prefix}btxh.payment", [topic])
 
@@ -439,13 +422,17 @@ class Bench:
             if started.get("status") == "generating":
                 wait_for("lines generated", self._generation_progress)
             payroll = self.call("GET", "payment", self.path, "payment_officer", params={"limit": 1})
-            self.lines = sum(int(g["lines"]) for g in payroll["generations"])
-            self.amount = sum(int(g["total"]) for g in payroll["generations"])
+            # Totals counted from the lines where the payroll shows them, else per generation.
+            totals = payroll.get("totals") or {
+                "lines": sum(int(g["lines"]) for g in payroll["generations"]),
+                "total": sum(int(g["total"]) for g in payroll["generations"]),
+            }
+            self.lines, self.amount = int(totals["lines"]), int(totals["total"])
             phase.items, phase.unit = self.lines, "line"
         if self.lines < self.count:
             raise RuntimeError(f"{self.lines} lines for {self.count} beneficiaries")
         with self.phase("reporting_issued", "reporting shows every line issued") as phase:
-            wait_for("lines issued in reporting", lambda: self._summary_lines("pending"))
+            wait_for("lines issued in reporting", lambda: self._in_reporting(settled=False))
             phase.items, phase.unit = self.lines, "line"
 
     def _generation_progress(self) -> tuple[int, bool]:
@@ -456,7 +443,8 @@ class Bench:
         progress = payroll.get("progress") or {}
         return int(progress.get("lines", 0)), status == "generated"
 
-    def _summary_lines(self, result: str) -> tuple[int, bool]:
+    def _in_reporting(self, *, settled: bool) -> tuple[int, bool]:
+        """Lines reporting shows (issued, or settled), and whether that is every line."""
         summary = self.call(
             "GET",
             "reporting",
@@ -464,11 +452,10 @@ class Bench:
             "inspector",
             params={"commune": COMMUNE, "month": self.month},
         )
+        lines = int(summary["lines"])
         pending = int(summary["by_result"]["pending"]["lines"])
-        if result == "pending":
-            return pending, int(summary["lines"]) == self.lines and pending == self.lines
-        settled = int(summary["lines"]) - pending
-        return settled, int(summary["lines"]) == self.lines and pending == 0
+        shown = lines - pending if settled else lines
+        return shown, lines == self.lines and pending == (0 if settled else self.lines)
 
     # --- 3. approval ----------------------------------------------------------------------
 
@@ -532,7 +519,7 @@ class Bench:
 
     def reported(self) -> None:
         with self.phase("reporting_settled", "reporting shows every line settled") as phase:
-            wait_for("lines settled in reporting", lambda: self._summary_lines("settled"))
+            wait_for("lines settled in reporting", lambda: self._in_reporting(settled=True))
             phase.items, phase.unit = self.lines, "line"
 
     def run(self) -> None:
@@ -597,7 +584,7 @@ def report(
     data: dict[str, Any] = {
         "bench": "payroll",
         "command": command(bench.count),
-        "revision": git_revision(),
+        "revision": bench.revision,
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "beneficiaries": bench.count,
         "commune": COMMUNE,
@@ -645,23 +632,30 @@ def report(
             after.pg_commits_per_s,
         ),
         "",
-        "phases (in sequence)                                       rate            time"
-        "   peak MiB: payment-api RSS, all PSS",
+        f"{'phases (in sequence)':<48}{'rate':>10}{'':9}{'time':>8}  "
+        f"{'peak RSS MiB: payment API':>28}{'all':>9}{'others CPU':>12}",
     ]
     for phase in bench.phases:
         peaks = sampler.peaks.get(phase.key, Peaks())
         lines.append(
             row(phase.name[:46], phase.rate, phase.unit[:8], phase.seconds)
-            + f"   {peaks.payment_api_rss:8.0f} {peaks.total_pss:8.0f}"
+            + f"{peaks.payment_api:28.0f}{peaks.total:9.0f}"
+            + (f"{phase.neighbours_cpu:12.0%}" if phase.neighbours_cpu is not None else "")
+        )
+    busiest = max(bench.phases, key=lambda p: p.neighbours_cpu or 0.0, default=None)
+    if busiest and (busiest.neighbours_cpu or 0.0) > NOISY_NEIGHBOURS:
+        lines.append(
+            f"  NOISY: processes outside this run used {busiest.neighbours_cpu:.0%} of the CPU"
+            f" during '{busiest.name}': the phases they overlap ran slower"
         )
     lines += [
         "",
         "ratios over the mean baseline",
         *(row(name, value, digits=4) for name, value in found_ratios.items()),
         "",
-        f"peak memory, MiB: payment API RSS {whole.payment_api_rss:.0f}; services PSS "
-        f"{whole.services_pss:.0f}; PostgreSQL and broker PSS {whole.infrastructure_pss:.0f}; "
-        f"all {whole.total_pss:.0f}",
+        f"peak RSS, MiB: payment API {whole.payment_api:.0f}; the {len(bench.system.processes)}"
+        f" service processes {whole.services:.0f}; PostgreSQL and broker"
+        f" {whole.infrastructure:.0f}; all {whole.total:.0f} (sampled every {SAMPLE_SECONDS} s)",
         "peak RSS (VmHWM) of the system's processes",
         *process_report(bench.system),
         f"parked messages: {parked_report(bench.system)}",
