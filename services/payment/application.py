@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 #: How far back a payroll looks for months owed and unpaid (arrears). Configuration later.
 LOOK_BACK_MONTHS = 36
 
-#: A payroll's progress is reported after this many beneficiaries checked.
+#: A payroll's progress is reported, and its entitlements saved, after this many beneficiaries.
 PROGRESS_EVERY = 100
 
 #: Funeral support is at least this many times the standard level (Decree 20/2021 Art. 11).
@@ -450,6 +450,7 @@ class PaymentApplication(BtxhApplication):
         window_start = add_months(month, 1 - LOOK_BACK_MONTHS)
         valued: dict[tuple[str | None, str, frozenset[tuple[str, int]]], int] = {}
         checked = beneficiaries = lines = total = arrears = 0
+        unsaved: list[Entitlement] = []  # saved together, a hundred per transaction
         for batch in entitlements(commune, channel, window_start):
             for case_id in batch:
                 entitlement = self.get_entitlement(case_id)
@@ -475,14 +476,17 @@ class PaymentApplication(BtxhApplication):
                     correlation_id=correlation_id,
                 )
                 if issued:
-                    self.save(entitlement)
+                    unsaved.append(entitlement)
                     beneficiaries += 1
                     lines += len(issued)
                     total += sum(line["amount"] for line in issued)
                     arrears += sum(x["amount"] for x in issued if x["kind"] == "arrears")
                 checked += 1
-                if progress and checked % PROGRESS_EVERY == 0:
-                    progress(checked, lines)
+                if checked % PROGRESS_EVERY == 0:
+                    self._save_all(unsaved)
+                    if progress:
+                        progress(checked, lines)
+        self._save_all(unsaved)
         if progress:
             progress(checked, lines)
         run.record_generation(
@@ -510,6 +514,12 @@ class PaymentApplication(BtxhApplication):
         except AggregateNotFoundError:
             return
         run.check_open()
+
+    def _save_all(self, unsaved: list[Any]) -> None:
+        """Save these aggregates in one transaction (all or none), then forget them."""
+        if unsaved:
+            self.save(*unsaved)
+            unsaved.clear()
 
     def approve_payroll(
         self,
@@ -562,8 +572,14 @@ class PaymentApplication(BtxhApplication):
             except ValueError:
                 case_id = None
             by_case.setdefault(case_id, []).append((row, outcome))
+        unsaved: list[Entitlement] = []  # saved together, a hundred per transaction
         for case_id, rows in by_case.items():
-            self._settle_rows(case_id, rows, source, actor, correlation_id, today)
+            changed = self._settle_rows(case_id, rows, source, actor, correlation_id, today)
+            if changed is not None:
+                unsaved.append(changed)
+            if len(unsaved) >= PROGRESS_EVERY:
+                self._save_all(unsaved)
+        self._save_all(unsaved)
         return report
 
     def _settle_rows(
@@ -574,8 +590,9 @@ class PaymentApplication(BtxhApplication):
         actor: Actor,
         correlation_id: UUID,
         today: date,
-    ) -> None:
-        """Settle one beneficiary's rows, filling in each row's outcome; save once."""
+    ) -> Entitlement | None:
+        """Settle one beneficiary's rows, filling in each row's outcome; the entitlement when
+        something was recorded (to be saved), else None."""
         try:
             if case_id is None:
                 raise EntitlementNotFound("the line id does not name a case")
@@ -583,7 +600,7 @@ class PaymentApplication(BtxhApplication):
         except (EntitlementNotFound, EnrolmentHeld) as error:
             for _, outcome in rows:
                 outcome.update(outcome="refused", reason=str(error))
-            return
+            return None
         changed = False
         for row, outcome in rows:
             try:
@@ -601,8 +618,7 @@ class PaymentApplication(BtxhApplication):
             else:
                 changed = changed or recorded
                 outcome["outcome"] = "recorded" if recorded else "repeated"
-        if changed:
-            self.save(entitlement)
+        return entitlement if changed else None
 
     def import_results(
         self,
