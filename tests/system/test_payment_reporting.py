@@ -53,10 +53,10 @@ def generate(client: Client, month: str) -> None:
         eventually(generated, timeout=60, what=f"payroll {month} generated")
 
 
-def summary(client: Client, commune: str, month: str, role: str = "inspector") -> Any:
+def summary(client: Client, commune: str, month: str, role: str = "inspector", **more: str) -> Any:
     return client.http.get(
         client.url("reporting", "/payments/summary"),
-        params={"commune": commune, "month": month},
+        params={"commune": commune, "month": month, **more},
         headers=token(role),
     )
 
@@ -122,6 +122,11 @@ def test_the_summary_shows_a_payroll_as_pending_then_as_the_post_office_paid_it(
     assert paid["lines"] == 3
     assert paid["amount"] == 2_040_000
     assert case_id not in str(paid)  # sums only: no case, no person
+    # per channel: the lines were on the post-office payroll, none delivered at home
+    by_post = ok(summary(client, COMMUNE, "2024-08", channel=CHANNEL))
+    assert (by_post["channel"], by_post["lines"]) == (CHANNEL, 3)
+    assert ok(summary(client, COMMUNE, "2024-08", channel="home_delivery"))["lines"] == 0
+    assert summary(client, COMMUNE, "2024-08", channel="pigeon").status_code == 422
 
 
 def test_lines_that_name_no_commune_count_for_the_residence_once_the_approval_arrives(

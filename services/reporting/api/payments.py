@@ -1,7 +1,7 @@
 """HTTP route of the payroll summary of a commune: what was issued and what was paid."""
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
@@ -35,6 +35,7 @@ class Tally(BaseModel):
 class PaymentSummary(BaseModel):
     commune: str
     month: str
+    channel: str | None
     lines: int
     amount: int
     by_kind: dict[str, Tally]
@@ -50,8 +51,12 @@ def get_summary(
     store: Store,
     commune: Annotated[str, Query(description="Commune code, 5 digits", examples=["02020"])],
     month: Annotated[str, Query(description="Payroll month, YYYY-MM", examples=["2025-09"])],
+    channel: Annotated[
+        Literal["post_office", "home_delivery", "bank_account"] | None,
+        Query(description="One payment channel; every channel when left out"),
+    ] = None,
 ) -> PaymentSummary:
-    """Every line the commune's payrolls for `month` issued (all channels; arrears of earlier
+    """Every line the commune's payrolls for `month` issued (one channel or all; arrears of earlier
     months included, under the payroll month that carried them), by kind, and by the result
     the post office or bank reported; `pending` is what has no result yet.
 
@@ -63,10 +68,13 @@ def get_summary(
     if not MONTH.match(month):
         raise InvalidQuery(f"month {month!r} is not a month: give YYYY-MM, e.g. 2025-09")
     with connection(store.url) as conn:
-        found = payments.summary(conn, store.schema, commune=commune, payroll_month=month)
+        found = payments.summary(
+            conn, store.schema, commune=commune, payroll_month=month, channel=channel
+        )
     return PaymentSummary(
         commune=commune,
         month=month,
+        channel=channel,
         lines=found.lines,
         amount=found.amount,
         by_kind={k: Tally(lines=t.lines, amount=t.amount) for k, t in found.by_kind.items()},

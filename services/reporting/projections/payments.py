@@ -133,15 +133,22 @@ def _empty(keys: Iterable[str]) -> dict[str, Tally]:
 
 
 def summary(
-    conn: psycopg.Connection[Any], schema: str, *, commune: str, payroll_month: str
+    conn: psycopg.Connection[Any],
+    schema: str,
+    *,
+    commune: str,
+    payroll_month: str,
+    channel: str | None = None,
 ) -> Summary:
-    """Every channel's lines of the commune's payroll for `payroll_month`, summed in SQL."""
+    """The lines of the commune's payroll for `payroll_month` (one channel, or every channel
+    when `channel` is None), summed in SQL."""
     rows = conn.execute(
         sql.SQL(
             "SELECT kind, result, count(*) AS lines, sum(amount)::bigint AS amount FROM {}"
-            " WHERE commune = %s AND payroll_month = %s GROUP BY kind, result"
+            " WHERE commune = %s AND payroll_month = %s"
+            " AND (%s::text IS NULL OR channel = %s) GROUP BY kind, result"
         ).format(sql.Identifier(schema, "payroll_line")),
-        (commune, payroll_month),
+        (commune, payroll_month, channel, channel),
     ).fetchall()
     found = Summary(by_kind=_empty(KINDS), by_result=_empty((*RESULTS, PENDING)))
     for row in rows:
