@@ -24,7 +24,7 @@ from backbone.eventstore import BtxhApplication
 from backbone.kafka import BrokerIdentity, KafkaAdmin, OrderedProducer
 from backbone.publishing import AuditedEvent, ContractMapper, envelope_for, to_outbound
 from backbone.settings import BackboneSettings
-from contracts.catalog import contract_for
+from contracts.catalog import CONTRACTS, contract_for
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +138,8 @@ class OutboxRelay:
         producer = OrderedProducer(self.settings.kafka_bootstrap)
         try:
             with self.active(stop) as lock_conn:
+                # Every topic this service publishes on exists before the first send.
+                admin.ensure_topics(self._own_topics(), self.settings.topic_partitions)
                 while not stop.is_set():
                     if not self.publish_next_batch(admin, producer):
                         lock_conn.execute("SELECT 1")  # lost the lock's session? then crash
@@ -145,6 +147,12 @@ class OutboxRelay:
         finally:
             producer.close()
             admin.close()
+
+    def _own_topics(self) -> list[str]:
+        return sorted(
+            {self.settings.topic(c.topic) for c in CONTRACTS if c.source == self.source}
+            | {self.topic}
+        )
 
     def publish_next_batch(self, admin: KafkaAdmin, producer: OrderedProducer) -> int:
         """Publish the next batch after the saved position; return how many were sent."""
