@@ -31,7 +31,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import httpx
 import psutil
@@ -42,6 +42,7 @@ from backbone.system import System
 from contracts.topics import ASSESSMENT_EVENTS
 from tests.bench.thin_flow import (
     Baseline,
+    _terminate,
     baseline_row,
     drop_schemas,
     measure_baseline,
@@ -676,10 +677,6 @@ def parse_beneficiaries(argv: list[str] | None) -> int:
     if count < 1:
         parser.error("--beneficiaries must be at least 1")
     return count
-
-
-def _terminate(signum: int, _frame: object) -> NoReturn:
-    raise SystemExit(128 + signum)  # so the finally blocks stop what was started
 
 
 def main(argv: list[str] | None = None) -> None:

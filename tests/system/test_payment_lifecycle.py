@@ -14,6 +14,7 @@ from tests.support import kafka
 from tests.support.api import Client, ok, token
 from tests.support.cases import approved_in_june_2024
 from tests.support.eventually import eventually
+from tests.system.test_delivery import bootstrap
 
 OLD = "02053"  # the commune of approved_in_june_2024 (2004 scheme)
 NEW = "00004"  # a commune of another province in the same scheme
@@ -298,10 +299,6 @@ def test_funeral_support_is_paid_on_the_next_payroll_and_an_overpayment_is_recov
     assert (increase["kind"], increase["card_valid_from"]) == ("increase", "2024-06-01")
     assert (decrease["kind"], decrease["card_valid_until"]) == ("decrease", "2024-12-31")
     assert "personal_id" not in json.dumps([increase, decrease])
-
-
-def bootstrap(system: System) -> str:
-    return system.processes["intake-api"].env["BTXH_KAFKA_BOOTSTRAP"]
 
 
 def test_approvals_delivered_twice_or_overlapping_the_same_person_never_enrol_twice(

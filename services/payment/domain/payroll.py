@@ -1,8 +1,8 @@
 """A monthly payroll (danh sách chi trả) of one commune and channel: generated, then approved.
 
 The lines themselves are recorded on each entitlement (so every beneficiary's history says
-what was issued for which month); the run records who generated and approved it and its
-totals. A run is internal bookkeeping: it is never published on the bus.
+what was issued for which month); the run records who generated and approved it and what
+each generation issued. A run is internal bookkeeping: it is never published on the bus.
 """
 
 from datetime import date
@@ -77,7 +77,3 @@ class PayrollRun(Aggregate):
     def _approved(self, *, approved_on: date, actor: Actor) -> None:
         self.approved_on = approved_on
         self.approved_by = actor.user_id
-
-    @property
-    def totals(self) -> dict[str, int]:
-        return {key: sum(g[key] for g in self.generations) for key in ("lines", "total", "arrears")}
