@@ -218,6 +218,16 @@ class PaymentApplication(BtxhApplication):
 
     # --- changes decided after enrolment ---------------------------------------------------
 
+    def _decide(
+        self, case_id: UUID, command: Callable[..., object], /, **arguments: Any
+    ) -> Entitlement:
+        """Apply one decision (an Entitlement command) to the case's entitlement and save it;
+        a refused decision raises before anything is saved."""
+        entitlement = self.get_entitlement(case_id)
+        command(entitlement, **arguments)
+        self.save(entitlement)
+        return entitlement
+
     def adjust(
         self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **change: Any
     ) -> Entitlement:
@@ -237,19 +247,21 @@ class PaymentApplication(BtxhApplication):
         self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **decision: Any
     ) -> Entitlement:
         """Suspend payment (3 months not collected, refusing re-determination, detention)."""
-        entitlement = self.get_entitlement(case_id)
-        entitlement.suspend(actor=actor, correlation_id=correlation_id, **decision)
-        self.save(entitlement)
-        return entitlement
+        return self._decide(
+            case_id, Entitlement.suspend, actor=actor, correlation_id=correlation_id, **decision
+        )
 
     def lift_suspension(
         self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **decision: Any
     ) -> Entitlement:
         """Pay again from the month after the decision lifting the suspension."""
-        entitlement = self.get_entitlement(case_id)
-        entitlement.lift_suspension(actor=actor, correlation_id=correlation_id, **decision)
-        self.save(entitlement)
-        return entitlement
+        return self._decide(
+            case_id,
+            Entitlement.lift_suspension,
+            actor=actor,
+            correlation_id=correlation_id,
+            **decision,
+        )
 
     def cease(
         self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **decision: Any
@@ -318,28 +330,33 @@ class PaymentApplication(BtxhApplication):
         self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **decision: Any
     ) -> Entitlement:
         """The new commune continues the allowance from the month the old one stopped."""
-        entitlement = self.get_entitlement(case_id)
-        entitlement.move_in(actor=actor, correlation_id=correlation_id, **decision)
-        self.save(entitlement)
-        return entitlement
+        return self._decide(
+            case_id, Entitlement.move_in, actor=actor, correlation_id=correlation_id, **decision
+        )
 
     def change_channel(
         self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **decision: Any
     ) -> Entitlement:
         """Pay through the post-office point, at home, or to a bank account."""
-        entitlement = self.get_entitlement(case_id)
-        entitlement.change_channel(actor=actor, correlation_id=correlation_id, **decision)
-        self.save(entitlement)
-        return entitlement
+        return self._decide(
+            case_id,
+            Entitlement.change_channel,
+            actor=actor,
+            correlation_id=correlation_id,
+            **decision,
+        )
 
     def decide_recovery(
         self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **decision: Any
     ) -> Entitlement:
         """Recover an overpayment in instalments, or waive it."""
-        entitlement = self.get_entitlement(case_id)
-        entitlement.decide_recovery(actor=actor, correlation_id=correlation_id, **decision)
-        self.save(entitlement)
-        return entitlement
+        return self._decide(
+            case_id,
+            Entitlement.decide_recovery,
+            actor=actor,
+            correlation_id=correlation_id,
+            **decision,
+        )
 
     def receive_repayment(
         self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **receipt: Any
