@@ -1,7 +1,5 @@
 """Intake use cases: the only code that loads and saves dossiers."""
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID, uuid4
@@ -11,6 +9,7 @@ from eventsourcing.persistence import Tracking
 
 from backbone.actor import Actor
 from backbone.eventstore import BtxhApplication
+from backbone.identity import personal_id_digest
 from reference.admin_units import load_admin_units
 from reference.policy import PolicyError, age_on, policy_book
 from services.intake.case_index import CaseIndex
@@ -62,10 +61,10 @@ class IntakeApplication(BtxhApplication):
         self.index = CaseIndex(settings.database_url, settings.schema_name(self.service))
         self.policy = policy_book(settings.policy_dir)
         self.admin_units = load_admin_units()
-        self._digest_key = settings.personal_id_key.get_secret_value().encode()
+        self._digest_key = settings.personal_id_key.get_secret_value()
 
     def personal_id_digest(self, number: str) -> str:
-        return hmac.new(self._digest_key, number.encode(), hashlib.sha256).hexdigest()
+        return personal_id_digest(self._digest_key, number)
 
     def receive_dossier(
         self, command: ReceiveDossier, *, actor: Actor, correlation_id: UUID, today: date

@@ -11,7 +11,8 @@ from services.reporting.messaging import inbound
 from services.reporting.projections.store import ProjectionStore
 from services.reporting.settings import ReportingSettings
 
-SUBSCRIBED_TOPICS = topics.CASE_EVENT_TOPICS
+#: Case events, and the health-insurance notices the inspection checks time.
+SUBSCRIBED_TOPICS = (*topics.CASE_EVENT_TOPICS, topics.HEALTH_INSURANCE_NOTICES)
 
 
 def consumer_name(settings: ReportingSettings) -> str:

@@ -7,9 +7,11 @@ from tests.support.api import OLD_COMMUNE, Client, dossier_body, ok, token
 from tests.support.eventually import eventually
 
 
-def approved_in_june_2024(client: Client) -> str:
-    """A case received in May 2024 under procedure C and decided by the district in June."""
-    body = dossier_body(received_on=date(2024, 5, 6))
+def approved_in_june_2024(client: Client, body: dict[str, Any] | None = None) -> str:
+    """A case received in May 2024 under procedure C and decided by the district in June
+    (`body`: the dossier to receive, e.g. to know its ID number; default: a new person's)."""
+    body = body or dossier_body(received_on=date(2024, 5, 6))
+    body["received_on"] = "2024-05-06"
     body["residence"] = OLD_COMMUNE
     case_id = ok(
         client.http.post(

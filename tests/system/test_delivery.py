@@ -10,8 +10,9 @@ from backbone.system import System
 from contracts.envelope import Envelope
 from contracts.ids import message_id
 from contracts.intake import Applicant, DossierReceivedV1
-from contracts.topics import CASE_EVENT_TOPICS, INTAKE_EVENTS, dead_letter_topic
+from contracts.topics import INTAKE_EVENTS, dead_letter_topic
 from contracts.values import AdminUnitRef
+from services.reporting.bootstrap import SUBSCRIBED_TOPICS as REPORTING_TOPICS
 from tests.support import kafka
 from tests.support.api import Client, token
 from tests.support.eventually import eventually
@@ -29,7 +30,7 @@ def all_consumed(system: System) -> bool:
     groups = {
         "assessment": [INTAKE_EVENTS],
         "payment": ["btxh.assessment.case-events"],
-        "reporting": list(CASE_EVENT_TOPICS),
+        "reporting": list(REPORTING_TOPICS),
     }
     return all(
         kafka.consumed_everything(
@@ -186,7 +187,7 @@ def test_a_projection_rebuilt_from_zero_equals_the_live_one(system: System, clie
         "reporting-rebuild", "reporting", "worker", {"BTXH_PROJECTION_SCHEMA": "reporting_rebuild"}
     )
     group = f"{system.prefix}btxh.reporting-rebuild"
-    topics = [topic(system, t) for t in CASE_EVENT_TOPICS]
+    topics = [topic(system, t) for t in REPORTING_TOPICS]
     eventually(lambda: kafka.consumed_everything(bootstrap(system), group, topics), timeout=90)
     eventually(lambda: all_consumed(system), timeout=60)
 

@@ -6,11 +6,24 @@ from fastapi import FastAPI
 
 from backbone.http import create_base_app, ops_router
 from backbone.tracked_consumer import TrackedConsumer
-from services.reporting.api import cases, payments, posting
+from services.reporting.api import (
+    audit,
+    cases,
+    checks,
+    inspector,
+    payments,
+    posting,
+    register,
+    reports,
+)
 from services.reporting.projections.store import ProjectionStore
 from services.reporting.settings import ReportingSettings
 
-ERRORS: dict[type[Exception], int] = {cases.CaseNotFound: 404, payments.InvalidQuery: 422}
+ERRORS: dict[type[Exception], int] = {
+    cases.CaseNotFound: 404,
+    cases.InvalidCaseQuery: 422,
+    payments.InvalidQuery: 422,
+}
 
 
 def create_app(
@@ -26,8 +39,17 @@ def create_app(
         errors=ERRORS,
     )
     app.state.store = store
+    # The access-log view reads every service's log; the lookup digests an ID number.
+    app.state.database_url = settings.database_url
+    app.state.service_schema = settings.schema_name
+    app.state.personal_id_key = settings.personal_id_key.get_secret_value()
+    app.include_router(register.router)
     app.include_router(cases.router)
+    app.include_router(audit.router)
     app.include_router(posting.router)
     app.include_router(payments.router)
+    app.include_router(reports.router)
+    app.include_router(checks.router)
+    app.include_router(inspector.router)
     app.include_router(ops_router(consumer_factory))
     return app

@@ -1,62 +1,43 @@
-"""HTTP routes of the register and the case history."""
+"""HTTP routes of one case for inspectors: its history, timeline, state as of a date, and the
+difference between two dates; and finding a case by an exact personal ID number.
 
+Every route here shows a person's data, so each read is written to the access log first.
+"""
+
+import re
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
 
-from backbone.access_log import PersonalDataRead, personal_data_reader
 from backbone.database import connection
-from services.reporting.projections import history, register
-from services.reporting.projections.store import ProjectionStore
+from backbone.identity import personal_id_digest
+from contracts.categories import label as category_label
+from reference.admin_units import load_admin_units
+from services.reporting import labels
+from services.reporting.api.deps import Reader, Store
+from services.reporting.api.posting import today_in_vietnam
+from services.reporting.projections import history, register, register_periods
+from services.reporting.projections.case_state import (
+    CaseState,
+    effective_on,
+    monthly_amount,
+    short_type,
+    standard_level,
+    state_as_of,
+)
 
-router = APIRouter(tags=["register"])
-
-Reader = Annotated[
-    PersonalDataRead,
-    Depends(
-        personal_data_reader(
-            "inspector", "operator", "approver", "payment_officer", "commune_officer"
-        )
-    ),
-]
+router = APIRouter(tags=["cases"])
 
 
 class CaseNotFound(LookupError):
     """No event of this case has reached reporting."""
 
 
-def projection_store(request: Request) -> ProjectionStore:
-    store: ProjectionStore = request.app.state.store
-    return store
-
-
-Store = Annotated[ProjectionStore, Depends(projection_store)]
-
-
-class RegisterEntry(BaseModel):
-    case_id: UUID
-    full_name: str | None
-    date_of_birth: date | None
-    benefit: str | None
-    category: str | None
-    residence_code: str | None
-    status: str
-    received_on: date | None
-    decision_number: str | None
-    signed_on: date | None
-    monthly_amount: int | None
-    effective_month: str | None
-    enrolled_from: str | None
-
-
-class RegisterPage(BaseModel):
-    total: int
-    limit: int
-    offset: int
-    items: list[RegisterEntry]
+class InvalidCaseQuery(ValueError):
+    """A case query is not in the form expected (e.g. `from` after `to`)."""
 
 
 class HistoryEntry(BaseModel):
@@ -74,42 +55,293 @@ class HistoryEntry(BaseModel):
     data: dict[str, Any]
 
 
-@router.get("/register", summary="The register of cases (sổ đối tượng), filtered and paged")
-def get_register(
-    reader: Reader,
-    store: Store,
-    status: Literal[
-        "received", "approved", "rejected", "withdrawn", "active", "suspended", "ceased"
-    ]
-    | None = None,
-    commune: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
-    category: Annotated[str | None, Query(pattern=r"^[A-Z0-9_]+$")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> RegisterPage:
+class TimelineEntry(BaseModel):
+    """One event as an inspector reads it: what, when recorded, when in effect, who, on what
+    authority, decision number and legal basis."""
+
+    recorded_at: datetime
+    effective_on: date
+    source: str
+    type: str
+    label: str
+    actor_id: str
+    actor_role: str
+    actor_unit: str | None
+    authority: str | None
+    authority_label: str | None
+    decision_number: str | None
+    legal_basis: list[str] | None
+    summary: dict[str, Any]
+    message_id: UUID
+    version: int
+
+
+class ResidenceView(BaseModel):
+    scheme: str
+    code: str
+    name: str | None
+
+
+class StateView(BaseModel):
+    """The case on a date, with the amount the dated policy tables give for that date."""
+
+    case_id: UUID
+    on: date
+    known_at: datetime | None
+    status: str
+    status_label: str
+    benefit: str | None
+    benefit_label: str | None
+    category: str | None
+    category_label: str | None
+    categories_held: dict[str, int]
+    coefficient: str | None
+    residence: ResidenceView | None
+    commune_code: str | None
+    province_code: str | None
+    commune_candidates: list[str]
+    monthly_amount: int | None
+    standard_level: int | None
+    decision_number: str | None
+    signed_on: date | None
+    authority: str | None
+    legal_basis: list[str]
+    effective_month: str | None
+    enrolled_from: str | None
+    channel: str | None
+    suspended_from: str | None
+    ceased_from: str | None
+    cessation_reason: str | None
+    died_on: date | None
+    disability_level: str | None
+    redetermination_due_on: date | None
+    full_name: str | None
+    date_of_birth: date | None
+
+
+class Change(BaseModel):
+    field: str
+    label: str
+    before: Any
+    after: Any
+
+
+class StateDiff(BaseModel):
+    case_id: UUID
+    from_: date = Field(alias="from", serialization_alias="from")
+    to: date
+    changes: list[Change]
+    events: list[TimelineEntry] = Field(description="Events that took effect in (from, to]")
+
+
+class LookupRequest(BaseModel):
+    """The ID number travels in the body, never in a URL (URLs end up in logs)."""
+
+    personal_id: str = Field(description="12-digit personal identification number (or 9-digit)")
+
+
+class LookupAnswer(BaseModel):
+    case_ids: list[UUID]
+
+
+def _history_rows(store: Store, case_id: UUID) -> list[dict[str, Any]]:
     with connection(store.url) as conn:
-        total, rows = register.query(
-            conn,
-            store.schema,
-            status=status,
-            commune=commune,
-            category=category,
-            limit=limit,
-            offset=offset,
-        )
-    items = [RegisterEntry.model_validate(row) for row in rows]
-    reader.record("register", [item.case_id for item in items])
-    return RegisterPage(total=total, limit=limit, offset=offset, items=items)
+        rows = history.case_history(conn, store.schema, case_id)
+    if not rows:
+        raise CaseNotFound(f"no event of case {case_id} has reached reporting")
+    return rows
 
 
 @router.get(
     "/cases/{case_id}/history", summary="Every event of a case, from every service, in order"
 )
 def get_history(case_id: UUID, reader: Reader, store: Store) -> list[HistoryEntry]:
-    with connection(store.url) as conn:
-        rows = history.case_history(conn, store.schema, case_id)
-    if not rows:
-        raise CaseNotFound(f"no event of case {case_id} has reached reporting")
-    entries = [HistoryEntry.model_validate(row) for row in rows]
+    entries = [HistoryEntry.model_validate(row) for row in _history_rows(store, case_id)]
     reader.record("case history", [case_id])
     return entries
+
+
+#: Payload keys shown elsewhere in a timeline entry, or too bulky for its summary.
+_NOT_IN_SUMMARY = {"case_id", "event", "authority", "decision_number", "legal_basis"}
+
+
+def timeline_entry(row: dict[str, Any]) -> TimelineEntry:
+    data: dict[str, Any] = row["data"]
+    kind = short_type(row["type"])
+    authority = data.get("authority")
+    legal_basis = data.get("legal_basis")
+    if isinstance(legal_basis, str):
+        legal_basis = [legal_basis]
+    summary = {k: v for k, v in data.items() if k not in _NOT_IN_SUMMARY}
+    if "category" in data and isinstance(data["category"], str):
+        summary["category_label"] = category_label(data["category"])
+    if kind == "entitlement_ceased" and data.get("reason"):
+        summary["reason_label"] = labels.CESSATION_REASONS.get(data["reason"], data["reason"])
+    return TimelineEntry(
+        recorded_at=row["recorded_at"],
+        effective_on=effective_on(row["type"], data, row["recorded_at"]),
+        source=row["source"].rsplit("/", 1)[-1],  # "btxh/payment" -> "payment"
+        type=row["type"],
+        label=labels.event_label(kind),
+        actor_id=row["actor_id"],
+        actor_role=row["actor_role"],
+        actor_unit=row["actor_unit"],
+        authority=authority,
+        authority_label=labels.AUTHORITIES.get(authority, authority) if authority else None,
+        decision_number=data.get("decision_number"),
+        legal_basis=legal_basis,
+        summary=summary,
+        message_id=row["message_id"],
+        version=row["version"],
+    )
+
+
+@router.get(
+    "/cases/{case_id}/timeline",
+    summary="One timeline across services: recorded and effective dates, who, authority, basis",
+)
+def get_timeline(case_id: UUID, reader: Reader, store: Store) -> list[TimelineEntry]:
+    entries = [timeline_entry(row) for row in _history_rows(store, case_id)]
+    reader.record("case timeline", [case_id])
+    return entries
+
+
+def _state(store: Store, case_id: UUID, on: date, known_at: datetime | None) -> StateView:
+    with connection(store.url) as conn:
+        facts = register_periods.facts_of(conn, store.schema, case_id)
+    if not facts:
+        raise CaseNotFound(f"no event of case {case_id} has reached reporting")
+    state = state_as_of(case_id, facts, on, known_at=known_at)
+    if state is None:
+        raise CaseNotFound(
+            f"case {case_id} had not begun on {on.isoformat()}"
+            + (f" as known at {known_at.isoformat()}" if known_at else "")
+            + ": its first event takes effect later"
+        )
+    return state_view(state, known_at)
+
+
+def state_view(state: CaseState, known_at: datetime | None) -> StateView:
+    residence = None
+    if state.residence is not None:
+        unit = load_admin_units().get(state.residence.scheme, state.residence.code)  # type: ignore[arg-type]
+        residence = ResidenceView(
+            scheme=state.residence.scheme,
+            code=state.residence.code,
+            name=state.residence.name or (unit.name if unit else None),
+        )
+    return StateView(
+        case_id=state.case_id,
+        on=state.on,
+        known_at=known_at,
+        status=state.status,
+        status_label=labels.STATUSES.get(state.status, state.status),
+        benefit=state.benefit,
+        benefit_label=labels.BENEFITS.get(state.benefit) if state.benefit else None,
+        category=state.category,
+        category_label=category_label(state.category) if state.category else None,
+        categories_held=dict(state.categories_held),
+        coefficient=state.coefficient,
+        residence=residence,
+        commune_code=state.commune_code,
+        province_code=state.province_code,
+        commune_candidates=list(state.commune_candidates),
+        monthly_amount=monthly_amount(state),
+        standard_level=standard_level(state),
+        decision_number=state.decision_number,
+        signed_on=state.signed_on,
+        authority=state.authority,
+        legal_basis=list(state.legal_basis),
+        effective_month=state.effective_month,
+        enrolled_from=state.enrolled_from,
+        channel=state.channel,
+        suspended_from=state.suspended_from,
+        ceased_from=state.ceased_from,
+        cessation_reason=state.cessation_reason,
+        died_on=state.died_on,
+        disability_level=state.disability_level,
+        redetermination_due_on=state.redetermination_due_on,
+        full_name=state.full_name,
+        date_of_birth=state.date_of_birth,
+    )
+
+
+@router.get(
+    "/cases/{case_id}/state",
+    summary="The case as of a date (effective time); with known_at, as the system knew it then",
+)
+def get_state(
+    case_id: UUID,
+    reader: Reader,
+    store: Store,
+    on: Annotated[date | None, Query(description="Default: today in Vietnam")] = None,
+    known_at: Annotated[
+        datetime | None,
+        Query(description="Only events recorded by this instant (ISO 8601 with time zone)"),
+    ] = None,
+) -> StateView:
+    view = _state(store, case_id, on or today_in_vietnam(), known_at)
+    reader.record("case state", [case_id])
+    return view
+
+
+@router.get("/cases/{case_id}/diff", summary="What changed in a case between two dates")
+def get_diff(
+    case_id: UUID,
+    reader: Reader,
+    store: Store,
+    from_: Annotated[date, Query(alias="from", description="The earlier date")],
+    to: Annotated[date, Query(description="The later date")],
+) -> StateDiff:
+    if from_ > to:
+        raise InvalidCaseQuery(
+            f"from ({from_.isoformat()}) is after to ({to.isoformat()}): give the earlier first"
+        )
+    rows = _history_rows(store, case_id)
+    with connection(store.url) as conn:
+        facts = register_periods.facts_of(conn, store.schema, case_id)
+    before = state_as_of(case_id, facts, from_)
+    after = state_as_of(case_id, facts, to)
+    old = _comparable(state_view(before, None)) if before else {}
+    new = _comparable(state_view(after, None)) if after else {}
+    changes = [
+        Change(field=name, label=title, before=old.get(name), after=new.get(name))
+        for name, title in labels.STATE_FIELDS.items()
+        if old.get(name) != new.get(name)
+    ]
+    events = [
+        entry for entry in (timeline_entry(row) for row in rows) if from_ < entry.effective_on <= to
+    ]
+    reader.record("case diff", [case_id])
+    return StateDiff.model_validate(
+        {"case_id": case_id, "from": from_, "to": to, "changes": changes, "events": events}
+    )
+
+
+def _comparable(view: StateView) -> dict[str, Any]:
+    values = view.model_dump(mode="json")
+    values["moving_to"] = None
+    return values
+
+
+PERSONAL_ID = re.compile(r"^(\d{12}|\d{9})$")
+
+
+@router.post(
+    "/cases/lookup",
+    summary="Cases of a person, by an exact personal ID number (looked up, never listed)",
+)
+def lookup(body: LookupRequest, request: Request, reader: Reader, store: Store) -> LookupAnswer:
+    number = body.personal_id.strip()
+    if not PERSONAL_ID.match(number):
+        raise InvalidCaseQuery(
+            "personal_id must be the 12-digit personal identification number"
+            " (or a 9-digit legacy ID card number), digits only"
+        )
+    digest = personal_id_digest(request.app.state.personal_id_key, number)
+    with connection(store.url) as conn:
+        case_ids = register.case_ids_for_digest(conn, store.schema, digest)
+    reader.record("case lookup by personal ID", case_ids)
+    if not case_ids:
+        raise CaseNotFound("no case of a person with this ID number has reached reporting")
+    return LookupAnswer(case_ids=case_ids)

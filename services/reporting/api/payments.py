@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from backbone.actor import Actor
 from backbone.auth import require_roles
 from backbone.database import connection
-from services.reporting.api.cases import Store
+from services.reporting.api.deps import Store
 from services.reporting.projections import payments
 
 router = APIRouter(prefix="/payments", tags=["payments"])

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from backbone.access_log import PersonalDataRead, personal_data_reader
 from backbone.database import connection
 from contracts.categories import label
-from services.reporting.api.cases import Store
+from services.reporting.api.deps import Store
 from services.reporting.projections import register
 
 router = APIRouter(tags=["public posting"])

@@ -27,7 +27,7 @@ from contracts.payment import (
     PayrollLinesIssuedV2,
     SuspensionLiftedV1,
 )
-from services.reporting.projections import history, payments, register
+from services.reporting.projections import history, payments, register, register_periods
 from services.reporting.projections.store import ProjectionStore
 
 RegisterUpdate = Callable[[Any, str, Any, datetime], None]
@@ -70,6 +70,9 @@ def handlers(store: ProjectionStore) -> tuple[dict[type[BaseModel], Handler], Ha
             with store.transaction(tracking) as conn:
                 history.record(conn, store.schema, envelope)
                 update(conn, store.schema, event, envelope.time)
+                register_periods.refresh_if_state_changed(
+                    conn, store.schema, envelope.subject, envelope.type
+                )
 
         return apply
 
@@ -77,5 +80,8 @@ def handlers(store: ProjectionStore) -> tuple[dict[type[BaseModel], Handler], Ha
         """An event type this version does not project: still part of the case's history."""
         with store.transaction(tracking) as conn:
             history.record(conn, store.schema, envelope)
+            register_periods.refresh_if_state_changed(
+                conn, store.schema, envelope.subject, envelope.type
+            )
 
     return {model: typed(update) for model, update in REGISTER_UPDATES.items()}, on_other_event

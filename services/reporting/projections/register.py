@@ -5,6 +5,7 @@ before its dossier), so each event fills in its own columns and the status is de
 which facts are known, never from arrival order.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -235,35 +236,147 @@ def on_entitlement_adjusted(
     _upsert(conn, schema, event.case_id, at, {"category": max(held, key=lambda c: held[c])})
 
 
+@dataclass(frozen=True)
+class RegisterFilter:
+    """Which rows of the register: `commune`/`province` are 2025-scheme codes, with records
+    under old codes rolled up; `recorded_scheme` instead matches `commune` as recorded (the
+    "as-was" units); `unresolved` keeps only cases of split old communes not yet resolved."""
+
+    status: str | None = None
+    commune: str | None = None
+    province: str | None = None
+    category: str | None = None
+    recorded_scheme: str | None = None
+    unresolved: bool = False
+
+    def where(self, alias: str) -> tuple[sql.Composable, list[Any]]:
+        conditions: list[sql.Composable] = [sql.SQL("true")]
+        params: list[Any] = []
+
+        def equal(column: str, value: Any) -> None:
+            conditions.append(sql.SQL("{} = %s").format(sql.Identifier(alias, column)))
+            params.append(value)
+
+        if self.status is not None:
+            equal("status", self.status)
+        if self.category is not None:
+            equal("category", self.category)
+        if self.province is not None:
+            equal("province_code", self.province)
+        if self.commune is not None and self.recorded_scheme is not None:
+            equal("residence_scheme", self.recorded_scheme)
+            equal("residence_code", self.commune)
+        elif self.commune is not None:
+            equal("commune_code", self.commune)
+        if self.unresolved:
+            conditions.append(
+                sql.SQL("{} IS NULL AND {} IS NOT NULL").format(
+                    sql.Identifier(alias, "commune_code"), sql.Identifier(alias, "residence_code")
+                )
+            )
+        return sql.SQL(" AND ").join(conditions), params
+
+
 def query(
     conn: psycopg.Connection[Any],
     schema: str,
     *,
-    status: str | None,
-    commune: str | None,
-    category: str | None,
-    limit: int,
+    where: RegisterFilter,
+    limit: int | None,
     offset: int,
 ) -> tuple[int, list[dict[str, Any]]]:
-    conditions: list[sql.Composable] = [sql.SQL("true")]
-    params: list[Any] = []
-    for column, value in (("status", status), ("residence_code", commune), ("category", category)):
-        if value is not None:
-            conditions.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
-            params.append(value)
-    where = sql.SQL(" AND ").join(conditions)
+    """The register as known now, one row per case (limit None: every row, for exports)."""
+    condition, params = where.where("r")
     table = sql.Identifier(schema, "register")
     total_row = conn.execute(
-        sql.SQL("SELECT count(*) AS n FROM {} WHERE {}").format(table, where), params
+        sql.SQL("SELECT count(*) AS n FROM {} AS r WHERE {}").format(table, condition), params
     ).fetchone()
     rows = conn.execute(
         sql.SQL(
-            "SELECT * FROM {} WHERE {} ORDER BY residence_code NULLS LAST, full_name NULLS LAST,"
-            " case_id LIMIT %s OFFSET %s"
-        ).format(table, where),
+            "SELECT * FROM {} AS r WHERE {} ORDER BY commune_code NULLS LAST,"
+            " residence_code NULLS LAST, full_name NULLS LAST, case_id LIMIT %s OFFSET %s"
+        ).format(table, condition),
         [*params, limit, offset],
     ).fetchall()
     return (int(total_row["n"]) if total_row else 0), rows
+
+
+#: Columns of a register period row, and those the register adds (identity, receipt).
+_AS_OF_COLUMNS = sql.SQL(
+    "p.case_id, p.status, p.benefit, p.category, p.categories_held, p.coefficient,"
+    " p.residence_scheme, p.residence_code, p.commune_code, p.province_code,"
+    " p.commune_candidates, p.decision_number, p.valid_from, p.valid_to,"
+    " r.full_name, r.date_of_birth, r.sex, r.received_on, r.signed_on, r.effective_month,"
+    " r.enrolled_from"
+)
+
+
+def query_as_of(
+    conn: psycopg.Connection[Any],
+    schema: str,
+    *,
+    on: date,
+    where: RegisterFilter,
+    limit: int | None,
+    offset: int,
+) -> tuple[int, list[dict[str, Any]]]:
+    """The register as it stood on `on` (by effective dates, from everything recorded)."""
+    condition, params = where.where("p")
+    periods = sql.Identifier(schema, "register_period")
+    in_force = sql.SQL("p.valid_from <= %s AND (p.valid_to IS NULL OR p.valid_to > %s)")
+    total_row = conn.execute(
+        sql.SQL("SELECT count(*) AS n FROM {} AS p WHERE {} AND {}").format(
+            periods, in_force, condition
+        ),
+        [on, on, *params],
+    ).fetchone()
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT {} FROM {} AS p LEFT JOIN {} AS r ON r.case_id = p.case_id"
+            " WHERE {} AND {} ORDER BY p.commune_code NULLS LAST, p.residence_code NULLS LAST,"
+            " r.full_name NULLS LAST, p.case_id LIMIT %s OFFSET %s"
+        ).format(_AS_OF_COLUMNS, periods, sql.Identifier(schema, "register"), in_force, condition),
+        [on, on, *params, limit, offset],
+    ).fetchall()
+    return (int(total_row["n"]) if total_row else 0), rows
+
+
+def counts(
+    conn: psycopg.Connection[Any],
+    schema: str,
+    *,
+    on: date | None,
+    where: RegisterFilter,
+    by: str,
+) -> list[dict[str, Any]]:
+    """How many cases per `by` value (status, category, commune_code, province_code, benefit)."""
+    if on is None:
+        condition, params = where.where("r")
+        return conn.execute(
+            sql.SQL(
+                "SELECT {by} AS key, count(*) AS n FROM {} AS r WHERE {} GROUP BY 1 ORDER BY 1"
+            ).format(sql.Identifier(schema, "register"), condition, by=sql.Identifier("r", by)),
+            params,
+        ).fetchall()
+    condition, params = where.where("p")
+    return conn.execute(
+        sql.SQL(
+            "SELECT {by} AS key, count(*) AS n FROM {} AS p WHERE p.valid_from <= %s"
+            " AND (p.valid_to IS NULL OR p.valid_to > %s) AND {} GROUP BY 1 ORDER BY 1"
+        ).format(sql.Identifier(schema, "register_period"), condition, by=sql.Identifier("p", by)),
+        [on, on, *params],
+    ).fetchall()
+
+
+def case_ids_for_digest(conn: psycopg.Connection[Any], schema: str, digest: str) -> list[UUID]:
+    """Cases of the person with this ID-number digest (exact lookup; nobody is listed)."""
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT case_id FROM {} WHERE personal_id_digest = %s ORDER BY received_on, case_id"
+        ).format(sql.Identifier(schema, "register")),
+        (digest,),
+    ).fetchall()
+    return [row["case_id"] for row in rows]
 
 
 def posted_on(

@@ -13,6 +13,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from psycopg import sql
 
 from backbone.database import advisory_lock, connection, ensure_schema
+from services.reporting.projections import register_periods
 
 DDL = [
     """CREATE TABLE IF NOT EXISTS {schema}.tracking (
@@ -41,6 +42,7 @@ DDL = [
     "ALTER TABLE {schema}.register ADD COLUMN IF NOT EXISTS posted_until date",
     "ALTER TABLE {schema}.register ADD COLUMN IF NOT EXISTS hiv_withheld boolean",
     "CREATE INDEX IF NOT EXISTS register_commune ON {schema}.register (residence_code, status)",
+    *register_periods.REGISTER_COLUMNS,
     "CREATE INDEX IF NOT EXISTS register_digest ON {schema}.register (personal_id_digest)",
     """CREATE INDEX IF NOT EXISTS register_posting ON {schema}.register
         (residence_code, posted_from, posted_until) WHERE posted_from IS NOT NULL""",
@@ -95,7 +97,11 @@ ADDED_TABLES: dict[str, list[str]] = {
             WHERE h.type = 'vn.btxh.payment.payroll_line_settled'
             AND l.line_id = h.data ->> 'line_id'""",
     ],
+    "register_period": register_periods.DDL,
 }
+
+#: Filled in by code when a table is added to an existing projection (same transaction).
+BACKFILLS = {"register_period": register_periods.refresh_all}
 
 
 class ProjectionStore:
@@ -113,6 +119,8 @@ class ProjectionStore:
                 with conn.transaction():
                     for statement in statements:
                         conn.execute(statement.format(schema=quoted))
+                    if name in BACKFILLS:
+                        BACKFILLS[name](conn, schema)
 
     def _exists(self, conn: psycopg.Connection[Any], name: str) -> bool:
         row = conn.execute(

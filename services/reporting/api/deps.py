@@ -1,0 +1,35 @@
+"""Dependencies every reporting route shares: the projection store it reads, and who reads."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from backbone.access_log import PersonalDataRead, personal_data_reader
+from backbone.actor import Actor
+from backbone.auth import require_roles
+from services.reporting.projections.store import ProjectionStore
+
+
+def projection_store(request: Request) -> ProjectionStore:
+    """The projection the API reads now (a rebuild may switch it over while running)."""
+    store: ProjectionStore = request.app.state.store
+    return store
+
+
+Store = Annotated[ProjectionStore, Depends(projection_store)]
+
+#: A person reading case data: the read is written to the access log before it is answered.
+Reader = Annotated[
+    PersonalDataRead,
+    Depends(
+        personal_data_reader(
+            "inspector", "operator", "approver", "payment_officer", "commune_officer"
+        )
+    ),
+]
+
+#: Sums and counts only, never a person: no entry in the personal-data access log.
+Viewer = Annotated[
+    Actor,
+    Depends(require_roles("inspector", "operator", "payment_officer", "approver")),
+]

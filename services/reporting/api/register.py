@@ -1,0 +1,333 @@
+"""HTTP routes of the register (sổ theo dõi đối tượng): now or as of any date, counts, exports.
+
+Communes and provinces are filtered by their 2025 codes; cases recorded under pre-2025 codes
+are rolled up through the versioned old -> new table, and a case of a split old commune is
+never guessed into one of its successors (`unresolved=true` lists them).
+"""
+
+import csv
+import io
+from datetime import date
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from pydantic import BaseModel
+
+from backbone.database import connection
+from contracts.categories import label as category_label
+from reference.admin_units import DVHC_2025_2LEVEL, load_admin_units
+from services.reporting import labels
+from services.reporting.api.deps import Reader, Store, Viewer
+from services.reporting.api.posting import today_in_vietnam
+from services.reporting.projections import register
+from services.reporting.projections.case_state import Residence, amount_in_force
+
+router = APIRouter(tags=["register"])
+
+Status = Literal["received", "approved", "rejected", "withdrawn", "active", "suspended", "ceased"]
+Commune = Annotated[
+    str | None,
+    Query(
+        pattern=r"^\d{5}$",
+        description="Commune code (2025 scheme; with recorded_scheme, the code as recorded)",
+    ),
+]
+Province = Annotated[str | None, Query(pattern=r"^\d{2}$", description="Province, 2025 code")]
+Category = Annotated[str | None, Query(pattern=r"^[A-Z0-9_]+$")]
+RecordedScheme = Annotated[
+    Literal["DVHC_2004_3LEVEL", "DVHC_2025_2LEVEL"] | None,
+    Query(description="Match `commune` as recorded in this scheme (the units as they were)"),
+]
+On = Annotated[
+    date | None, Query(description="The register as it stood on this date (default: now)")
+]
+
+
+class RegisterEntry(BaseModel):
+    case_id: UUID
+    full_name: str | None
+    date_of_birth: date | None
+    benefit: str | None
+    category: str | None
+    category_label: str | None
+    coefficient: str | None
+    residence_scheme: str | None
+    residence_code: str | None
+    commune_code: str | None
+    province_code: str | None
+    commune_candidates: list[str]
+    status: str
+    status_label: str
+    received_on: date | None
+    decision_number: str | None
+    signed_on: date | None
+    monthly_amount: int | None
+    effective_month: str | None
+    enrolled_from: str | None
+
+
+class RegisterPage(BaseModel):
+    on: date | None
+    mapping_version: str
+    total: int
+    limit: int
+    offset: int
+    items: list[RegisterEntry]
+
+
+class RegisterCount(BaseModel):
+    key: str | None
+    label: str | None
+    count: int
+
+
+class RegisterCounts(BaseModel):
+    on: date | None
+    by: str
+    total: int
+    counts: list[RegisterCount]
+
+
+def _filter(
+    status: Status | None,
+    commune: str | None,
+    province: str | None,
+    category: str | None,
+    recorded_scheme: str | None,
+    unresolved: bool,
+) -> register.RegisterFilter:
+    return register.RegisterFilter(
+        status=status,
+        commune=commune,
+        province=province,
+        category=category,
+        recorded_scheme=recorded_scheme,
+        unresolved=unresolved,
+    )
+
+
+def _entries(rows: list[dict[str, Any]], on: date | None) -> list[RegisterEntry]:
+    entries = []
+    for row in rows:
+        amount = row.get("monthly_amount")
+        if on is not None:
+            residence = (
+                Residence(row["residence_scheme"], row["residence_code"])
+                if row.get("residence_code")
+                else None
+            )
+            payable = row["status"] in ("active", "suspended")
+            amount = (
+                amount_in_force(row.get("categories_held") or {}, residence, on)
+                if payable
+                else None
+            )
+        category = row.get("category")
+        entries.append(
+            RegisterEntry(
+                case_id=row["case_id"],
+                full_name=row.get("full_name"),
+                date_of_birth=row.get("date_of_birth"),
+                benefit=row.get("benefit"),
+                category=category,
+                category_label=category_label(category) if category else None,
+                coefficient=row.get("coefficient"),
+                residence_scheme=row.get("residence_scheme"),
+                residence_code=row.get("residence_code"),
+                commune_code=row.get("commune_code"),
+                province_code=row.get("province_code"),
+                commune_candidates=list(row.get("commune_candidates") or []),
+                status=row["status"],
+                status_label=labels.STATUSES.get(row["status"], row["status"]),
+                received_on=row.get("received_on"),
+                decision_number=row.get("decision_number"),
+                signed_on=row.get("signed_on"),
+                monthly_amount=amount,
+                effective_month=row.get("effective_month"),
+                enrolled_from=row.get("enrolled_from"),
+            )
+        )
+    return entries
+
+
+def _read(
+    store: Store, on: date | None, where: register.RegisterFilter, limit: int | None, offset: int
+) -> tuple[int, list[RegisterEntry]]:
+    with connection(store.url) as conn:
+        if on is None:
+            total, rows = register.query(
+                conn, store.schema, where=where, limit=limit, offset=offset
+            )
+        else:
+            total, rows = register.query_as_of(
+                conn, store.schema, on=on, where=where, limit=limit, offset=offset
+            )
+    return total, _entries(rows, on)
+
+
+@router.get(
+    "/register", summary="The register (sổ đối tượng), now or as of a date, filtered, paged"
+)
+def get_register(
+    reader: Reader,
+    store: Store,
+    on: On = None,
+    status: Status | None = None,
+    commune: Commune = None,
+    province: Province = None,
+    category: Category = None,
+    recorded_scheme: RecordedScheme = None,
+    unresolved: Annotated[
+        bool, Query(description="Only cases of split old communes not yet resolved")
+    ] = False,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> RegisterPage:
+    where = _filter(status, commune, province, category, recorded_scheme, unresolved)
+    total, items = _read(store, on, where, limit, offset)
+    reader.record("register", [item.case_id for item in items])
+    return RegisterPage(
+        on=on,
+        mapping_version=load_admin_units().source,
+        total=total,
+        limit=limit,
+        offset=offset,
+        items=items,
+    )
+
+
+COUNTABLE = {
+    "status": "status",
+    "category": "category",
+    "commune": "commune_code",
+    "province": "province_code",
+    "benefit": "benefit",
+}
+
+
+@router.get("/register/counts", summary="How many cases, by status, category, commune or province")
+def get_register_counts(
+    _: Viewer,
+    store: Store,
+    by: Literal["status", "category", "commune", "province", "benefit"] = "status",
+    on: On = None,
+    status: Status | None = None,
+    commune: Commune = None,
+    province: Province = None,
+    category: Category = None,
+    recorded_scheme: RecordedScheme = None,
+) -> RegisterCounts:
+    """Counts only, no person: not an access-log read."""
+    where = _filter(status, commune, province, category, recorded_scheme, False)
+    with connection(store.url) as conn:
+        rows = register.counts(conn, store.schema, on=on, where=where, by=COUNTABLE[by])
+    units = load_admin_units()
+
+    def label(key: str | None) -> str | None:
+        if key is None:
+            return "Chưa xác định (xã cũ bị chia tách)" if by in ("commune", "province") else None
+        if by == "status":
+            return labels.STATUSES.get(key, key)
+        if by == "category":
+            return category_label(key)
+        if by == "benefit":
+            return labels.BENEFITS.get(key, key)
+        unit = units.get(DVHC_2025_2LEVEL, key)
+        return unit.name if unit else key
+
+    counted = [RegisterCount(key=r["key"], label=label(r["key"]), count=r["n"]) for r in rows]
+    return RegisterCounts(on=on, by=by, total=sum(c.count for c in counted), counts=counted)
+
+
+#: Columns of the exported register, with the Vietnamese headers officials read.
+EXPORT_COLUMNS: list[tuple[str, str]] = [
+    ("index", "STT"),
+    ("case_id", "Mã hồ sơ"),
+    ("full_name", "Họ và tên"),
+    ("date_of_birth", "Ngày sinh"),
+    ("category_label", "Đối tượng"),
+    ("coefficient", "Hệ số"),
+    ("commune_code", "Mã xã (2025)"),
+    ("commune_name", "Tên xã (2025)"),
+    ("province_code", "Mã tỉnh (2025)"),
+    ("residence_code", "Mã đơn vị ghi nhận"),
+    ("residence_scheme", "Danh mục ghi nhận"),
+    ("status_label", "Trạng thái"),
+    ("decision_number", "Số quyết định"),
+    ("signed_on", "Ngày ký quyết định"),
+    ("monthly_amount", "Mức trợ cấp (đồng/tháng)"),
+    ("enrolled_from", "Hưởng từ tháng"),
+]
+
+
+def _export_rows(items: list[RegisterEntry]) -> list[list[Any]]:
+    units = load_admin_units()
+    rows = []
+    for index, item in enumerate(items, start=1):
+        values = item.model_dump()
+        unit = units.get(DVHC_2025_2LEVEL, item.commune_code) if item.commune_code else None
+        values.update(
+            index=index, case_id=str(item.case_id), commune_name=unit.name if unit else ""
+        )
+        rows.append([values.get(column) for column, _ in EXPORT_COLUMNS])
+    return rows
+
+
+@router.get(
+    "/register/export",
+    summary="The register as a CSV or Excel file with Vietnamese headers",
+    response_class=Response,
+)
+def export_register(
+    reader: Reader,
+    store: Store,
+    format: Literal["csv", "xlsx"] = "xlsx",
+    on: On = None,
+    status: Status | None = None,
+    commune: Commune = None,
+    province: Province = None,
+    category: Category = None,
+    recorded_scheme: RecordedScheme = None,
+    unresolved: bool = False,
+) -> Response:
+    where = _filter(status, commune, province, category, recorded_scheme, unresolved)
+    _, items = _read(store, on, where, None, 0)
+    reader.record("register export", [item.case_id for item in items])
+    rows = _export_rows(items)
+    headers = [header for _, header in EXPORT_COLUMNS]
+    stamp = (on or today_in_vietnam()).isoformat()
+    if format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(headers)
+        writer.writerows(rows)
+        return Response(
+            ("\ufeff" + buffer.getvalue()).encode("utf-8"),  # BOM: Excel opens it as UTF-8
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="so-doi-tuong-{stamp}.csv"'},
+        )
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Sổ đối tượng"
+    title = f"SỔ THEO DÕI ĐỐI TƯỢNG HƯỞNG TRỢ GIÚP XÃ HỘI — tại ngày {stamp}"
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True)
+    sheet.append([f"Danh mục đơn vị hành chính: {load_admin_units().source}"])
+    sheet.append(headers)
+    for cell in sheet[3]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    sheet.append(["Tổng cộng", len(rows)])
+    buffer_xlsx = io.BytesIO()
+    book.save(buffer_xlsx)
+    return Response(
+        buffer_xlsx.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="so-doi-tuong-{stamp}.xlsx"'},
+    )
