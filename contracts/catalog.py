@@ -62,6 +62,13 @@ CONTRACTS: tuple[EventContract, ...] = (
         model=intake.DossierWithdrawnV1,
     ),
     EventContract(
+        type="vn.btxh.intake.jurisdiction_resolved",
+        source="btxh/intake",
+        topic=topics.INTAKE_EVENTS,
+        version=1,
+        model=intake.JurisdictionResolvedV1,
+    ),
+    EventContract(
         type="vn.btxh.assessment.case_opened",
         source="btxh/assessment",
         topic=topics.ASSESSMENT_EVENTS,

@@ -83,3 +83,19 @@ class DossierWithdrawnV1(BaseModel):
     event: Literal["dossier_withdrawn"] = "dossier_withdrawn"
     case_id: UUID
     withdrawn_on: date
+
+
+class JurisdictionResolvedV1(BaseModel):
+    """A case recorded under a pre-2025 commune that was split among several 2025 communes is
+    assigned to one of them, by an official who knows the applicant's village or street
+    (DOMAIN.md §9.2: never guessed from the table). The recorded residence is not rewritten."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["jurisdiction_resolved"] = "jurisdiction_resolved"
+    case_id: UUID
+    from_residence: AdminUnitRef
+    to_residence: AdminUnitRef
+    method: Literal["manual"]
+    basis: str = Field(min_length=1, max_length=1000, description="Why: village, street, etc.")
+    decided_on: date
+    mapping_version: str = Field(description="The old -> new table the choice was made from")

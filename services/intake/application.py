@@ -10,7 +10,7 @@ from eventsourcing.persistence import Tracking
 from backbone.actor import Actor
 from backbone.eventstore import BtxhApplication
 from backbone.identity import personal_id_digest
-from reference.admin_units import load_admin_units
+from reference.admin_units import DVHC_2004_3LEVEL, load_admin_units
 from reference.policy import PolicyError, age_on, policy_book
 from services.intake.case_index import CaseIndex
 from services.intake.domain.dossier import Dossier, InvalidDossier
@@ -248,6 +248,38 @@ class IntakeApplication(BtxhApplication):
             case_id=dossier.id,
             forget_person=False,
         )
+        return dossier
+
+    def resolve_jurisdiction(
+        self,
+        case_id: UUID,
+        *,
+        commune: str,
+        basis: str,
+        decided_on: date,
+        actor: Actor,
+        correlation_id: UUID,
+        today: date,
+    ) -> Dossier:
+        """Assign a case recorded under a pre-2025 commune that was split to the 2025 commune
+        the applicant actually lives in (known from the village or street, never guessed)."""
+        dossier = self.get_dossier(case_id)
+        candidates: list[str] = []
+        if dossier.residence_scheme == DVHC_2004_3LEVEL:
+            candidates = sorted(
+                {s.code for s in self.admin_units.successors(dossier.residence_code)}
+            )
+        dossier.resolve_jurisdiction(
+            commune=commune,
+            candidates=candidates,
+            basis=basis,
+            decided_on=decided_on,
+            mapping_version=self.admin_units.source,
+            today=today,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+        self.save(dossier)
         return dossier
 
     def release_after_rejection(self, case_id: UUID, tracking: Tracking) -> None:

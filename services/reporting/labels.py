@@ -37,6 +37,7 @@ EVENTS: dict[str, str] = {
     "recovery_waived": "Miễn thu hồi",
     "repayment_received": "Nộp tiền thu hồi",
     "payment_channel_changed": "Đổi hình thức chi trả",
+    "jurisdiction_resolved": "Xác định xã mới (xã cũ bị chia tách)",
     "beneficiary_moved_out": "Chuyển đi (thay đổi nơi cư trú)",
     "beneficiary_moved_in": "Chuyển đến (tiếp tục chi trả)",
     "health_insurance_notice": "Báo tăng / báo giảm BHYT",

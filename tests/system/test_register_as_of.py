@@ -292,3 +292,43 @@ def test_the_register_exports_with_vietnamese_headers(client: Client) -> None:
     workbook = get(client, "/register/export", format="xlsx", commune="02020")
     assert workbook.status_code == 200
     assert workbook.content[:2] == b"PK"  # a zip: an .xlsx
+
+
+def test_an_official_resolves_a_split_commune_for_one_case(client: Client) -> None:
+    body = dossier_body(received_on=date(2025, 3, 3))
+    body["residence"] = {"scheme": "DVHC_2004_3LEVEL", "code": "00007"}  # split in 2025
+    case_id = ok(
+        client.http.post(
+            client.url("intake", "/dossiers"), json=body, headers=token("commune_officer")
+        ),
+        201,
+    )["case_id"]
+    eventually(lambda: case_id in register_ids(client, unresolved="true"), what="unresolved")
+
+    def resolve(commune: str) -> Any:
+        return client.http.post(
+            client.url("intake", f"/dossiers/{case_id}/jurisdiction"),
+            json={
+                "commune": commune,
+                "basis": "Thôn Đông (xác nhận trưởng thôn)",
+                "decided_on": "2025-08-11",
+            },
+            headers=token("commune_officer"),
+        )
+
+    wrong = resolve("00004")
+    assert wrong.status_code == 422
+    assert "00008" in wrong.json()["detail"]
+    assert "00025" in wrong.json()["detail"]
+    ok(resolve("00025"))
+    again = resolve("00008")
+    assert again.status_code == 422
+    assert "already" in again.json()["detail"]
+    eventually(
+        lambda: case_id in register_ids(client, commune="00025"), what="the case is in 00025"
+    )
+    # in today's units on every date, the recorded residence unchanged
+    earlier = register_ids(client, on="2025-03-10", commune="00025")[case_id]
+    assert (earlier["residence_code"], earlier["commune_candidates"]) == ("00007", [])
+    assert case_id not in register_ids(client, commune="00008")
+    assert case_id not in register_ids(client, unresolved="true")

@@ -215,6 +215,14 @@ class SupplementIn(BaseModel):
     supplemented_on: date
 
 
+class JurisdictionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    commune: str = Field(pattern=r"^\d{5}$", description="The 2025 commune the case belongs to")
+    basis: str = Field(min_length=1, max_length=1000, description="Village or street, document")
+    decided_on: date
+
+
 class WithdrawalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -253,6 +261,26 @@ def withdraw_dossier(
         case_id,
         withdrawn_on=body.withdrawn_on,
         reason=body.reason,
+        actor=actor,
+        correlation_id=correlation,
+        today=date.today(),
+    )
+    return _view(dossier)
+
+
+@router.post(
+    "/{case_id}/jurisdiction",
+    summary="Assign a case of a split old commune to its 2025 commune (xác định địa bàn mới)",
+    description=IntakeApplication.resolve_jurisdiction.__doc__,
+)
+def resolve_jurisdiction(
+    case_id: UUID, body: JurisdictionIn, actor: Receiver, intake: Intake, correlation: Correlation
+) -> DossierOut:
+    dossier = intake.resolve_jurisdiction(
+        case_id,
+        commune=body.commune,
+        basis=body.basis,
+        decided_on=body.decided_on,
         actor=actor,
         correlation_id=correlation,
         today=date.today(),

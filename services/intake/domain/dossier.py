@@ -23,6 +23,7 @@ class Dossier(Aggregate):
     Received: ClassVar[type[Any]]
     Supplemented: ClassVar[type[Any]]
     Withdrawn: ClassVar[type[Any]]
+    JurisdictionResolved: ClassVar[type[Any]]
 
     @classmethod
     def receive(
@@ -260,3 +261,70 @@ class Dossier(Aggregate):
         causation_id: UUID | None,
     ) -> None:
         self.withdrawn_on = withdrawn_on
+
+    def resolve_jurisdiction(
+        self,
+        *,
+        commune: str,
+        candidates: list[str],
+        basis: str,
+        decided_on: date,
+        mapping_version: str,
+        today: date,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> None:
+        """Assign a case of a split old commune to one of the communes it went into.
+
+        Only one of `candidates` (the split commune's successors) may be chosen, once; the
+        recorded residence stays as it was (history is never rewritten).
+        """
+        if getattr(self, "resolved_commune", None) is not None:
+            raise InvalidDossier(
+                f"the case was already assigned to commune {self.resolved_commune}"
+            )
+        if len(candidates) < 2:
+            raise InvalidDossier(
+                f"commune {self.residence_code} ({self.residence_scheme}) was not split: the "
+                "old -> new table places the case, nothing to resolve"
+            )
+        if commune not in candidates:
+            raise InvalidDossier(
+                f"commune {commune} is not one the old commune {self.residence_code} went "
+                f"into; choose one of {', '.join(candidates)}"
+            )
+        if decided_on > today or decided_on < self.received_on:
+            raise InvalidDossier(
+                f"decided_on {decided_on} must lie between receipt ({self.received_on}) and today"
+            )
+        if not basis.strip():
+            raise InvalidDossier("basis must say how the commune was established (village, street)")
+        self._jurisdiction_resolved(
+            case_id=self.id,
+            from_scheme=self.residence_scheme,
+            from_code=self.residence_code,
+            to_code=commune,
+            basis=basis.strip(),
+            decided_on=decided_on,
+            mapping_version=mapping_version,
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+
+    @event("JurisdictionResolved")
+    def _jurisdiction_resolved(
+        self,
+        *,
+        case_id: UUID,
+        from_scheme: str,
+        from_code: str,
+        to_code: str,
+        basis: str,
+        decided_on: date,
+        mapping_version: str,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.resolved_commune = to_code

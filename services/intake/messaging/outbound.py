@@ -9,6 +9,7 @@ from contracts.intake import (
     DossierReceivedV2,
     DossierSupplementedV1,
     DossierWithdrawnV1,
+    JurisdictionResolvedV1,
 )
 from contracts.values import AdminUnitRef
 from services.intake.domain.dossier import Dossier
@@ -49,4 +50,14 @@ def to_contract(event: Any) -> BaseModel:
         )
     if isinstance(event, Dossier.Withdrawn):
         return DossierWithdrawnV1(case_id=event.case_id, withdrawn_on=event.withdrawn_on)
+    if isinstance(event, Dossier.JurisdictionResolved):
+        return JurisdictionResolvedV1(
+            case_id=event.case_id,
+            from_residence=AdminUnitRef(scheme=event.from_scheme, code=event.from_code),
+            to_residence=AdminUnitRef(scheme="DVHC_2025_2LEVEL", code=event.to_code),
+            method="manual",
+            basis=event.basis,
+            decided_on=event.decided_on,
+            mapping_version=event.mapping_version,
+        )
     raise TypeError(f"no contract for {type(event).__qualname__}: every stored event is published")

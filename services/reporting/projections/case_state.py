@@ -48,6 +48,7 @@ STATE_EVENTS = frozenset(
         "beneficiary_moved_in",
         "disability_level_determined",
         "payment_channel_changed",
+        "jurisdiction_resolved",
     }
 )
 
@@ -93,6 +94,9 @@ def effective_on(event_type: str, data: Mapping[str, Any], recorded_at: datetime
         found = _date(data.get("determined_on"))
     elif kind == "payment_channel_changed":
         found = _date(data.get("decided_on"))
+    elif kind == "jurisdiction_resolved":
+        # Which 2025 commune a split old one means for this case: true of every date.
+        found = date.min
     elif data.get("from_month"):
         found = first_day(str(data["from_month"]))
     return found or recorded_day(recorded_at)
@@ -305,6 +309,10 @@ def _apply(state: dict[str, Any], fact: Fact) -> None:
         )
     elif kind == "payment_channel_changed":
         state["channel"] = data.get("channel")
+    elif kind == "jurisdiction_resolved":
+        old, new = _residence(data.get("from_residence")), _residence(data.get("to_residence"))
+        if old is not None and new is not None:
+            state["resolved"] = (old.scheme, old.code, new.code)
 
 
 def _highest(held: Mapping[str, int], fallback: str | None, on: date) -> str | None:
@@ -395,6 +403,19 @@ def state_as_of(
         return None  # e.g. an enrolment valued from the first of a month, before the dossier
     residence: Residence | None = state.get("residence")
     place = rolled_up(residence)
+    resolved = state.get("resolved")
+    if (
+        place.commune_code is None
+        and residence
+        and resolved
+        and resolved[:2]
+        == (
+            residence.scheme,
+            residence.code,
+        )
+    ):
+        units = load_admin_units()
+        place = RolledUp(resolved[2], units.province_code(DVHC_2025_2LEVEL, resolved[2]))
     return CaseState(
         case_id=case_id,
         on=on,
