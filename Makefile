@@ -17,6 +17,7 @@ run: $(STAMP)
 
 test:
 	@$(PYTHON) -m tests.support.infra describe
+	@sh scripts/install-system-packages.sh
 	@$(MAKE) --no-print-directory $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 

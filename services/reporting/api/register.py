@@ -113,14 +113,14 @@ def _filter(
 def _entries(rows: list[dict[str, Any]], on: date | None) -> list[RegisterEntry]:
     entries = []
     for row in rows:
-        amount = row.get("monthly_amount")
+        payable = row["status"] in ("active", "suspended")
+        amount = row.get("monthly_amount") if payable else None  # as decided, while paid
         if on is not None:
             residence = (
                 Residence(row["residence_scheme"], row["residence_code"])
                 if row.get("residence_code")
                 else None
             )
-            payable = row["status"] in ("active", "suspended")
             amount = (
                 amount_in_force(row.get("categories_held") or {}, residence, on)
                 if payable
