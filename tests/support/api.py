@@ -216,11 +216,16 @@ class Client:
                 return dict(item)
         return None
 
-    def history(self, case_id: str) -> list[dict[str, Any]]:
+    def history(self, case_id: str, *, notices: bool = False) -> list[dict[str, Any]]:
+        """The case's events in reporting; health-insurance notices (another topic, published
+        beside the enrolment or cessation) only with `notices`."""
         response = self.http.get(
             self.url("reporting", f"/cases/{case_id}/history"), headers=token("inspector")
         )
-        return list(response.json()) if response.status_code == 200 else []
+        events = list(response.json()) if response.status_code == 200 else []
+        if notices:
+            return events
+        return [e for e in events if not e["type"].endswith(".health_insurance_notice")]
 
     def parked(self, service: str) -> list[dict[str, Any]]:
         response = self.http.get(self.url(service, "/ops/parked"), headers=token("operator"))
