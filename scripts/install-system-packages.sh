@@ -6,6 +6,17 @@ set -eu
 
 PACKAGES="chromium chromium-driver"
 
+if ! command -v dpkg-query >/dev/null 2>&1; then
+    # Not Debian: nothing to install here, but the browser tests still need both programs.
+    if { command -v chromium || command -v chromium-browser; } >/dev/null 2>&1 &&
+        command -v chromedriver >/dev/null 2>&1; then
+        exit 0
+    fi
+    echo "install-system-packages: no dpkg/apt here; install Chromium and its chromedriver" \
+        "so that chromium and chromedriver are on PATH" >&2
+    exit 1
+fi
+
 missing=""
 for package in $PACKAGES; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

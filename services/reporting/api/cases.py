@@ -162,7 +162,14 @@ def get_history(case_id: UUID, reader: Reader, store: Store) -> list[HistoryEntr
 
 
 #: Payload keys shown elsewhere in a timeline entry, or too bulky for its summary.
-_NOT_IN_SUMMARY = {"case_id", "event", "authority", "decision_number", "legal_basis"}
+_NOT_IN_SUMMARY = {
+    "case_id",
+    "event",
+    "authority",
+    "decision_number",
+    "legal_basis",
+    "personal_id_digest",  # a keyed hash of the ID number: nothing for a reader
+}
 
 
 def timeline_entry(row: dict[str, Any]) -> TimelineEntry:
