@@ -1,5 +1,7 @@
 """The only reader of reporting's environment."""
 
+from decimal import Decimal
+
 from pydantic import Field
 
 from backbone.settings import BackboneSettings
@@ -15,3 +17,42 @@ class ReportingSettings(BackboneSettings):
 
     def projections(self) -> str:
         return self.schema_name(self.projection_schema)
+
+    # Inspection checks: thresholds the law found does not fix [U] (DOMAIN.md §6.7, §7.3).
+    health_insurance_notice_days: int = Field(
+        default=5,
+        ge=0,
+        description="[U] Days after the decision by which a health-insurance increase/decrease "
+        "notice (báo tăng/giảm BHYT) is on time. No legal deadline was found: 5 working days "
+        "is a placeholder to confirm with the provincial social-insurance office (BHXH).",
+    )
+    health_insurance_notice_working_days: bool = Field(
+        default=True,
+        description="Count health_insurance_notice_days as working days (official calendar, "
+        "Tết and compensatory days off skipped); false: calendar days.",
+    )
+
+    # Budget estimate (dự toán, DOMAIN.md §7.1): assumptions that are not law [U]; each can be
+    # overridden per request by the query parameter of the same name without the prefix.
+    budget_new_grant_months: Decimal = Field(
+        default=Decimal("6.5"),
+        ge=0,
+        le=12,
+        description="[U] Months a new beneficiary is paid in the budget year on average: "
+        "decisions spread evenly over the year and paid from the signing month, (12 + 1) / 2.",
+    )
+    budget_new_grant_growth: Decimal = Field(
+        default=Decimal("1"),
+        ge=0,
+        description="[U] New grants next year as a multiple of the approvals of the last 12 months.",
+    )
+    budget_funeral_multiple: int = Field(
+        default=20,
+        ge=20,
+        description="Funeral support as a multiple of the standard level: at least 20 "
+        "(Decree 20/2021 Art. 11); a province may pay more.",
+    )
+    budget_include_suspended: bool = Field(
+        default=False,
+        description="[U] Count beneficiaries whose payment is suspended at the reference date.",
+    )

@@ -39,6 +39,7 @@ def create_app(
         errors=ERRORS,
     )
     app.state.store = store
+    app.state.settings = settings  # thresholds of the checks and the budget estimate
     # The access-log view reads every service's log; the lookup digests an ID number.
     app.state.database_url = settings.database_url
     app.state.service_schema = settings.schema_name
