@@ -99,7 +99,26 @@ def effective_on(event_type: str, data: Mapping[str, Any], recorded_at: datetime
         found = date.min
     elif data.get("from_month"):
         found = first_day(str(data["from_month"]))
+    else:
+        found = next((_date(data[key]) for key in ACT_DATES if data.get(key)), None)
     return found or recorded_day(recorded_at)
+
+
+#: The date an act says it was done on, for events with no rule of their own above.
+ACT_DATES = (
+    "signed_on",
+    "decided_on",
+    "reviewed_on",
+    "posted_from",
+    "sent_on",
+    "appraised_on",
+    "settled_on",
+    "concluded_on",
+    "received_on",
+    "reached_on",
+    "supplemented_on",
+    "detected_on",
+)
 
 
 @dataclass(frozen=True)
