@@ -54,6 +54,8 @@ DDL = [
         correlation_id uuid NOT NULL, causation_id uuid, data jsonb NOT NULL,
         PRIMARY KEY (source, originator_id, version))""",
     "CREATE INDEX IF NOT EXISTS case_history_case ON {schema}.case_history (case_id, recorded_at)",
+    # Reports and checks select events by type across all cases.
+    "CREATE INDEX IF NOT EXISTS case_history_type ON {schema}.case_history (type, recorded_at)",
     # Postings projected before the posting columns existed are only in the history: fill the
     # columns in from each case's latest results_posted, as a rebuild would. A no-op once done.
     """UPDATE {schema}.register AS r
