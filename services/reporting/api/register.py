@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -92,14 +92,17 @@ class RegisterCounts(BaseModel):
     counts: list[RegisterCount]
 
 
-def _filter(
-    status: Status | None,
-    commune: str | None,
-    province: str | None,
-    category: str | None,
-    recorded_scheme: str | None,
-    unresolved: bool,
+def register_filter(
+    status: Status | None = None,
+    commune: Commune = None,
+    province: Province = None,
+    category: Category = None,
+    recorded_scheme: RecordedScheme = None,
+    unresolved: Annotated[
+        bool, Query(description="Only cases of split old communes not yet resolved")
+    ] = False,
 ) -> register.RegisterFilter:
+    """The query parameters every register route filters by."""
     return register.RegisterFilter(
         status=status,
         commune=commune,
@@ -108,6 +111,9 @@ def _filter(
         recorded_scheme=recorded_scheme,
         unresolved=unresolved,
     )
+
+
+Filter = Annotated[register.RegisterFilter, Depends(register_filter)]
 
 
 def _entries(rows: list[dict[str, Any]], on: date | None) -> list[RegisterEntry]:
@@ -175,19 +181,11 @@ def _read(
 def get_register(
     reader: Reader,
     store: Store,
+    where: Filter,
     on: On = None,
-    status: Status | None = None,
-    commune: Commune = None,
-    province: Province = None,
-    category: Category = None,
-    recorded_scheme: RecordedScheme = None,
-    unresolved: Annotated[
-        bool, Query(description="Only cases of split old communes not yet resolved")
-    ] = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> RegisterPage:
-    where = _filter(status, commune, province, category, recorded_scheme, unresolved)
     total, items = _read(store, on, where, limit, offset)
     reader.record("register", [item.case_id for item in items])
     return RegisterPage(
@@ -213,16 +211,11 @@ COUNTABLE = {
 def get_register_counts(
     _: Viewer,
     store: Store,
+    where: Filter,
     by: Literal["status", "category", "commune", "province", "benefit"] = "status",
     on: On = None,
-    status: Status | None = None,
-    commune: Commune = None,
-    province: Province = None,
-    category: Category = None,
-    recorded_scheme: RecordedScheme = None,
 ) -> RegisterCounts:
     """Counts only, no person: not an access-log read."""
-    where = _filter(status, commune, province, category, recorded_scheme, False)
     with connection(store.url) as conn:
         rows = register.counts(conn, store.schema, on=on, where=where, by=COUNTABLE[by])
     units = load_admin_units()
@@ -285,16 +278,10 @@ def _export_rows(items: list[RegisterEntry]) -> list[list[Any]]:
 def export_register(
     reader: Reader,
     store: Store,
+    where: Filter,
     format: Literal["csv", "xlsx"] = "xlsx",
     on: On = None,
-    status: Status | None = None,
-    commune: Commune = None,
-    province: Province = None,
-    category: Category = None,
-    recorded_scheme: RecordedScheme = None,
-    unresolved: bool = False,
 ) -> Response:
-    where = _filter(status, commune, province, category, recorded_scheme, unresolved)
     _, items = _read(store, on, where, None, 0)
     reader.record("register export", [item.case_id for item in items])
     rows = _export_rows(items)
