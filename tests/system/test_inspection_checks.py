@@ -15,6 +15,7 @@ from tests.support import kafka
 from tests.support.api import NEW_COMMUNE, Client, dossier_body, ok, token
 from tests.support.cases import approved_in_june_2024
 from tests.support.eventually import eventually
+from tests.support.payrolls import approved_payroll, record_results
 from tests.system.test_delivery import bootstrap
 
 OLD = "02053"  # the commune of approved_in_june_2024 (2004 scheme)
@@ -75,39 +76,12 @@ def payroll_lines(
     client: Client, month: str, case_ids: list[str], approve: bool = True
 ) -> dict[str, list[dict[str, Any]]]:
     """Generate (and approve) the old commune's post-office payroll; the lines of each case."""
-    client.generate_payroll(OLD, month)
-    if approve:
-        ok(
-            client.http.post(
-                client.url("payment", f"/payrolls/{OLD}/post_office/{month}/approval"),
-                json={"approved_on": f"{month}-05"},
-                headers=token("approver"),
-            )
-        )
-    payroll = ok(
-        client.http.get(
-            client.url("payment", f"/payrolls/{OLD}/post_office/{month}"),
-            params={"limit": 5000},
-            headers=token("inspector"),
-        )
-    )
-    return {c: [x for x in payroll["lines"] if x["case_id"] == c] for c in case_ids}
+    lines = approved_payroll(client, OLD, month, approve=approve)
+    return {c: [x for x in lines if x["case_id"] == c] for c in case_ids}
 
 
 def settle(client: Client, month: str, lines: list[dict[str, Any]], result: str) -> None:
-    report = ok(
-        client.http.post(
-            client.url("payment", f"/payrolls/{OLD}/post_office/{month}/results"),
-            json={
-                "results": [
-                    {"line_id": x["line_id"], "result": result, "settled_on": f"{month}-20"}
-                    for x in lines
-                ]
-            },
-            headers=token("post_office"),
-        )
-    )
-    assert report["counts"] == {"recorded": len(lines)}, report
+    record_results(client, OLD, month, [(line, result) for line in lines])
 
 
 def entitlement_post(client: Client, case_id: str, path: str, **body: Any) -> Any:

@@ -14,6 +14,7 @@ from tests.support import kafka
 from tests.support.api import Client, ok, token
 from tests.support.cases import approved_in_june_2024
 from tests.support.eventually import eventually
+from tests.support.payrolls import approved_payroll, record_results
 from tests.system.test_delivery import bootstrap
 
 OLD = "02053"  # the commune of approved_in_june_2024 (2004 scheme)
@@ -38,40 +39,14 @@ def lines_for(
     client: Client, commune: str, month: str, case_id: str, channel: str = "post_office"
 ) -> list[dict[str, Any]]:
     """Generate and approve the commune's payroll; the lines of one case."""
-    client.generate_payroll(commune, month, channel)
-    ok(
-        client.http.post(
-            client.url("payment", f"/payrolls/{commune}/{channel}/{month}/approval"),
-            json={"approved_on": f"{month}-05"},
-            headers=token("approver"),
-        )
-    )
-    payroll = ok(
-        client.http.get(
-            client.url("payment", f"/payrolls/{commune}/{channel}/{month}"),
-            params={"limit": 5000},
-            headers=token("inspector"),
-        )
-    )
-    return [line for line in payroll["lines"] if line["case_id"] == case_id]
+    lines = approved_payroll(client, commune, month, channel=channel)
+    return [line for line in lines if line["case_id"] == case_id]
 
 
 def settle(
     client: Client, commune: str, month: str, lines: list[dict[str, Any]], result: str
 ) -> None:
-    report = ok(
-        client.http.post(
-            client.url("payment", f"/payrolls/{commune}/post_office/{month}/results"),
-            json={
-                "results": [
-                    {"line_id": x["line_id"], "result": result, "settled_on": f"{month}-20"}
-                    for x in lines
-                ]
-            },
-            headers=token("post_office"),
-        )
-    )
-    assert report["counts"] == {"recorded": len(lines)}, report
+    record_results(client, commune, month, [(line, result) for line in lines])
 
 
 def history_types(client: Client, case_id: str) -> list[str]:

@@ -18,6 +18,7 @@ from tests.support import kafka
 from tests.support.api import Client, dossier_body, ok, token
 from tests.support.cases import approved_in_june_2024
 from tests.support.eventually import eventually
+from tests.support.payrolls import approved_payroll, record_results
 from tests.system.test_delivery import bootstrap
 from tests.system.test_payment_lifecycle import entitlement, post
 
@@ -35,41 +36,13 @@ def report(client: Client, path: str, role: str = "inspector", **params: Any) ->
 
 
 def payroll_lines(client: Client, commune: str, month: str, approved_on: str) -> list[Any]:
-    """Generate and approve the commune's post-office payroll; all its lines."""
-    client.generate_payroll(commune, month)
-    ok(
-        client.http.post(
-            client.url("payment", f"/payrolls/{commune}/post_office/{month}/approval"),
-            json={"approved_on": approved_on},
-            headers=token("approver"),
-        )
-    )
-    payroll = ok(
-        client.http.get(
-            client.url("payment", f"/payrolls/{commune}/post_office/{month}"),
-            params={"limit": 5000},
-            headers=token("inspector"),
-        )
-    )
-    return list(payroll["lines"])
+    return approved_payroll(client, commune, month, approved_on=approved_on)
 
 
 def settle(
     client: Client, commune: str, month: str, results: list[tuple[dict[str, Any], str]], on: str
 ) -> None:
-    answer = ok(
-        client.http.post(
-            client.url("payment", f"/payrolls/{commune}/post_office/{month}/results"),
-            json={
-                "results": [
-                    {"line_id": line["line_id"], "result": result, "settled_on": on}
-                    for line, result in results
-                ]
-            },
-            headers=token("post_office"),
-        )
-    )
-    assert answer["counts"] == {"recorded": len(results)}, answer
+    record_results(client, commune, month, results, settled_on=on)
 
 
 def payment_events(system: System, case_ids: set[str]) -> list[tuple[str, dict[str, Any]]]:
