@@ -33,6 +33,17 @@ def produce(bootstrap: str, topic: str, key: bytes, value: bytes) -> None:
         producer.close()
 
 
+def produce_all(bootstrap: str, messages: list[tuple[str, bytes, bytes]]) -> None:
+    """(topic, key, value) sent by one producer, all in flight at once, then awaited."""
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False)
+    try:
+        futures = [producer.send(topic, key=key, value=value) for topic, key, value in messages]
+        for future in futures:
+            future.get(timeout=30)
+    finally:
+        producer.close()
+
+
 def consumed_everything(bootstrap: str, group: str, topics: list[str]) -> bool:
     """True when the group has committed the end offset of every partition of `topics`."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)

@@ -8,8 +8,14 @@ import uuid
 from datetime import date
 from typing import Any
 
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
 from backbone.system import System
 from contracts.topics import ASSESSMENT_EVENTS, INTAKE_EVENTS, PAYMENT_EVENTS
+from services.reporting.projections import register_periods
+from services.reporting.projections.case_state import periods
 from tests.support import kafka
 from tests.support.api import Client, dossier_body, ok, token
 from tests.support.cases import approved_in_june_2024
@@ -332,3 +338,53 @@ def test_an_official_resolves_a_split_commune_for_one_case(client: Client) -> No
     assert (earlier["residence_code"], earlier["commune_candidates"]) == ("00007", [])
     assert case_id not in register_ids(client, commune="00008")
     assert case_id not in register_ids(client, unresolved="true")
+
+
+def test_events_of_many_cases_applied_at_once_leave_periods_equal_to_a_refold(
+    system: System, client: Client
+) -> None:
+    """Reporting applies the three topics concurrently: the periods stored for each case must
+    be what folding its whole history gives, whatever the interleaving."""
+    cases = [uuid.uuid4() for _ in range(80)]
+    residence = {"scheme": "DVHC_2025_2LEVEL", "code": "00004", "name": None}
+    messages: list[tuple[str, bytes, bytes]] = []
+    for case_id in cases:  # each case's three events on three topics, sent together
+        key = str(case_id).encode()
+        approved = from_example(
+            "vn.btxh.assessment.case_approved.v3.json",
+            case_id,
+            residence=residence,
+            person_id=None,
+        )
+        messages += [
+            (
+                system.prefix + PAYMENT_EVENTS,
+                key,
+                from_example("vn.btxh.payment.beneficiary_enrolled.v1.json", case_id),
+            ),
+            (system.prefix + ASSESSMENT_EVENTS, key, approved),
+            (
+                system.prefix + INTAKE_EVENTS,
+                key,
+                from_example("vn.btxh.intake.dossier_received.v2.json", case_id),
+            ),
+        ]
+    kafka.produce_all(bootstrap(system), messages)
+    eventually(lambda: all_consumed(system), timeout=120, what="every consumer caught up")
+
+    url = system.processes["reporting-api"].env["BTXH_DATABASE_URL"]
+    schema = f"{system.prefix}reporting"
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        for case_id in cases:
+            stored = conn.execute(
+                sql.SQL(
+                    "SELECT valid_from, valid_to, status FROM {} WHERE case_id = %s"
+                    " ORDER BY valid_from"
+                ).format(sql.Identifier(schema, "register_period")),
+                (case_id,),
+            ).fetchall()
+            refolded = periods(case_id, register_periods.facts_of(conn, schema, case_id))
+            assert [(r["valid_from"], r["valid_to"], r["status"]) for r in stored] == [
+                (p.valid_from, p.valid_to, p.state.status) for p in refolded
+            ]
+            assert refolded[-1].state.status == "active"

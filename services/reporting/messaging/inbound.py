@@ -68,6 +68,7 @@ def handlers(store: ProjectionStore) -> tuple[dict[type[BaseModel], Handler], Ha
     def typed(update: RegisterUpdate) -> Handler:
         def apply(event: Any, envelope: Envelope, tracking: Tracking) -> None:
             with store.transaction(tracking) as conn:
+                register_periods.lock_case(conn, store.schema, envelope.subject)
                 history.record(conn, store.schema, envelope)
                 update(conn, store.schema, event, envelope.time)
                 register_periods.refresh_if_state_changed(
@@ -79,6 +80,7 @@ def handlers(store: ProjectionStore) -> tuple[dict[type[BaseModel], Handler], Ha
     def on_other_event(_: Any, envelope: Envelope, tracking: Tracking) -> None:
         """An event type this version does not project: still part of the case's history."""
         with store.transaction(tracking) as conn:
+            register_periods.lock_case(conn, store.schema, envelope.subject)
             history.record(conn, store.schema, envelope)
             register_periods.refresh_if_state_changed(
                 conn, store.schema, envelope.subject, envelope.type

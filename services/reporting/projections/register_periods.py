@@ -46,6 +46,15 @@ REGISTER_COLUMNS = [
 ]
 
 
+def lock_case(conn: psycopg.Connection[Any], schema: str, case_id: UUID) -> None:
+    """Events of one case arrive on three topics and may be applied at the same time: each
+    transaction takes the case's lock first (held to its commit), so a refold always reads
+    every event committed before it and the last one writes the periods from all of them."""
+    conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"{schema}:case:{case_id}",)
+    )
+
+
 def facts_of(conn: psycopg.Connection[Any], schema: str, case_id: UUID) -> list[Fact]:
     """The case's events that change its state, as the fold needs them."""
     rows = conn.execute(
