@@ -1,14 +1,24 @@
 """Composition root of reporting: builds every process from ReportingSettings."""
 
+from collections.abc import Callable
+
 from fastapi import FastAPI
 from faststream import FastStream
 
-from backbone.tracked_consumer import TrackedConsumer, build_consumer
+from backbone.kafka import OrderedProducer
+from backbone.tracked_consumer import ParkingStore, TrackedConsumer
 from backbone.worker import build_worker
 from contracts import topics
 from services.reporting.api import create_app
 from services.reporting.messaging import inbound
+from services.reporting.projections.catalog import (
+    ActiveProjection,
+    OpenProjection,
+    ProjectionCatalog,
+    consumer_of,
+)
 from services.reporting.projections.store import ProjectionStore
+from services.reporting.rebuild import ProjectionConsumer, ProjectionRunner, Rebuilds
 from services.reporting.settings import ReportingSettings
 
 #: Case events, and the health-insurance notices the inspection checks time.
@@ -17,31 +27,88 @@ SUBSCRIBED_TOPICS = (*topics.CASE_EVENT_TOPICS, topics.HEALTH_INSURANCE_NOTICES)
 
 def consumer_name(settings: ReportingSettings) -> str:
     """One consumer (and consumer group) per projection schema, so a rebuild reads from zero."""
-    return settings.projection_schema.replace("_", "-")
+    return consumer_of(settings.projection_schema)
 
 
 def build_consumer_for(
-    settings: ReportingSettings, store: ProjectionStore, *, publish_dead_letters: bool
+    settings: ReportingSettings,
+    store: ProjectionStore,
+    *,
+    publish_dead_letters: bool,
+    updating: Callable[[], bool] | None = None,
 ) -> TrackedConsumer:
+    """The consumer of `settings.projection_schema`; it stops applying when `updating` says
+    the projection was retired or dropped."""
     typed, fallback = inbound.handlers(store)
-    return build_consumer(
-        name=consumer_name(settings),
-        service=settings.projection_schema,
+    name = consumer_name(settings)
+    return ProjectionConsumer(
+        updating=updating or (lambda: True),
+        name=name,
         tracking=store,
         handlers=typed,
         fallback=fallback,
-        settings=settings,
-        publish_dead_letters=publish_dead_letters,
+        parking=ParkingStore(settings.database_url, settings.projections(), name),
+        dead_letter_topic=settings.topic(topics.dead_letter_topic(name)),
+        producer=OrderedProducer(settings.kafka_bootstrap) if publish_dead_letters else None,
+    )
+
+
+def build_catalog(settings: ReportingSettings) -> ProjectionCatalog:
+    return ProjectionCatalog(
+        settings.database_url,
+        prefix=settings.prefix,
+        service="reporting",
+        first=settings.projection_schema,
     )
 
 
 def build_api(settings: ReportingSettings) -> FastAPI:
-    store = ProjectionStore(settings.database_url, settings.projections())
-    consumer = build_consumer_for(settings, store, publish_dead_letters=False)
-    return create_app(settings, store, lambda: consumer)
+    if not settings.catalogued():  # pinned to BTXH_PROJECTION_SCHEMA
+        store = ProjectionStore(settings.database_url, settings.projections())
+        consumer = build_consumer_for(settings, store, publish_dead_letters=False)
+        return create_app(settings, store, lambda: consumer)
+
+    def open_projection(name: str) -> OpenProjection:
+        projection = settings.for_projection(name)
+        store = ProjectionStore(settings.database_url, projection.projections())
+        return OpenProjection(
+            store, build_consumer_for(projection, store, publish_dead_letters=False)
+        )
+
+    catalog = build_catalog(settings)
+    active = ActiveProjection(catalog, open_projection)
+    app = create_app(settings, active.current().store, lambda: active.current().consumer)
+    app.state.projections = active  # what deps.projection_store reads
+    app.state.rebuilds = Rebuilds(settings, catalog, SUBSCRIBED_TOPICS)
+    return app
 
 
 def build_worker_app(settings: ReportingSettings) -> FastStream:
-    store = ProjectionStore(settings.database_url, settings.projections())
-    consumer = build_consumer_for(settings, store, publish_dead_letters=True)
-    return build_worker(consumer, settings, SUBSCRIBED_TOPICS)
+    if not settings.catalogued():  # pinned: a hand-started rebuild into another schema
+        store = ProjectionStore(settings.database_url, settings.projections())
+        consumer = build_consumer_for(settings, store, publish_dead_letters=True)
+        return build_worker(consumer, settings, SUBSCRIBED_TOPICS)
+
+    def open_consumer(name: str, updating: Callable[[], bool]) -> TrackedConsumer:
+        projection = settings.for_projection(name)
+        store = ProjectionStore(settings.database_url, projection.projections())
+        return build_consumer_for(projection, store, publish_dead_letters=True, updating=updating)
+
+    # The subscriber serves the projection live at start; the runner feeds any other
+    # (a rebuild, and after a switch-over the projection it rebuilt).
+    rebuilds = Rebuilds(settings, build_catalog(settings), SUBSCRIBED_TOPICS)
+    served = rebuilds.catalog.active()
+    app = build_worker(
+        open_consumer(served, rebuilds.catalog.updating(served, every=1.0)),
+        settings,
+        SUBSCRIBED_TOPICS,
+    )
+    runner = ProjectionRunner(
+        rebuilds,
+        served=served,
+        open_consumer=open_consumer,
+        poll_seconds=settings.projection_poll_seconds,
+    )
+    app.after_startup(runner.start)
+    app.on_shutdown(runner.stop)
+    return app

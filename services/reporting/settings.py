@@ -6,17 +6,35 @@ from pydantic import Field
 
 from backbone.settings import BackboneSettings
 
+#: The first projection's schema (reporting's own); left at it, the catalog picks the live one.
+CATALOGUED_PROJECTION = "reporting"
+
 
 class ReportingSettings(BackboneSettings):
     http_port: int = Field(default=8104, description="Port of reporting's HTTP API.")
     projection_schema: str = Field(
-        default="reporting",
+        default=CATALOGUED_PROJECTION,
         pattern=r"^[a-z0-9_]+$",
-        description="Schema (after the prefix) of the read models; a rebuild uses another.",
+        description="Schema (after the prefix) of the read models. Left at `reporting`, the "
+        "projection catalog (GET /ops/projections) says which schema is live and a rebuild "
+        "switches it; another value pins the process to that schema (a hand-started rebuild).",
+    )
+    projection_poll_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often the worker reads the projection catalog for rebuild requests "
+        "and switch-overs.",
     )
 
     def projections(self) -> str:
         return self.schema_name(self.projection_schema)
+
+    def catalogued(self) -> bool:
+        """Whether the projection catalog, not this setting, decides the projection."""
+        return self.projection_schema == CATALOGUED_PROJECTION
+
+    def for_projection(self, name: str) -> "ReportingSettings":
+        return self.model_copy(update={"projection_schema": name})
 
     # Inspection checks: thresholds the law found does not fix [U] (DOMAIN.md §6.7, §7.3).
     health_insurance_notice_days: int = Field(

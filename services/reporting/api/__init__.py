@@ -13,6 +13,7 @@ from services.reporting.api import (
     inspector,
     payments,
     posting,
+    projections,
     register,
     reports,
 )
@@ -53,4 +54,5 @@ def create_app(
     app.include_router(checks.router)
     app.include_router(inspector.router)
     app.include_router(ops_router(consumer_factory))
+    app.include_router(projections.router)
     return app

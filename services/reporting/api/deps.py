@@ -7,13 +7,18 @@ from fastapi import Depends, Request
 from backbone.access_log import PersonalDataRead, personal_data_reader
 from backbone.actor import Actor
 from backbone.auth import require_roles
+from services.reporting.projections.catalog import ActiveProjection
 from services.reporting.projections.store import ProjectionStore
 
 
 def projection_store(request: Request) -> ProjectionStore:
-    """The projection the API reads now (a rebuild may switch it over while running)."""
-    store: ProjectionStore = request.app.state.store
-    return store
+    """The projection the API reads now: the catalog's live one, which a rebuild switches over
+    while the API runs (`app.state.store` when the process is pinned to one schema)."""
+    active: ActiveProjection | None = getattr(request.app.state, "projections", None)
+    if active is None:
+        store: ProjectionStore = request.app.state.store
+        return store
+    return active.current().store
 
 
 Store = Annotated[ProjectionStore, Depends(projection_store)]
