@@ -96,6 +96,18 @@ class RedriveRequest(BaseModel):
 OperatorActor = Annotated[Actor, Depends(require_roles("operator"))]
 
 
+def held_message_view(row: dict[str, Any]) -> dict[str, Any]:
+    """A held message as an operator reads it, before deciding to re-drive or discard it."""
+    return {
+        "id": row["id"],
+        "reason": row["reason"],
+        "source_topic": row["source_topic"],
+        "source_offset": row["source_offset"],
+        "recorded_at": row["recorded_at"].isoformat(),
+        "value": bytes(row["value"]).decode("utf-8", "replace"),
+    }
+
+
 def ops_router(consumer_factory: Callable[[], TrackedConsumer]) -> APIRouter:
     """Operator routes: list parked cases, re-drive one after a fix."""
     router = APIRouter(prefix="/ops", tags=["ops"])
@@ -115,17 +127,7 @@ def ops_router(consumer_factory: Callable[[], TrackedConsumer]) -> APIRouter:
 
     @router.get("/parked/{case_id}/messages", summary="Held messages of one parked case")
     def held_messages(case_id: str, _: OperatorActor) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": row["id"],
-                "reason": row["reason"],
-                "source_topic": row["source_topic"],
-                "source_offset": row["source_offset"],
-                "recorded_at": row["recorded_at"].isoformat(),
-                "value": bytes(row["value"]).decode("utf-8", "replace"),
-            }
-            for row in consumer_factory().parking.held(case_id)
-        ]
+        return [held_message_view(row) for row in consumer_factory().parking.held(case_id)]
 
     @router.post("/parked/{case_id}/redrive", summary="Re-apply a parked case's held messages")
     async def redrive(case_id: str, body: RedriveRequest, actor: OperatorActor) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from backbone.actor import Actor
 from backbone.auth import require_roles
-from backbone.http import ParkedCaseView, RedriveRequest
+from backbone.http import ParkedCaseView, RedriveRequest, held_message_view
 from backbone.tracked_consumer import TrackedConsumer
 from services.reporting.projections.catalog import (
     ActiveProjection,
@@ -282,17 +282,8 @@ def held_messages(
     name: str, case_id: str, request: Request, _: Operator, found: Catalogued
 ) -> list[dict[str, Any]] | JSONResponse:
     def listed() -> list[dict[str, Any]]:
-        return [
-            {
-                "id": row["id"],
-                "reason": row["reason"],
-                "source_topic": row["source_topic"],
-                "source_offset": row["source_offset"],
-                "recorded_at": row["recorded_at"].isoformat(),
-                "value": bytes(row["value"]).decode("utf-8", "replace"),
-            }
-            for row in _parked_consumer(request, found, name).parking.held(case_id)
-        ]
+        parking = _parked_consumer(request, found, name).parking
+        return [held_message_view(row) for row in parking.held(case_id)]
 
     return _refused(listed)
 
