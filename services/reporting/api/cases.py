@@ -106,6 +106,8 @@ class StateView(BaseModel):
     signed_on: date | None
     authority: str | None
     legal_basis: list[str]
+    last_decision_number: str | None
+    last_decision_on: date | None
     effective_month: str | None
     enrolled_from: str | None
     channel: str | None
@@ -259,6 +261,8 @@ def state_view(state: CaseState, known_at: datetime | None) -> StateView:
         signed_on=state.signed_on,
         authority=state.authority,
         legal_basis=list(state.legal_basis),
+        last_decision_number=state.last_decision_number,
+        last_decision_on=state.last_decision_on,
         effective_month=state.effective_month,
         enrolled_from=state.enrolled_from,
         channel=state.channel,

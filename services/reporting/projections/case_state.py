@@ -184,6 +184,7 @@ class CaseState:
     full_name: str | None = None
     date_of_birth: date | None = None
     received_on: date | None = None
+    #: The grant (or refusal): its number, date, signer, authority and legal basis.
     decision_number: str | None = None
     signed_on: date | None = None
     signer: str | None = None
@@ -203,6 +204,10 @@ class CaseState:
     moving_to: Residence | None = None
     rejection_reasons: tuple[str, ...] = ()
     withdrawn_on: date | None = None
+    #: The latest decision that changed the case (grant, adjustment, suspension, lift, move,
+    #: cessation): what a register row of the period rests on.
+    last_decision_number: str | None = None
+    last_decision_on: date | None = None
 
     def period_key(self) -> tuple[Any, ...]:
         """What a register period holds: a new period starts when any of these changes."""
@@ -217,7 +222,7 @@ class CaseState:
             self.commune_code,
             self.province_code,
             self.person_id,
-            self.decision_number,
+            self.last_decision_number,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -276,6 +281,7 @@ def _apply(state: dict[str, Any], fact: Fact) -> None:
             effective_month=data.get("effective_month"),
             person_id=data.get("person_id") or state.get("person_id"),
         )
+        _decided(state, data)
         if not state.get("moved_in"):
             state["residence"] = _residence(data.get("residence")) or state.get("residence")
             state["decided_residence"] = True
@@ -289,6 +295,7 @@ def _apply(state: dict[str, Any], fact: Fact) -> None:
             legal_basis=tuple(data.get("legal_basis") or ()),
             rejection_reasons=tuple(data.get("reasons") or ()),
         )
+        _decided(state, data)
     elif kind in ("case_withdrawn", "dossier_withdrawn"):
         state["withdrawn_on"] = _date(data.get("withdrawn_on"))
     elif kind == "beneficiary_enrolled":
@@ -296,20 +303,20 @@ def _apply(state: dict[str, Any], fact: Fact) -> None:
         state.setdefault("channel", "post_office")
     elif kind == "entitlement_adjusted":
         held = {str(c): int(u) for c, u in (data.get("categories") or {}).items()}
-        state.update(categories_held=held, decision_number=data.get("decision_number"))
+        state["categories_held"] = held
+        _decided(state, data)
         if held:
             state["category"] = _highest(held, state.get("category"), fact.effective_on)
             state["coefficient"] = _coefficient(state["category"], fact.effective_on)
     elif kind == "entitlement_suspended":
         state.update(suspended_from=data.get("from_month"), suspension_ground=data.get("ground"))
+        _decided(state, data)
     elif kind == "suspension_lifted":
         state.update(suspended_from=None, suspension_ground=None)
+        _decided(state, data)
     elif kind == "entitlement_ceased":
-        state.update(
-            ceased_from=data.get("from_month"),
-            cessation_reason=data.get("reason"),
-            decision_number=data.get("decision_number"),
-        )
+        state.update(ceased_from=data.get("from_month"), cessation_reason=data.get("reason"))
+        _decided(state, data)
         if data.get("reason") == "death":
             state["died_on"] = _date(data.get("event_date"))
     elif kind == "beneficiary_moved_out":
@@ -319,8 +326,8 @@ def _apply(state: dict[str, Any], fact: Fact) -> None:
             residence=_residence(data.get("residence")),
             moved_in=True,
             moving_to=None,
-            decision_number=data.get("decision_number"),
         )
+        _decided(state, data)
     elif kind == "disability_level_determined":
         state.update(
             disability_level=data.get("level"),
@@ -332,6 +339,13 @@ def _apply(state: dict[str, Any], fact: Fact) -> None:
         old, new = _residence(data.get("from_residence")), _residence(data.get("to_residence"))
         if old is not None and new is not None:
             state["resolved"] = (old.scheme, old.code, new.code)
+
+
+def _decided(state: dict[str, Any], data: Mapping[str, Any]) -> None:
+    """Remember the event's decision as the latest one, if it names one."""
+    if data.get("decision_number"):
+        state["last_decision_number"] = data["decision_number"]
+        state["last_decision_on"] = _date(data.get("signed_on") or data.get("decided_on"))
 
 
 def _highest(held: Mapping[str, int], fallback: str | None, on: date) -> str | None:
@@ -470,6 +484,8 @@ def state_as_of(
         moving_to=state.get("moving_to"),
         rejection_reasons=tuple(state.get("rejection_reasons") or ()),
         withdrawn_on=state.get("withdrawn_on"),
+        last_decision_number=state.get("last_decision_number"),
+        last_decision_on=state.get("last_decision_on"),
     )
 
 

@@ -88,7 +88,7 @@ def refresh_case(conn: psycopg.Connection[Any], schema: str, case_id: UUID) -> N
             period.state.province_code,
             list(period.state.commune_candidates),
             period.state.person_id,
-            period.state.decision_number,
+            period.state.last_decision_number,
         )
         for period in periods(case_id, facts)
     ]
