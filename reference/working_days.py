@@ -19,7 +19,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -36,6 +36,15 @@ _ONE_DAY: Final = timedelta(days=1)
 _SATURDAY: Final = 5
 _ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ENTRY_KEYS: Final = frozenset({"date", "kind", "reason", "source"})
+
+
+#: Vietnam's time zone (UTC+7, no daylight saving): deadlines and report dates are its days.
+VIETNAM: Final = timezone(timedelta(hours=7))
+
+
+def today_in_vietnam() -> date:
+    """The date at the commune, whatever the server's time zone."""
+    return datetime.now(UTC).astimezone(VIETNAM).date()
 
 
 class CalendarConfigError(ValueError):

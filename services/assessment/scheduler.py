@@ -7,24 +7,20 @@ day on demand (the HTTP routes /ops/deadlines/run and /ops/triggers/run do the s
 
 import logging
 import threading
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from backbone.database import advisory_lock, connection
+from reference.working_days import today_in_vietnam
 from services.assessment import daily_jobs
 from services.assessment.application import AssessmentApplication
 from services.assessment.deadline_register import DeadlineRegister
 
 log = logging.getLogger(__name__)
 
-VIETNAM = timezone(timedelta(hours=7))
 MAX_CATCH_UP_DAYS = 62
-
-
-def today_in_vietnam() -> date:
-    return datetime.now(UTC).astimezone(VIETNAM).date()
 
 
 class DailyScheduler:

@@ -16,12 +16,13 @@ from backbone.database import connection
 from backbone.identity import personal_id_digest
 from contracts.categories import label as category_label
 from reference.admin_units import load_admin_units
+from reference.working_days import today_in_vietnam
 from services.reporting import labels
 from services.reporting.api.deps import Reader, Store
-from services.reporting.api.posting import today_in_vietnam
 from services.reporting.projections import history, register, register_periods
 from services.reporting.projections.case_state import (
     CaseState,
+    Fact,
     effective_on,
     monthly_amount,
     short_type,
@@ -309,12 +310,11 @@ def get_diff(
             f"from ({from_.isoformat()}) is after to ({to.isoformat()}): give the earlier first"
         )
     rows = _history_rows(store, case_id)
-    with connection(store.url) as conn:
-        facts = register_periods.facts_of(conn, store.schema, case_id)
+    facts = [Fact.from_row(row) for row in rows]  # the fold keeps the events that change state
     before = state_as_of(case_id, facts, from_)
     after = state_as_of(case_id, facts, to)
-    old = _comparable(state_view(before, None)) if before else {}
-    new = _comparable(state_view(after, None)) if after else {}
+    old = state_view(before, None).model_dump(mode="json") if before else {}
+    new = state_view(after, None).model_dump(mode="json") if after else {}
     changes = [
         Change(field=name, label=title, before=old.get(name), after=new.get(name))
         for name, title in labels.STATE_FIELDS.items()
@@ -327,12 +327,6 @@ def get_diff(
     return StateDiff.model_validate(
         {"case_id": case_id, "from": from_, "to": to, "changes": changes, "events": events}
     )
-
-
-def _comparable(view: StateView) -> dict[str, Any]:
-    values = view.model_dump(mode="json")
-    values["moving_to"] = None
-    return values
 
 
 PERSONAL_ID = re.compile(r"^(\d{12}|\d{9})$")

@@ -7,7 +7,7 @@ written to the personal-data access log first (the case ids shown, including tho
 names as the other case of the same person).
 """
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Annotated, Any
 from uuid import UUID
@@ -19,9 +19,9 @@ from backbone.access_log import PersonalDataRead, personal_data_reader
 from backbone.actor import Actor
 from backbone.auth import require_roles
 from backbone.database import connection
+from reference.working_days import today_in_vietnam
 from services.reporting.api.deps import Store
 from services.reporting.projections import checks
-from services.reporting.projections.case_state import VIETNAM
 from services.reporting.settings import ReportingSettings
 
 router = APIRouter(prefix="/checks", tags=["inspection checks"])
@@ -98,10 +98,6 @@ def list_checks(_: Catalogue) -> list[CheckInfo]:
     ]
 
 
-def _today_in_vietnam() -> date:
-    return datetime.now(UTC).astimezone(VIETNAM).date()
-
-
 @router.get(
     "/{code}",
     summary="One check's findings, each with the events that prove it",
@@ -138,7 +134,7 @@ def run_check(
             status.HTTP_404_NOT_FOUND,
             detail=f"no inspection check {code!r}; the checks are: {', '.join(checks.CHECKS)}",
         )
-    scope = checks.Scope(on=on or _today_in_vietnam(), commune=commune, case_id=case_id)
+    scope = checks.Scope(on=on or today_in_vietnam(), commune=commune, case_id=case_id)
     with connection(store.url) as conn, conn.transaction():
         # One snapshot for the several reads of a check.
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")

@@ -3,21 +3,14 @@
 import re
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from backbone.actor import Actor
-from backbone.auth import require_roles
 from backbone.database import connection
-from services.reporting.api.deps import Store
+from services.reporting.api.deps import Store, Viewer
 from services.reporting.projections import payments
 
 router = APIRouter(prefix="/payments", tags=["payments"])
-
-#: Sums only, never a person: reading them leaves no entry in the personal-data access log.
-Viewer = Annotated[
-    Actor, Depends(require_roles("inspector", "operator", "payment_officer", "approver"))
-]
 
 COMMUNE = re.compile(r"^\d{5}$")
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")

@@ -1,6 +1,6 @@
 """HTTP route of the public posting list (danh sách niêm yết công khai) of a commune."""
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from backbone.access_log import PersonalDataRead, personal_data_reader
 from backbone.database import connection
 from contracts.categories import label
+from reference.working_days import today_in_vietnam
 from services.reporting.api.deps import Store
 from services.reporting.projections import register
 
@@ -20,13 +21,6 @@ Reader = Annotated[
         personal_data_reader("commune_officer", "assessor", "approver", "inspector", "operator")
     ),
 ]
-
-VIETNAM = timezone(timedelta(hours=7))
-
-
-def today_in_vietnam() -> date:
-    """The date at the commune, whatever the server's time zone."""
-    return datetime.now(UTC).astimezone(VIETNAM).date()
 
 
 class PostingEntry(BaseModel):

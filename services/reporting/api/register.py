@@ -20,9 +20,9 @@ from pydantic import BaseModel
 from backbone.database import connection
 from contracts.categories import label as category_label
 from reference.admin_units import DVHC_2025_2LEVEL, load_admin_units
+from reference.working_days import today_in_vietnam
 from services.reporting import labels
 from services.reporting.api.deps import Reader, Store, Viewer
-from services.reporting.api.posting import today_in_vietnam
 from services.reporting.projections import register
 from services.reporting.projections.case_state import Residence, amount_in_force
 

@@ -15,10 +15,10 @@ from fastapi.responses import Response
 
 from backbone.database import connection
 from reference.policy import policy_book
+from reference.working_days import today_in_vietnam
 from services.reporting import excel
 from services.reporting.api.deps import Store, Viewer
 from services.reporting.api.payments import InvalidQuery
-from services.reporting.api.posting import today_in_vietnam
 from services.reporting.projections import reports
 from services.reporting.settings import ReportingSettings
 

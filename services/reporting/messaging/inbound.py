@@ -77,13 +77,8 @@ def handlers(store: ProjectionStore) -> tuple[dict[type[BaseModel], Handler], Ha
 
         return apply
 
-    def on_other_event(_: Any, envelope: Envelope, tracking: Tracking) -> None:
-        """An event type this version does not project: still part of the case's history."""
-        with store.transaction(tracking) as conn:
-            register_periods.lock_case(conn, store.schema, envelope.subject)
-            history.record(conn, store.schema, envelope)
-            register_periods.refresh_if_state_changed(
-                conn, store.schema, envelope.subject, envelope.type
-            )
+    def history_only(conn: Any, schema: str, event: Any, at: datetime) -> None:
+        """An event type with no register columns of its own (or one this version does not
+        know): still part of the case's history, and of its periods if it changes the state."""
 
-    return {model: typed(update) for model, update in REGISTER_UPDATES.items()}, on_other_event
+    return {model: typed(update) for model, update in REGISTER_UPDATES.items()}, typed(history_only)

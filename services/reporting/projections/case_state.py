@@ -21,14 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
 from reference.admin_units import DVHC_2004_3LEVEL, DVHC_2025_2LEVEL, load_admin_units
 from reference.policy import PolicyError, policy_book
-
-VIETNAM = timezone(timedelta(hours=7))
+from reference.working_days import VIETNAM
 
 #: Event types (the part after "vn.btxh.<service>.") that change the state of a case.
 STATE_EVENTS = frozenset(

@@ -6,7 +6,6 @@ whenever an event that changes the state arrives, in the same transaction, so th
 depend on the order events arrived in.
 """
 
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -19,7 +18,6 @@ from services.reporting.projections.case_state import (
     Fact,
     periods,
     short_type,
-    state_as_of,
 )
 
 DDL = [
@@ -70,6 +68,7 @@ def facts_of(conn: psycopg.Connection[Any], schema: str, case_id: UUID) -> list[
 def refresh_case(conn: psycopg.Connection[Any], schema: str, case_id: UUID) -> None:
     """Refold the case's periods, and its register row's 2025 commune and province."""
     facts = facts_of(conn, schema, case_id)
+    found = periods(case_id, facts)
     table = sql.Identifier(schema, "register_period")
     conn.execute(sql.SQL("DELETE FROM {} WHERE case_id = %s").format(table), (case_id,))
     rows = [
@@ -90,7 +89,7 @@ def refresh_case(conn: psycopg.Connection[Any], schema: str, case_id: UUID) -> N
             period.state.person_id,
             period.state.last_decision_number,
         )
-        for period in periods(case_id, facts)
+        for period in found
     ]
     if rows:
         with conn.cursor() as cursor:
@@ -104,7 +103,7 @@ def refresh_case(conn: psycopg.Connection[Any], schema: str, case_id: UUID) -> N
                 ).format(table),
                 rows,
             )
-    latest = state_as_of(case_id, facts, date.max)
+    latest = found[-1].state if found else None  # the open period: the case as known now
     conn.execute(
         sql.SQL(
             "UPDATE {} SET commune_code = %s, province_code = %s, commune_candidates = %s"
