@@ -3,6 +3,7 @@
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -18,9 +19,35 @@ TRANSIENT_DB_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
+@dataclass(frozen=True)
+class SessionBounds:
+    """How long a service's database session may wait, so no stalled client holds a lock.
+
+    - write_timeout: a transaction that writes events lasts at most this (seconds); the server
+      cuts a longer one and rolls it back (backbone.recorder);
+    - lock_timeout: a write waits at most this for the event table's lock (whole seconds);
+    - idle_in_transaction_timeout: a session idle inside a transaction is cut after this.
+    """
+
+    write_timeout: float = 30.0
+    lock_timeout: int = 10
+    idle_in_transaction_timeout: int = 10
+
+
+#: Every session of ours: a client that stops between two statements of a transaction is cut
+#: off by the server, so its locks are freed (no code path of ours idles in a transaction).
+SESSION_OPTIONS = (
+    f"-c idle_in_transaction_session_timeout={SessionBounds().idle_in_transaction_timeout}s"
+)
+
+
 def connect(url: str, *, autocommit: bool = False, timeout: int = 5) -> psycopg.Connection[Any]:
     return psycopg.connect(
-        url, autocommit=autocommit, connect_timeout=timeout, row_factory=dict_row
+        url,
+        autocommit=autocommit,
+        connect_timeout=timeout,
+        row_factory=dict_row,
+        options=SESSION_OPTIONS,
     )
 
 
@@ -37,7 +64,12 @@ def connection(url: str) -> Iterator[psycopg.Connection[Any]]:
             min_size=1,
             max_size=3,
             timeout=10,
-            kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": 5},
+            kwargs={
+                "autocommit": True,
+                "row_factory": dict_row,
+                "connect_timeout": 5,
+                "options": SESSION_OPTIONS,
+            },
             check=ConnectionPool.check_connection,
             open=True,
         )
@@ -66,11 +98,18 @@ def ensure_schema(conn: psycopg.Connection[Any], schema: str) -> None:
     conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
 
 
-def eventsourcing_env(url: str, schema: str) -> dict[str, str]:
+def eventsourcing_env(
+    url: str, schema: str, bounds: "SessionBounds | None" = None
+) -> dict[str, str]:
     """The environment eventsourcing's PostgreSQL module reads, from our one database URL."""
     info = conninfo_to_dict(url)
+    bounds = bounds or SessionBounds()
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        # The library's factory with our recorder: bounded saves, never pipelined.
+        "PERSISTENCE_MODULE": "backbone.recorder:Factory",
+        "BTXH_WRITE_TIMEOUT": str(bounds.write_timeout),
+        "POSTGRES_LOCK_TIMEOUT": str(bounds.lock_timeout),
+        "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": str(bounds.idle_in_transaction_timeout),
         "POSTGRES_DBNAME": str(info.get("dbname", "postgres")),
         "POSTGRES_HOST": str(info.get("host", "localhost")),
         "POSTGRES_PORT": str(info.get("port", "5432")),

@@ -14,13 +14,24 @@ from eventsourcing.persistence import (
     IntegrityError,
     JSONTranscoder,
     ProcessRecorder,
+    Recording,
     Tracking,
     Transcoding,
 )
+from pydantic import BaseModel
 
 from backbone.actor import Actor
 from backbone.database import advisory_lock, ensure_schema, eventsourcing_env
+from backbone.publishing import (
+    AuditedEvent,
+    ContractMapper,
+    envelope_for,
+    largest_fields,
+    message_bytes,
+    to_outbound,
+)
 from backbone.settings import BackboneSettings
+from contracts.catalog import contract_for
 
 
 class DateAsISO(Transcoding):
@@ -45,15 +56,29 @@ class ActorAsDict(Transcoding):
         return Actor(**data)
 
 
+class EventTooLarge(ValueError):
+    """A command would record an event too large for one message on the bus: it is refused
+    and nothing is stored (else the relay could never publish it, and every later event of
+    the service would wait behind it)."""
+
+
+def _unpublished(event: Any) -> BaseModel | None:
+    return None
+
+
 class BtxhApplication(Application[UUID]):
     """Event-sourced service layer bound to one PostgreSQL schema."""
 
     service: str = ""
+    #: How this service's events are published (None: an internal aggregate, never on the bus);
+    #: the relay publishes with the same mapper.
+    to_contract: ContractMapper = staticmethod(_unpublished)
 
     def __init__(self, settings: BackboneSettings) -> None:
         assert self.service, "set `service` on the Application subclass"
+        self.max_message_bytes = settings.max_message_bytes
         schema = settings.schema_name(self.service)
-        env = eventsourcing_env(settings.database_url, schema)
+        env = eventsourcing_env(settings.database_url, schema, settings.session_bounds())
         if settings.cipher_key is not None:
             env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
             env["CIPHER_KEY"] = settings.cipher_key.get_secret_value()
@@ -76,6 +101,28 @@ class BtxhApplication(Application[UUID]):
         transcoder.register(DateAsISO())
         transcoder.register(ActorAsDict())
 
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """Every save passes here (eventsourcing's one write path): refuse what the bus can't carry."""
+        for event in processing_event.events:
+            self._check_fits_on_the_bus(event)
+        return super()._record(processing_event)
+
+    def _check_fits_on_the_bus(self, event: Any) -> None:
+        data = type(self).to_contract(event)
+        if data is None:
+            return
+        audited: AuditedEvent = event
+        message = to_outbound(envelope_for(audited, data, source=f"btxh/{self.service}"), "")
+        size = message_bytes(message)
+        if size <= self.max_message_bytes:
+            return
+        field, field_size = largest_fields(data)[0]
+        raise EventTooLarge(
+            f"{contract_for(type(data)).type} would be a {size:,}-byte message; the bus carries "
+            f"at most {self.max_message_bytes:,} bytes. Its largest field is {field!r} "
+            f"({field_size:,} bytes): shorten {field!r}. Nothing was stored."
+        )
+
     # Tracking of consumed streams (used by backbone.tracked_consumer).
 
     def applied_version(self, stream: str) -> int:
@@ -97,4 +144,4 @@ class BtxhApplication(Application[UUID]):
         self._record(processing_event)
 
 
-__all__ = ["BtxhApplication", "IntegrityError"]
+__all__ = ["BtxhApplication", "EventTooLarge", "IntegrityError"]

@@ -14,6 +14,8 @@ from backbone.access_log import AccessLog, read_view
 from backbone.actor import Actor
 from backbone.auth import require_roles
 from backbone.database import connect
+from backbone.eventstore import EventTooLarge
+from backbone.recorder import WriteNotCompleted
 from backbone.settings import BackboneSettings
 from backbone.tracked_consumer import TRANSIENT_ERRORS, TrackedConsumer
 
@@ -40,13 +42,16 @@ def create_base_app(
 
         return handle
 
-    for error_type, status_code in errors.items():
+    for error_type, status_code in {EventTooLarge: 422, **errors}.items():
         app.add_exception_handler(error_type, handler_for(status_code))
 
     async def unavailable(_: Request, error: Exception) -> JSONResponse:
+        name = (
+            "WriteNotCompleted" if isinstance(error, WriteNotCompleted) else "DatabaseUnavailable"
+        )
         return JSONResponse(
             status_code=503,
-            content={"error": "DatabaseUnavailable", "detail": f"retry shortly: {error}"},
+            content={"error": name, "detail": f"retry shortly: {error}"},
             headers={"Retry-After": "2"},
         )
 

@@ -54,6 +54,22 @@ def envelope_for(event: AuditedEvent, data: BaseModel, *, source: str) -> Envelo
     )
 
 
+def message_bytes(message: OutboundMessage) -> int:
+    """What a message weighs against the bus's size limit: value, key and headers."""
+    headers = sum(len(name.encode()) + len(value) for name, value in message.headers)
+    return len(message.value) + len(message.key) + headers
+
+
+def largest_fields(data: BaseModel) -> list[tuple[str, int]]:
+    """The payload's top-level fields by encoded size, largest first (to say what to shorten)."""
+    dumped = data.model_dump(mode="json")
+    sizes = [
+        (name, len(json.dumps(value, ensure_ascii=False).encode()))
+        for name, value in dumped.items()
+    ]
+    return sorted(sizes, key=lambda pair: -pair[1])
+
+
 def to_outbound(envelope: Envelope, topic: str) -> OutboundMessage:
     return OutboundMessage(
         topic=topic,

@@ -5,6 +5,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from backbone.database import SessionBounds
 from contracts import topics
 
 
@@ -41,8 +42,28 @@ class BackboneSettings(BaseSettings):
         description="Directory of the policy files (national.json, provinces/); unset: the "
         "repository's reference/policy_data. Every service of a system must read the same.",
     )
+    max_message_bytes: int = Field(
+        default=1_000_000,
+        ge=10_000,
+        description="Largest message the bus carries (value, key and headers; Kafka's default "
+        "limit is 1,048,576 bytes): a command whose event would be larger is refused (422).",
+    )
+    write_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Longest a transaction that writes events may last; a stalled write is cut, "
+        "rolled back and retried, never left holding the event table's lock.",
+    )
+    lock_timeout_seconds: int = Field(
+        default=10, ge=1, description="Longest a write waits for the event table's lock."
+    )
     http_host: str = Field(default="127.0.0.1", description="Interface the HTTP API binds to.")
     log_level: str = Field(default="INFO")
+
+    def session_bounds(self) -> SessionBounds:
+        return SessionBounds(
+            write_timeout=self.write_timeout_seconds, lock_timeout=self.lock_timeout_seconds
+        )
 
     def topic(self, name: str) -> str:
         return topics.prefixed(self.prefix, name)

@@ -21,6 +21,7 @@ from services.assessment.domain.case_assessment import (
     StepOutOfOrder,
 )
 from services.assessment.domain.disability import DisabilityRecord, InvalidDetermination
+from services.assessment.messaging import outbound
 from services.assessment.settings import AssessmentSettings
 
 
@@ -93,6 +94,7 @@ class Reject:
 class AssessmentApplication(BtxhApplication):
     name = "assessment"
     service = "assessment"
+    to_contract = staticmethod(outbound.to_contract)
 
     def __init__(
         self,

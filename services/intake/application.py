@@ -15,6 +15,7 @@ from reference.policy import PolicyError, age_on, policy_book
 from services.intake.case_index import CaseIndex
 from services.intake.domain.dossier import Dossier, InvalidDossier
 from services.intake.domain.personal_id import parse_personal_id
+from services.intake.messaging import outbound
 from services.intake.settings import IntakeSettings
 
 
@@ -55,6 +56,7 @@ POOR_STATUSES = ("poor", "near_poor")
 class IntakeApplication(BtxhApplication):
     name = "intake"
     service = "intake"
+    to_contract = staticmethod(outbound.to_contract)
 
     def __init__(self, settings: IntakeSettings) -> None:
         super().__init__(settings)

@@ -20,6 +20,7 @@ from services.payment.domain.health_insurance import HealthInsuranceNotices
 from services.payment.domain.ledger import BenefitLedger, HeldEnrolment, ledger_id
 from services.payment.domain.months import add_months, first_day, months_between
 from services.payment.domain.payroll import CHANNELS, PayrollError, PayrollRun, payroll_id
+from services.payment.messaging import outbound
 from services.payment.result_files import parse_date, read_rows
 from services.payment.settings import PaymentSettings
 
@@ -57,6 +58,7 @@ class MonthOwed:
 class PaymentApplication(BtxhApplication):
     name = "payment"
     service = "payment"
+    to_contract = staticmethod(outbound.to_contract)
 
     def __init__(
         self,
