@@ -9,8 +9,10 @@ import logging
 import os
 import socket
 import subprocess
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -144,3 +146,34 @@ class EmbeddedBroker:
         """Stop and start again: the log is gone and the cluster id is new."""
         self.stop()
         self.start()
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def supervise(
+        self, stop: threading.Event, on_restart: Callable[[], None] | None = None
+    ) -> threading.Thread:
+        """Start the broker again whenever it dies, as the service processes are (backbone.system).
+
+        It comes back empty with a new cluster id: the relays see it and republish the
+        whole log, the workers restart and de-duplicate by stream version, so the system heals
+        as after any restart, with no operator. `on_restart` runs after each start (topics).
+        """
+
+        def watch() -> None:
+            while not stop.wait(0.5):
+                if self.alive() or stop.is_set():
+                    continue
+                code = self.process.returncode if self.process is not None else None
+                log.warning("the broker exited with %s; starting it again", code)
+                try:
+                    self.process = None
+                    self.start()
+                    if on_restart is not None:
+                        on_restart()
+                except Exception:  # e.g. the port is still held: try again shortly
+                    log.exception("the broker could not be started again; retrying")
+
+        thread = threading.Thread(target=watch, name="broker-supervisor", daemon=True)
+        thread.start()
+        return thread

@@ -5,14 +5,105 @@ one request in flight keeps order per key and consumers de-duplicate by stream v
 """
 
 import logging
+import socket
+import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import BrokerNotAvailableError, RetriableError, TopicAlreadyExistsError
 
 log = logging.getLogger(__name__)
+
+#: What kafka-python raises while the broker is away or starting again: wait, then try again.
+BROKER_UNAVAILABLE: tuple[type[Exception], ...] = (RetriableError, BrokerNotAvailableError)
+
+
+class BrokerOutage:
+    """Waits out a broker that is away: back-off up to `longest` seconds, one log line when it
+    goes and one when it is back (the client libraries' own connection errors are muted in
+    backbone.service_main.configure_logging), never a crash loop of tracebacks."""
+
+    def __init__(self, bootstrap: str, who: str, *, longest: float = 10.0) -> None:
+        self.bootstrap = bootstrap
+        self.who = who
+        self.longest = longest
+        self.since: float | None = None
+        self._delay = 0.5
+
+    def wait(self, error: BaseException, stop: threading.Event | None = None) -> None:
+        """The broker did not answer: note it (once) and wait before the next try."""
+        self.note(error)
+        if stop is not None:
+            stop.wait(self._delay)
+        else:
+            time.sleep(self._delay)
+        self._delay = min(self._delay * 2, self.longest)
+
+    def note(self, error: BaseException) -> None:
+        """The broker did not answer: log it when it is the first time since it was there."""
+        if self.since is None:
+            self.since = time.monotonic()
+            log.warning(
+                "%s: broker %s unreachable (%s: %s); waiting for it, retrying with back-off",
+                self.who,
+                self.bootstrap,
+                type(error).__name__,
+                error,
+            )
+        else:
+            log.debug("%s: broker still unreachable: %s", self.who, error)
+
+    def over(self) -> None:
+        """The broker answered: say so if it had been away."""
+        if self.since is not None:
+            log.warning(
+                "%s: broker %s reachable again after %.0f s",
+                self.who,
+                self.bootstrap,
+                time.monotonic() - self.since,
+            )
+        self.since = None
+        self._delay = 0.5
+
+
+def broker_listening(bootstrap: str, timeout: float = 1.0) -> bool:
+    """Whether any bootstrap server accepts a TCP connection (a cheap probe before a client)."""
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            with socket.create_connection((host or "localhost", int(port)), timeout=timeout):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def wait_for_broker(
+    bootstrap: str,
+    who: str,
+    stop: threading.Event | None = None,
+    outage: BrokerOutage | None = None,
+) -> bool:
+    """Wait, with back-off, until the broker answers (its cluster id): True; False if stopped."""
+    outage = outage or BrokerOutage(bootstrap, who)
+    while stop is None or not stop.is_set():
+        try:
+            if not broker_listening(bootstrap):
+                raise BrokerNotAvailableError(f"nothing listens at {bootstrap}")
+            admin = KafkaAdmin(bootstrap)
+            try:
+                admin.cluster_id()
+            finally:
+                admin.close()
+        except BROKER_UNAVAILABLE as error:
+            outage.wait(error, stop)
+            continue
+        outage.over()
+        return True
+    return False
 
 
 @dataclass(frozen=True)

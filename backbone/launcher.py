@@ -89,6 +89,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         system.start()
+        broker.supervise(stop, on_restart=lambda: provision(bootstrap, backbone))
         system.wait_ready(timeout=90)
         ready = time.monotonic() - started
         secret = backbone.jwt_secret.get_secret_value()

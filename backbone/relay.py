@@ -21,7 +21,14 @@ from psycopg import sql
 
 from backbone.database import advisory_key, advisory_lock, connect, connection, ensure_schema
 from backbone.eventstore import BtxhApplication
-from backbone.kafka import BrokerIdentity, KafkaAdmin, OrderedProducer
+from backbone.kafka import (
+    BROKER_UNAVAILABLE,
+    BrokerIdentity,
+    BrokerOutage,
+    KafkaAdmin,
+    OrderedProducer,
+    wait_for_broker,
+)
 from backbone.publishing import AuditedEvent, ContractMapper, envelope_for, to_outbound
 from backbone.settings import BackboneSettings
 from contracts.catalog import CONTRACTS, contract_for
@@ -134,16 +141,30 @@ class OutboxRelay:
             conn.close()
 
     def run(self, stop: threading.Event) -> None:
+        with self.active(stop) as lock_conn:
+            outage = BrokerOutage(self.settings.kafka_bootstrap, self.name)
+            while not stop.is_set():
+                try:
+                    self._publish_until_stopped(stop, lock_conn, outage)
+                except BROKER_UNAVAILABLE as error:
+                    # The broker is away (or restarting): wait for it; the identity check of
+                    # the next batch sees whether it lost its log and republishes if so.
+                    outage.wait(error, stop)
+
+    def _publish_until_stopped(
+        self, stop: threading.Event, lock_conn: psycopg.Connection[Any], outage: BrokerOutage
+    ) -> None:
+        if not wait_for_broker(self.settings.kafka_bootstrap, self.name, stop, outage):
+            return
         admin = KafkaAdmin(self.settings.kafka_bootstrap)
         producer = OrderedProducer(self.settings.kafka_bootstrap)
         try:
-            with self.active(stop) as lock_conn:
-                # Every topic this service publishes on exists before the first send.
-                admin.ensure_topics(self._own_topics(), self.settings.topic_partitions)
-                while not stop.is_set():
-                    if not self.publish_next_batch(admin, producer):
-                        lock_conn.execute("SELECT 1")  # lost the lock's session? then crash
-                        stop.wait(self.idle_wait)
+            # Every topic this service publishes on exists before the first send.
+            admin.ensure_topics(self._own_topics(), self.settings.topic_partitions)
+            while not stop.is_set():
+                if not self.publish_next_batch(admin, producer):
+                    lock_conn.execute("SELECT 1")  # lost the lock's session? then crash
+                    stop.wait(self.idle_wait)
         finally:
             producer.close()
             admin.close()

@@ -12,6 +12,7 @@ import uvicorn
 from fastapi import FastAPI
 from faststream import FastStream
 
+from backbone.kafka import wait_for_broker
 from backbone.relay import OutboxRelay
 from backbone.settings import BackboneSettings
 
@@ -22,8 +23,11 @@ def configure_logging(settings: BackboneSettings, process: str) -> None:
         format=f"%(asctime)s %(levelname)s [{process}] %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("kafka", "aiokafka", "eventsourcing"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("eventsourcing").setLevel(logging.WARNING)
+    # While the broker is away the Kafka clients log every reconnection attempt as an error
+    # (thousands of lines a minute); backbone.kafka.BrokerOutage says it once instead.
+    for chatty in ("kafka", "aiokafka"):
+        logging.getLogger(chatty).setLevel(logging.CRITICAL)
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -52,9 +56,19 @@ def run_relay(relay_factory: Callable[[], OutboxRelay]) -> None:
     relay_factory().run(stop)
 
 
-def run_worker(app_factory: Callable[[], FastStream]) -> None:
+def run_worker(app_factory: Callable[[], FastStream], settings: BackboneSettings, who: str) -> None:
+    """Wait for the broker (the consumer and its dead-letter producer need it), then consume."""
     import asyncio
 
+    stop = threading.Event()
+    previous = {
+        signum: signal.signal(signum, lambda *_: stop.set())
+        for signum in (signal.SIGTERM, signal.SIGINT)
+    }
+    if not wait_for_broker(settings.kafka_bootstrap, who, stop):
+        return
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
     asyncio.run(app_factory().run())
 
 

@@ -15,7 +15,7 @@ import anyio
 from faststream import AckPolicy, FastStream
 from faststream.kafka import KafkaBroker, KafkaMessage
 
-from backbone.kafka import KafkaAdmin
+from backbone.kafka import BrokerOutage, KafkaAdmin
 from backbone.settings import BackboneSettings
 from backbone.tracked_consumer import InboundRecord, TrackedConsumer
 
@@ -71,7 +71,9 @@ def build_worker(
     @app.after_startup
     async def watch_broker_identity() -> None:
         watcher.append(
-            asyncio.create_task(_watch(settings.kafka_bootstrap, identity_check_seconds))
+            asyncio.create_task(
+                _watch(settings.kafka_bootstrap, identity_check_seconds, consumer.name)
+            )
         )
 
     @app.on_shutdown
@@ -82,17 +84,19 @@ def build_worker(
     return app
 
 
-async def _watch(bootstrap: str, every: float) -> None:
+async def _watch(bootstrap: str, every: float, who: str) -> None:
     """Exit when the broker we consume from is no longer the same cluster."""
     admin = await anyio.to_thread.run_sync(KafkaAdmin, bootstrap)
     first = await anyio.to_thread.run_sync(admin.cluster_id)
+    outage = BrokerOutage(bootstrap, who)
     while True:
         await asyncio.sleep(every)
         try:
             current = await anyio.to_thread.run_sync(admin.cluster_id)
-        except Exception as error:  # broker down: keep waiting, aiokafka reconnects
-            log.info("broker identity check failed: %s", error)
+        except Exception as error:  # away (or answering oddly): aiokafka reconnects meanwhile
+            outage.note(error)
             continue
+        outage.over()
         if current != first:
             log.warning("broker cluster id changed (%s -> %s): restarting", first, current)
             os._exit(EXIT_BROKER_RESET)

@@ -38,7 +38,9 @@ def main() -> None:
             "api": lambda: serve_api(
                 bootstrap.build_api(settings), settings, settings.http_port, "BTXH_HTTP_PORT"
             ),
-            "worker": lambda: run_worker(lambda: bootstrap.build_worker_app(settings)),
+            "worker": lambda: run_worker(
+                lambda: bootstrap.build_worker_app(settings), settings, "assessment-worker"
+            ),
             "relay": lambda: run_relay(lambda: bootstrap.build_relay(settings)),
             "scheduler": lambda: run_scheduler(settings),
             "daily": lambda: run_daily(settings, sys.argv[2:]),

@@ -16,7 +16,9 @@ def main() -> None:
             "api": lambda: serve_api(
                 bootstrap.build_api(settings), settings, settings.http_port, "BTXH_HTTP_PORT"
             ),
-            "worker": lambda: run_worker(lambda: bootstrap.build_worker_app(settings)),
+            "worker": lambda: run_worker(
+                lambda: bootstrap.build_worker_app(settings), settings, "payment-worker"
+            ),
             "relay": lambda: run_relay(lambda: bootstrap.build_relay(settings)),
         },
         sys.argv,

@@ -1,6 +1,8 @@
 """Crashes and outages: nothing lost, nothing applied twice."""
 
+import os
 import signal
+import threading
 import uuid
 from collections import Counter
 from datetime import date
@@ -8,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from backbone.embedded import EmbeddedBroker, EmbeddedPostgres
+from backbone.system import System
 from contracts.topics import ASSESSMENT_EVENTS, INTAKE_EVENTS
 from tests.conftest import LOG_DIR, SystemFactory
 from tests.support import infra as infra_support
@@ -17,6 +20,10 @@ from tests.support.approvals import approval_messages, publish
 from tests.support.eventually import eventually
 from tests.support.systems import READY_TIMEOUT
 from tests.system.test_delivery import all_consumed, bootstrap, crafted_dossier, topic
+
+
+def log_of(system: System, process: str) -> str:
+    return system.processes[process].log_file.read_text(errors="replace")
 
 
 def dossier_count(client: Client, case_id: str) -> int:
@@ -47,11 +54,12 @@ def test_a_relay_killed_after_producing_and_before_saving_republishes_and_each_e
         assert dossier_count(client, case_id) == 1
 
 
-def test_after_the_broker_restarts_empty_the_relays_republish_and_nothing_changes_or_doubles(
+def test_while_the_broker_is_away_processes_wait_and_when_it_returns_empty_they_republish_and_heal(
     make_system: SystemFactory,
 ) -> None:
     broker = EmbeddedBroker(infra_support.free_port(), Path(LOG_DIR) / "restart-broker.log")
     broker.start()
+    supervising = threading.Event()
     try:
         system = make_system(kafka_bootstrap=broker.bootstrap)
         client = Client(system)
@@ -65,7 +73,20 @@ def test_after_the_broker_restarts_empty_the_relays_republish_and_nothing_change
         register_before = client.register()
         histories_before = {c: client.history(c) for c in cases}
 
-        broker.restart()
+        broker.stop()  # away for a while: every relay and worker waits, says so once, stays up
+        waiting = ("intake-relay", "assessment-relay", "payment-relay", "payment-worker")
+        eventually(
+            lambda: all("unreachable" in log_of(system, name) for name in waiting),
+            timeout=60,
+            what="each relay and worker noticed the broker is away",
+        )
+        for name in waiting:
+            assert system.processes[name].restarts == 0, name
+            assert log_of(system, name).count("unreachable") == 1, name
+        for relay in waiting[:3]:
+            assert "Traceback" not in log_of(system, relay), relay
+
+        broker.start()  # back, empty, with a new cluster id
 
         intake_topic = topic(system, INTAKE_EVENTS)
         eventually(
@@ -84,8 +105,13 @@ def test_after_the_broker_restarts_empty_the_relays_republish_and_nothing_change
         assert client.register() == register_before
         assert {c: client.history(c) for c in cases} == histories_before
 
+        # Killed, the broker is started again by its supervisor (as `make run` does) and the
+        # system heals by itself.
+        broker.supervise(supervising)
+        assert broker.process is not None
+        os.kill(broker.process.pid, signal.SIGKILL)
         new_case = client.receive()
-        eventually(lambda: client.assessment_case(new_case), timeout=60)
+        eventually(lambda: client.assessment_case(new_case), timeout=90)
         assert client.approve(new_case).status_code == 201
         eventually(
             lambda: (client.register_entry(new_case) or {}).get("status") == "active", timeout=60
@@ -100,6 +126,7 @@ def test_after_the_broker_restarts_empty_the_relays_republish_and_nothing_change
             "beneficiary_enrolled",
         ]
     finally:
+        supervising.set()
         broker.stop()
 
 
