@@ -15,7 +15,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import anyio
@@ -65,17 +65,36 @@ class PartitionProgress:
 
 @dataclass(frozen=True)
 class Progress:
+    """How far a projection got. Caught up needs three independent signs, because the embedded
+    broker under-reports a partition's end offset after a republish (consumed 2,132 against an
+    end of 2,130 was seen): offsets at the end, no record fetched past them, and every stream
+    version the live projection applied applied here too."""
+
     partitions: list[PartitionProgress]
     missing_topics: list[str]  # subscribed topics the broker does not list: nothing to compare
     events_applied: int
     parked_only_here: list[str]  # cases parked in this projection and not in the live one
+    #: Partitions where a fetch from the committed offset still returned records (read only
+    #: once every partition looks consumed up to its reported end).
+    unread: list[str] = field(default_factory=list)
+    #: Streams the live projection applied further than this one: how many, and a few.
+    streams_behind_live: int = 0
+    streams_behind_sample: list[str] = field(default_factory=list)
+    #: Whether the two checks past the offsets ran (they run only when the offsets look done).
+    verified: bool = False
+
+    @property
+    def offsets_at_end(self) -> bool:
+        return not self.missing_topics and all(p.caught_up for p in self.partitions)
 
     @property
     def caught_up(self) -> bool:
         return (
-            not self.missing_topics
-            and all(p.caught_up for p in self.partitions)
+            self.offsets_at_end
             and not self.parked_only_here
+            and self.verified
+            and not self.unread
+            and self.streams_behind_live == 0
         )
 
     @property
@@ -107,6 +126,16 @@ class NotCaughtUp(ProjectionConflict):
             reasons.append(
                 "cases parked here and not in the live projection: "
                 + ", ".join(progress.parked_only_here)
+            )
+        if progress.unread:
+            reasons.append(
+                "records past the reported end offsets not yet applied: "
+                + ", ".join(progress.unread)
+            )
+        if progress.streams_behind_live:
+            reasons.append(
+                f"{progress.streams_behind_live} stream(s) applied further in the live "
+                "projection, e.g. " + ", ".join(progress.streams_behind_sample)
             )
         super().__init__(
             f"projection {name!r} has not caught up ({progress.percent}%): "
@@ -159,6 +188,23 @@ class KafkaOffsets:
             progress.append(PartitionProgress(tp.topic, tp.partition, first[tp], offset, end[tp]))
         return progress, missing
 
+    def unread(self, partitions: Sequence[PartitionProgress], wait: float = 5.0) -> list[str]:
+        """Partitions that still hold a record at or after the consumed offset, found by fetching
+        from there (not by the reported end offset, which the embedded broker under-reports).
+
+        A partition counts as read only when the broker answered a fetch for it; one that did
+        not answer within `wait` seconds counts as unread (never guess "caught up")."""
+        with self._lock:
+            consumer = KafkaConsumer(
+                bootstrap_servers=self.bootstrap,
+                enable_auto_commit=False,
+                fetch_max_wait_ms=200,
+            )
+            try:
+                return _unread(consumer, partitions, wait)
+            finally:
+                consumer.close()
+
     def _close(self) -> None:
         for client in (self._admin, self._consumer):
             if client is not None:
@@ -167,6 +213,26 @@ class KafkaOffsets:
                 except Exception as error:  # closing a broken client: nothing more to do
                     log.debug("closing a kafka client: %s", error)
         self._admin = self._consumer = None
+
+
+def _unread(
+    consumer: KafkaConsumer, partitions: Sequence[PartitionProgress], wait: float
+) -> list[str]:
+    by_tp = {TopicPartition(p.topic, p.partition): p for p in partitions}
+    consumer.assign(list(by_tp))
+    for tp, progress in by_tp.items():
+        consumer.seek(tp, progress.consumed)
+    unread: set[TopicPartition] = set()
+    answered: set[TopicPartition] = set()
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline and len(answered | unread) < len(by_tp):
+        for tp, records in consumer.poll(timeout_ms=200).items():
+            if any(r.offset >= by_tp[tp].consumed for r in records):
+                unread.add(tp)
+        # A fetch answer for a partition sets its high watermark, records or not.
+        answered |= {tp for tp in by_tp if consumer.highwater(tp) is not None}
+    unread |= set(by_tp) - answered - unread
+    return sorted(f"{tp.topic}[{tp.partition}]@{by_tp[tp].consumed}" for tp in unread)
 
 
 class Rebuilds:
@@ -191,11 +257,21 @@ class Rebuilds:
         live = self.catalog.active()
         parked_here = self.catalog.parked_cases(name)
         parked_live = self.catalog.parked_cases(live) if live != name else parked_here
-        return Progress(
+        progress = Progress(
             partitions=partitions,
             missing_topics=missing,
             events_applied=self.catalog.events_applied(name),
             parked_only_here=sorted(parked_here - parked_live),
+        )
+        if not progress.offsets_at_end or progress.parked_only_here:
+            return progress  # behind by the offsets already: no need to look further
+        behind, sample = (0, []) if live == name else self.catalog.streams_behind(name, live)
+        return replace(
+            progress,
+            unread=self.offsets.unread(partitions),
+            streams_behind_live=behind,
+            streams_behind_sample=sample,
+            verified=True,
         )
 
     def request(self, *, by: str, switch_when_caught_up: bool) -> Projection:

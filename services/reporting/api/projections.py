@@ -59,9 +59,18 @@ class ProgressView(BaseModel):
     events_applied: int = Field(description="Stream versions applied: one per event")
     started_at: datetime | None = Field(description="When a worker started the rebuild")
     caught_up: bool = Field(
-        description="Every partition consumed up to its end offset and no case parked that "
-        "the live projection has not parked: it can be activated"
+        description="It can be activated: every partition consumed up to its end offset, no "
+        "record found past those offsets, every stream version the live projection applied "
+        "applied here too, and no case parked that the live projection has not parked"
     )
+    unread: list[str] = Field(
+        description="Partitions where a fetch from the consumed offset still returned records "
+        "(the broker's end offset can be under-reported after a republish)"
+    )
+    streams_behind_live: int = Field(
+        description="Streams the live projection applied further than this one"
+    )
+    streams_behind_sample: list[str] = Field(description="A few of them: stream v<here>/<live>")
     parked_only_here: list[str] = Field(
         description="Cases parked in this projection and not in the live one, e.g. where an "
         "operator discarded a message in the live one: re-drive them here "
@@ -138,6 +147,9 @@ def _progress(started_at: datetime | None, progress: Progress) -> ProgressView:
         started_at=started_at,
         caught_up=progress.caught_up,
         parked_only_here=progress.parked_only_here,
+        unread=progress.unread,
+        streams_behind_live=progress.streams_behind_live,
+        streams_behind_sample=progress.streams_behind_sample,
     )
 
 

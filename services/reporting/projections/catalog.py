@@ -297,6 +297,33 @@ class ProjectionCatalog:
             ).fetchone()
         return int(row["applied"]) if row else 0
 
+    def streams_behind(self, name: str, live: str, sample: int = 5) -> tuple[int, list[str]]:
+        """Streams the live projection applied further than projection `name`: how many, and a
+        few of them ("stream v<here>/<live>"). A rebuild that has applied everything the live
+        one has cannot be missing anything the live one serves."""
+        here, there = self.schema_of(name), self.schema_of(live)
+        with connection(self.url) as conn:
+            if not self._exists(conn, there, "tracking"):
+                return 0, []
+            if not self._exists(conn, here, "tracking"):
+                row = conn.execute(
+                    sql.SQL("SELECT count(*) AS n FROM {}").format(
+                        sql.Identifier(there, "tracking")
+                    )
+                ).fetchone()
+                return (int(row["n"]) if row else 0), []
+            rows = conn.execute(
+                sql.SQL(
+                    "SELECT l.stream, l.version AS live, coalesce(h.version, 0) AS here,"
+                    " count(*) OVER () AS behind FROM {} l LEFT JOIN {} h USING (stream)"
+                    " WHERE coalesce(h.version, 0) < l.version ORDER BY l.stream LIMIT %s"
+                ).format(sql.Identifier(there, "tracking"), sql.Identifier(here, "tracking")),
+                (sample,),
+            ).fetchall()
+        if not rows:
+            return 0, []
+        return int(rows[0]["behind"]), [f"{r['stream']} v{r['here']}/{r['live']}" for r in rows]
+
     def parked_cases(self, name: str) -> set[str]:
         schema = self.schema_of(name)
         with connection(self.url) as conn:
