@@ -6,6 +6,8 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import anyio
+import psycopg
+from eventsourcing.persistence import IntegrityError
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -42,7 +44,8 @@ def create_base_app(
 
         return handle
 
-    for error_type, status_code in {EventTooLarge: 422, **errors}.items():
+    shared: ErrorMap = {EventTooLarge: 422}
+    for error_type, status_code in {**shared, **errors}.items():
         app.add_exception_handler(error_type, handler_for(status_code))
 
     async def unavailable(_: Request, error: Exception) -> JSONResponse:
@@ -57,6 +60,21 @@ def create_base_app(
 
     for transient in TRANSIENT_ERRORS:
         app.add_exception_handler(transient, unavailable)
+
+    async def concurrent_change(_: Request, error: Exception) -> JSONResponse:
+        log.info("a command collided with another write: %s", error)
+        return JSONResponse(
+            status_code=409,
+            content={
+                "error": "ConcurrentChange",
+                "detail": "retry: the case was changed by another command or by an event from "
+                "another service while this one ran, and nothing was stored. Read it again and "
+                "send the command again if it still applies.",
+            },
+        )
+
+    for conflict in (IntegrityError, psycopg.IntegrityError):
+        app.add_exception_handler(conflict, concurrent_change)
 
     @app.get("/health", tags=["ops"], summary="Liveness and database reachability")
     def health() -> dict[str, str]:

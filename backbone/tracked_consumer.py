@@ -7,6 +7,8 @@ republishes after a crash or a broker reset produces the same events at new offs
 - version == last + 1: the handler applies it and records the version in the same transaction;
 - version > last + 1: a gap; the message is held and the case parked until the missing
   versions arrive (then the held ones are applied in order) or an operator re-drives it;
+- a handler whose save collides with another writer of the same aggregate (e.g. an API
+  command at the same moment) is run again, a few times, before anything else is concluded;
 - undecodable or contract-violating message, or a handler that fails for a reason other
   than an unreachable database: the case is parked as poison; the message and every later
   message of that case go to the dead-letter topic and are held in PostgreSQL;
@@ -271,6 +273,7 @@ class TrackedConsumer:
         producer: OrderedProducer | None,
         fallback: Handler | None = None,
         retry_budget_seconds: float = 60.0,
+        conflict_attempts: int = 5,
     ) -> None:
         from contracts.catalog import contract_for
 
@@ -282,6 +285,7 @@ class TrackedConsumer:
         self.producer = producer
         self.fallback = fallback
         self.retry_budget_seconds = retry_budget_seconds
+        self.conflict_attempts = conflict_attempts
         self.counts: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
 
     # The worker calls this once per message; offsets are committed after it returns.
@@ -363,13 +367,17 @@ class TrackedConsumer:
             except ContractViolation as error:
                 return Outcome.HELD, (ParkKind.POISON, f"contract violation: {error}")
         try:
-            handler(event, envelope, tracking)
+            self._handle_retrying_conflicts(handler, event, envelope, tracking)
         except TRANSIENT_ERRORS:
             raise
-        except (IntegrityError, psycopg.errors.UniqueViolation):
+        except (IntegrityError, psycopg.errors.UniqueViolation) as error:
             if self.tracking.applied_version(stream) >= version:
                 return Outcome.DUPLICATE, None  # a concurrent delivery applied it first
-            return Outcome.HELD, (ParkKind.POISON, f"conflict applying {envelope.type} v{version}")
+            return Outcome.HELD, (
+                ParkKind.POISON,
+                f"conflict applying {envelope.type} v{version} (still after"
+                f" {self.conflict_attempts} tries): {error}",
+            )
         except Exception as error:
             log.exception("%s: handler for %s failed", self.name, envelope.type)
             return Outcome.HELD, (
@@ -377,6 +385,29 @@ class TrackedConsumer:
                 f"handler failed: {type(error).__name__}: {error}",
             )
         return Outcome.APPLIED, None
+
+    def _handle_retrying_conflicts(
+        self, handler: Handler, event: BaseModel | None, envelope: Envelope, tracking: Tracking
+    ) -> None:
+        """Run the handler; when its save collides with another writer of the same aggregate
+        (an officer's command through the API, say), run it again: it loads the aggregate
+        afresh. A collision is a race, not poison; only one that never clears parks the case."""
+        for attempt in range(1, self.conflict_attempts + 1):
+            try:
+                handler(event, envelope, tracking)
+                return
+            except (IntegrityError, psycopg.errors.UniqueViolation) as error:
+                applied = self.tracking.applied_version(envelope.stream)
+                if attempt == self.conflict_attempts or applied >= envelope.originatorversion:
+                    raise
+                log.info(
+                    "%s: %s v%s collided with another write (%s); trying again",
+                    self.name,
+                    envelope.type,
+                    envelope.originatorversion,
+                    error,
+                )
+                time.sleep(0.05 * 2**attempt)
 
     def _park_and_hold(
         self, record: InboundRecord, parsed: _Parse, kind: ParkKind, reason: str

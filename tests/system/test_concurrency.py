@@ -1,0 +1,55 @@
+"""Two writers at the same moment: one wins, the other is told to retry; nothing is doubled."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+import httpx
+
+from backbone.system import System
+from tests.support.api import Client, token
+from tests.support.approvals import approval_messages, publish
+from tests.support.eventually import eventually
+from tests.system.test_delivery import bootstrap
+
+COMMUNE = "02020"
+
+
+def test_commands_on_the_same_entitlement_at_once_answer_409_retry_never_500(
+    system: System, client: Client
+) -> None:
+    today = date.today()
+    messages = approval_messages(
+        system.prefix, commune=COMMUNE, signed_on=today.replace(day=1), count=1
+    )
+    publish(bootstrap(system), messages)
+    case_id = messages[0].key.decode()
+    url = client.url("payment", f"/entitlements/{case_id}/channel")
+    eventually(
+        lambda: client.http.get(url.rsplit("/", 1)[0], headers=token("payment_officer")).is_success,
+        timeout=60,
+        what="enrolled",
+    )
+
+    def change(channel: str) -> httpx.Response:
+        with httpx.Client(timeout=30) as http:
+            return http.post(
+                url,
+                json={"channel": channel, "decided_on": today.isoformat(), "reason": "thử"},
+                headers=token("payment_officer"),
+            )
+
+    channels = ["bank_account", "home_delivery", "post_office"] * 3
+    conflicts = []
+    for _ in range(5):  # the requests race; a round without a collision is tried again
+        with ThreadPoolExecutor(len(channels)) as pool:
+            answers = list(pool.map(change, channels))
+        # 422: a command that found the channel it asks for already set by another one.
+        assert {a.status_code for a in answers} <= {200, 409, 422}, [a.text for a in answers]
+        assert all("already paid through" in a.text for a in answers if a.status_code == 422)
+        assert any(a.status_code == 200 for a in answers)
+        conflicts = [a.json() for a in answers if a.status_code == 409]
+        if conflicts:
+            break
+    assert conflicts, "no two commands collided in five rounds of nine"
+    assert conflicts[0]["error"] == "ConcurrentChange"
+    assert conflicts[0]["detail"].startswith("retry")
