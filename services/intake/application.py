@@ -1,7 +1,7 @@
 """Intake use cases: the only code that loads and saves dossiers."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
@@ -60,7 +60,12 @@ class IntakeApplication(BtxhApplication):
 
     def __init__(self, settings: IntakeSettings) -> None:
         super().__init__(settings)
-        self.index = CaseIndex(settings.database_url, settings.schema_name(self.service))
+        self.index = CaseIndex(
+            settings.database_url,
+            settings.schema_name(self.service),
+            # Three bounded tries of the dossier's save, and a margin (backbone.recorder).
+            in_flight=timedelta(seconds=3 * settings.write_timeout_seconds + 30),
+        )
         self.policy = policy_book(settings.policy_dir)
         self.admin_units = load_admin_units()
         self._digest_key = settings.personal_id_key.get_secret_value()
@@ -135,18 +140,17 @@ class IntakeApplication(BtxhApplication):
             command.personal_id, date_of_birth=command.date_of_birth, sex=command.sex
         )
         digest = self.personal_id_digest(personal_id.number)
-        person_id, new_person = self.index.person_for(digest)
         case_id = uuid4()
-        holder = self.index.claim(
-            digest=digest, person_id=person_id, benefit=command.benefit, case_id=case_id
-        )
-        if holder is not None and (
-            self._is_open(holder)
+        claim = self.index.claim(digest=digest, benefit=command.benefit, case_id=case_id)
+        person_id, new_person = claim.person_id, claim.new_person
+        if claim.holder is not None and (
+            claim.holder_in_flight  # received a moment ago, perhaps still being saved
+            or self._is_open(claim.holder)
             or not self.index.take_over(
-                person_id=person_id, benefit=command.benefit, stale=holder, case_id=case_id
+                person_id=person_id, benefit=command.benefit, stale=claim.holder, case_id=case_id
             )
         ):
-            raise DuplicateCase(holder)
+            raise DuplicateCase(claim.holder)
         dossier = Dossier.receive(
             case_id=case_id,
             person_id=person_id,

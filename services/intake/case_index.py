@@ -3,9 +3,11 @@ second open case for the same person and benefit.
 
 Kept beside the event store, not in it: a claim is written before the dossier's events and
 released if saving them fails. A claim whose case never reached the event store (a crash
-between the two) is recognised as stale and taken over.
+between the two) is recognised as stale, once older than any save can take, and taken over.
 """
 
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -14,9 +16,22 @@ from psycopg import sql
 from backbone.database import advisory_lock, connection, ensure_schema
 
 
+@dataclass(frozen=True)
+class Claim:
+    """What claiming the open case of a person and benefit found."""
+
+    person_id: UUID  # the one person of this ID number (the first receipt's, when two race)
+    new_person: bool  # this receipt recorded the person
+    holder: UUID | None  # another case that holds the claim, if any
+    holder_in_flight: bool  # that claim is so recent its dossier may still be being saved
+
+
 class CaseIndex:
-    def __init__(self, url: str, schema: str) -> None:
+    def __init__(self, url: str, schema: str, *, in_flight: timedelta) -> None:
+        """`in_flight`: longer than any receipt takes from its claim to its dossier's save, so a
+        claim younger than this is never mistaken for one a crash left behind."""
         self.url = url
+        self.in_flight = in_flight
         self.persons = sql.Identifier(schema, "person_index")
         self.claims = sql.Identifier(schema, "open_case")
         # Several processes of a service start at once: serialise the DDL (CREATE IF NOT
@@ -37,38 +52,48 @@ class CaseIndex:
                 ).format(self.claims)
             )
 
-    def person_for(self, digest: str) -> tuple[UUID, bool]:
-        """The person id for an ID-number digest, and whether it is new (not yet stored)."""
-        with connection(self.url) as conn:
-            row = conn.execute(
-                sql.SQL("SELECT person_id FROM {} WHERE personal_id_digest = %s").format(
-                    self.persons
-                ),
-                (digest,),
-            ).fetchone()
-        return (row["person_id"], False) if row else (uuid4(), True)
+    def claim(self, *, digest: str, benefit: str, case_id: UUID) -> Claim:
+        """Record the person (unless known) and claim the person's open case for `benefit`.
 
-    def claim(self, *, digest: str, person_id: UUID, benefit: str, case_id: UUID) -> UUID | None:
-        """Record the person (if new) and claim the open case; return the case that holds it."""
+        Two receipts of the same new ID number at the same moment meet on the unique digest:
+        the second waits for the first to commit, then takes the first's person id, and finds
+        the first's claim (in flight) on that person.
+        """
         with connection(self.url) as conn, conn.transaction():
-            conn.execute(
+            inserted = conn.execute(
                 sql.SQL(
                     "INSERT INTO {} (personal_id_digest, person_id) VALUES (%s, %s)"
-                    " ON CONFLICT (personal_id_digest) DO NOTHING"
+                    " ON CONFLICT (personal_id_digest) DO NOTHING RETURNING person_id"
                 ).format(self.persons),
-                (digest, person_id),
+                (digest, uuid4()),
+            ).fetchone()
+            person = (
+                inserted
+                or conn.execute(
+                    sql.SQL("SELECT person_id FROM {} WHERE personal_id_digest = %s").format(
+                        self.persons
+                    ),
+                    (digest,),
+                ).fetchone()
             )
+            assert person is not None
+            person_id: UUID = person["person_id"]
             row: dict[str, Any] | None = conn.execute(
                 sql.SQL(
                     "INSERT INTO {} (person_id, benefit, case_id) VALUES (%s, %s, %s)"
                     " ON CONFLICT (person_id, benefit) DO UPDATE SET person_id = {}.person_id"
-                    " RETURNING case_id"
+                    " RETURNING case_id, claimed_at > now() - %s AS in_flight"
                 ).format(self.claims, self.claims),
-                (person_id, benefit, case_id),
+                (person_id, benefit, case_id, self.in_flight),
             ).fetchone()
         assert row is not None
         holder: UUID = row["case_id"]
-        return None if holder == case_id else holder
+        return Claim(
+            person_id=person_id,
+            new_person=inserted is not None,
+            holder=None if holder == case_id else holder,
+            holder_in_flight=holder != case_id and bool(row["in_flight"]),
+        )
 
     def take_over(self, *, person_id: UUID, benefit: str, stale: UUID, case_id: UUID) -> bool:
         with connection(self.url) as conn:

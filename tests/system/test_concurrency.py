@@ -6,7 +6,7 @@ from datetime import date
 import httpx
 
 from backbone.system import System
-from tests.support.api import Client, token
+from tests.support.api import Client, dossier_body, token
 from tests.support.approvals import approval_messages, publish
 from tests.support.eventually import eventually
 from tests.system.test_delivery import bootstrap
@@ -53,3 +53,37 @@ def test_commands_on_the_same_entitlement_at_once_answer_409_retry_never_500(
     assert conflicts, "no two commands collided in five rounds of nine"
     assert conflicts[0]["error"] == "ConcurrentChange"
     assert conflicts[0]["detail"].startswith("retry")
+
+
+def cases_of(client: Client, personal_id: str) -> list[str]:
+    answer = client.http.post(
+        client.url("reporting", "/cases/lookup"),
+        json={"personal_id": personal_id},
+        headers=token("inspector"),
+    )
+    return list(answer.json()["case_ids"]) if answer.status_code == 200 else []
+
+
+def test_receipts_of_the_same_new_id_number_at_once_open_one_case_and_name_it_to_the_others(
+    system: System, client: Client
+) -> None:
+    def receive(body: dict[str, object]) -> httpx.Response:
+        with httpx.Client(timeout=30) as http:
+            return http.post(
+                client.url("intake", "/dossiers"), json=body, headers=token("commune_officer")
+            )
+
+    for _ in range(5):  # five people, each received at four desks at the same moment
+        body = dossier_body()
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(receive, [body] * 4))
+
+        created = [a.json() for a in answers if a.status_code == 201]
+        refused = [a.json() for a in answers if a.status_code == 409]
+        assert len(created) == 1, [a.text for a in answers]
+        assert len(refused) == 3, [a.text for a in answers]
+        first = created[0]["case_id"]
+        assert all(r["error"] == "DuplicateCase" and first in r["detail"] for r in refused)
+        number = body["applicant"]["personal_id"]  # type: ignore[index]
+        found = eventually(lambda n=number: cases_of(client, n), what="reporting knows the person")
+        assert found == [first]
