@@ -1,7 +1,7 @@
 """Intake use cases: the only code that loads and saves dossiers."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
@@ -60,12 +60,7 @@ class IntakeApplication(BtxhApplication):
 
     def __init__(self, settings: IntakeSettings) -> None:
         super().__init__(settings)
-        self.index = CaseIndex(
-            settings.database_url,
-            settings.schema_name(self.service),
-            # Three bounded tries of the dossier's save, and a margin (backbone.recorder).
-            in_flight=timedelta(seconds=3 * settings.write_timeout_seconds + 30),
-        )
+        self.index = CaseIndex(settings.database_url, settings.schema_name(self.service))
         self.policy = policy_book(settings.policy_dir)
         self.admin_units = load_admin_units()
         self._digest_key = settings.personal_id_key.get_secret_value()
@@ -140,54 +135,57 @@ class IntakeApplication(BtxhApplication):
             command.personal_id, date_of_birth=command.date_of_birth, sex=command.sex
         )
         digest = self.personal_id_digest(personal_id.number)
-        case_id = uuid4()
-        claim = self.index.claim(digest=digest, benefit=command.benefit, case_id=case_id)
-        person_id, new_person = claim.person_id, claim.new_person
-        if claim.holder is not None and (
-            claim.holder_in_flight  # received a moment ago, perhaps still being saved
-            or self._is_open(claim.holder)
-            or not self.index.take_over(
-                person_id=person_id, benefit=command.benefit, stale=claim.holder, case_id=case_id
-            )
-        ):
-            raise DuplicateCase(claim.holder)
-        dossier = Dossier.receive(
-            case_id=case_id,
-            person_id=person_id,
-            personal_id=personal_id.number,
-            personal_id_legacy=personal_id.legacy,
-            personal_id_digest=digest,
-            full_name=command.full_name,
-            date_of_birth=command.date_of_birth,
-            sex=command.sex,
-            benefit=command.benefit,
-            category=command.category,
-            residence_scheme=command.residence_scheme,
-            residence_code=command.residence_code,
-            received_on=command.received_on,
-            channel=command.channel,
-            today=today,
-            actor=actor,
-            correlation_id=correlation_id,
-            form=category.form,
-            household_poverty=command.household_poverty,
-            poverty_certificate=command.poverty_certificate,
-            representative=command.representative,
-            documents_presented=list(command.documents_presented),
-            missing_documents=missing,
-            cared_for=command.cared_for,
-        )
-        try:
-            self.save(dossier)
-        except BaseException:
-            self.index.release(
-                person_id=person_id,
-                benefit=command.benefit,
+        with self.index.receiving(digest, command.benefit):
+            case_id = uuid4()
+            claim = self.index.claim(digest=digest, benefit=command.benefit, case_id=case_id)
+            person_id, new_person = claim.person_id, claim.new_person
+            if claim.holder is not None and (
+                self._is_open(claim.holder)
+                or not self.index.take_over(
+                    person_id=person_id,
+                    benefit=command.benefit,
+                    stale=claim.holder,
+                    case_id=case_id,
+                )
+            ):
+                raise DuplicateCase(claim.holder)
+            dossier = Dossier.receive(
                 case_id=case_id,
-                forget_person=new_person,
+                person_id=person_id,
+                personal_id=personal_id.number,
+                personal_id_legacy=personal_id.legacy,
+                personal_id_digest=digest,
+                full_name=command.full_name,
+                date_of_birth=command.date_of_birth,
+                sex=command.sex,
+                benefit=command.benefit,
+                category=command.category,
+                residence_scheme=command.residence_scheme,
+                residence_code=command.residence_code,
+                received_on=command.received_on,
+                channel=command.channel,
+                today=today,
+                actor=actor,
+                correlation_id=correlation_id,
+                form=category.form,
+                household_poverty=command.household_poverty,
+                poverty_certificate=command.poverty_certificate,
+                representative=command.representative,
+                documents_presented=list(command.documents_presented),
+                missing_documents=missing,
+                cared_for=command.cared_for,
             )
-            raise
-        return dossier
+            try:
+                self.save(dossier)
+            except BaseException:
+                self.index.release(
+                    person_id=person_id,
+                    benefit=command.benefit,
+                    case_id=case_id,
+                    forget_person=new_person,
+                )
+                raise
+            return dossier
 
     def get_dossier(self, case_id: UUID) -> Dossier:
         try:

@@ -3,35 +3,34 @@ second open case for the same person and benefit.
 
 Kept beside the event store, not in it: a claim is written before the dossier's events and
 released if saving them fails. A claim whose case never reached the event store (a crash
-between the two) is recognised as stale, once older than any save can take, and taken over.
+between the two) is recognised as stale and taken over; receipts of one ID number are taken
+one at a time (`receiving`), so a claim of a receipt still under way is never mistaken for one.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 from psycopg import sql
 
-from backbone.database import advisory_lock, connection, ensure_schema
+from backbone.database import advisory_key, advisory_lock, connect, connection, ensure_schema
 
 
 @dataclass(frozen=True)
 class Claim:
     """What claiming the open case of a person and benefit found."""
 
-    person_id: UUID  # the one person of this ID number (the first receipt's, when two race)
+    person_id: UUID  # the one person of this ID number
     new_person: bool  # this receipt recorded the person
     holder: UUID | None  # another case that holds the claim, if any
-    holder_in_flight: bool  # that claim is so recent its dossier may still be being saved
 
 
 class CaseIndex:
-    def __init__(self, url: str, schema: str, *, in_flight: timedelta) -> None:
-        """`in_flight`: longer than any receipt takes from its claim to its dossier's save, so a
-        claim younger than this is never mistaken for one a crash left behind."""
+    def __init__(self, url: str, schema: str) -> None:
         self.url = url
-        self.in_flight = in_flight
+        self.schema = schema
         self.persons = sql.Identifier(schema, "person_index")
         self.claims = sql.Identifier(schema, "open_case")
         # Several processes of a service start at once: serialise the DDL (CREATE IF NOT
@@ -52,13 +51,22 @@ class CaseIndex:
                 ).format(self.claims)
             )
 
-    def claim(self, *, digest: str, benefit: str, case_id: UUID) -> Claim:
-        """Record the person (unless known) and claim the person's open case for `benefit`.
+    @contextmanager
+    def receiving(self, digest: str, benefit: str) -> Iterator[None]:
+        """One receipt at a time per ID number and benefit, across every intake process, from
+        the claim to the dossier's save: a second desk waits for the first to finish, then finds
+        its case stored (or its claim released). The lock is the session's, so a process that
+        dies mid-receipt frees it and its claim is recognised as stale."""
+        key = advisory_key(f"receipt:{self.schema}:{digest}:{benefit}")
+        with connect(self.url, autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
-        Two receipts of the same new ID number at the same moment meet on the unique digest:
-        the second waits for the first to commit, then takes the first's person id, and finds
-        the first's claim (in flight) on that person.
-        """
+    def claim(self, *, digest: str, benefit: str, case_id: UUID) -> Claim:
+        """Record the person (unless known) and claim the person's open case for `benefit`."""
         with connection(self.url) as conn, conn.transaction():
             inserted = conn.execute(
                 sql.SQL(
@@ -82,9 +90,9 @@ class CaseIndex:
                 sql.SQL(
                     "INSERT INTO {} (person_id, benefit, case_id) VALUES (%s, %s, %s)"
                     " ON CONFLICT (person_id, benefit) DO UPDATE SET person_id = {}.person_id"
-                    " RETURNING case_id, claimed_at > now() - %s AS in_flight"
+                    " RETURNING case_id"
                 ).format(self.claims, self.claims),
-                (person_id, benefit, case_id, self.in_flight),
+                (person_id, benefit, case_id),
             ).fetchone()
         assert row is not None
         holder: UUID = row["case_id"]
@@ -92,7 +100,6 @@ class CaseIndex:
             person_id=person_id,
             new_person=inserted is not None,
             holder=None if holder == case_id else holder,
-            holder_in_flight=holder != case_id and bool(row["in_flight"]),
         )
 
     def take_over(self, *, person_id: UUID, benefit: str, stale: UUID, case_id: UUID) -> bool:
