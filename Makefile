@@ -30,6 +30,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m tests.bench.thin_flow
 
+.PHONY: chaos
+chaos: $(STAMP)
+	$(PY) -m tests.chaos $(CHAOS_ARGS)
+
 .PHONY: bench-payroll
 bench-payroll: $(STAMP)
 	$(PY) -m tests.bench.payroll
