@@ -183,3 +183,13 @@ def test_a_recovery_follows_the_cessation_and_a_receipt_follows_the_recovery() -
     with pytest.raises(InvalidChange, match=r"before the recovery was decided \(2024-11-01\)"):
         entitlement.receive_repayment(**receipt, received_on=date(2024, 10, 31))
     assert entitlement.receive_repayment(**receipt, received_on=date(2024, 11, 2))
+
+
+def test_an_enrolment_stored_before_the_grant_date_was_recorded_still_replays() -> None:
+    [enrolment] = enrolled("2024-06", granted_on=GRANTED).collect_events()
+    stored = {k: v for k, v in enrolment.__dict__.items() if k != "granted_on"}
+    old = object.__new__(type(enrolment))
+    old.__dict__.update(stored)
+    entitlement = old.mutate(None)
+    assert entitlement is not None
+    assert (entitlement.granted_on, entitlement.started_on) == (None, date(2024, 6, 1))
