@@ -20,6 +20,7 @@ from backbone.eventstore import EventTooLarge
 from backbone.recorder import WriteNotCompleted
 from backbone.settings import BackboneSettings
 from backbone.tracked_consumer import TRANSIENT_ERRORS, TrackedConsumer
+from reference.date_bounds import DateOutOfRange
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,8 @@ def create_base_app(
 
         return handle
 
-    shared: ErrorMap = {EventTooLarge: 422}
-    for error_type, status_code in {**shared, **errors}.items():
+    mapped: ErrorMap = {EventTooLarge: 422, DateOutOfRange: 422, **errors}
+    for error_type, status_code in mapped.items():
         app.add_exception_handler(error_type, handler_for(status_code))
 
     async def unavailable(_: Request, error: Exception) -> JSONResponse:

@@ -400,6 +400,18 @@ class PolicyBook:
     def triggers_for(self, category: str, age: int) -> list[AgeTrigger]:
         return [t for t in self.age_triggers if t.from_category == category and t.age == age]
 
+    @property
+    def first_covered(self) -> tuple[date, str]:
+        """The first day `in_force` can answer (both a national standard level and a procedure
+        version are in force from then), and what sets it, for error messages."""
+        if not self.national_levels or not self.procedures:
+            raise PolicyError("the policy book needs a national standard level and a procedure")
+        level = self.national_levels[0]
+        procedure = min(self.procedures, key=lambda p: p.effective_from)
+        if procedure.effective_from >= level.effective_from:
+            return procedure.effective_from, f"procedure version {procedure.version}"
+        return level.effective_from, f"national standard level {level.version}"
+
     def procedure_on(self, day: date) -> ProcedureVersion:
         for procedure in self.procedures:
             if procedure.in_force_on(day):

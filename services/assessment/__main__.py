@@ -7,6 +7,8 @@ import threading
 from datetime import date
 
 from backbone.service_main import configure_logging, dispatch, run_relay, run_worker, serve_api
+from reference.date_bounds import DateOutOfRange
+from reference.working_days import today_in_vietnam
 from services.assessment import bootstrap, daily_jobs
 from services.assessment.settings import AssessmentSettings
 
@@ -20,13 +22,19 @@ def run_scheduler(settings: AssessmentSettings) -> None:
 
 
 def run_daily(settings: AssessmentSettings, args: list[str]) -> None:
-    """On demand: the daily jobs for one date (default today), result printed as JSON."""
+    """On demand: the daily jobs for one date (default today in Vietnam), result printed as
+    JSON; a date after today in Vietnam is refused and nothing is recorded."""
+    today = today_in_vietnam()
     try:
-        day = date.fromisoformat(args[0]) if args else date.today()
+        day = date.fromisoformat(args[0]) if args else today
     except ValueError:
         sys.exit(f"daily: {args[0]!r} is not a date (YYYY-MM-DD)")
     scheduler = bootstrap.build_scheduler(settings)
-    print(json.dumps(daily_jobs.run_day(scheduler.app, scheduler.register, day)))
+    try:
+        result = daily_jobs.run_day(scheduler.app, scheduler.register, day, today=today)
+    except DateOutOfRange as error:
+        sys.exit(f"daily: {error}")
+    print(json.dumps(result))
 
 
 def main() -> None:

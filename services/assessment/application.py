@@ -11,6 +11,7 @@ from backbone.actor import Actor, service_actor
 from backbone.eventstore import BtxhApplication
 from contracts.ids import derived_id
 from reference.admin_units import AdminUnits, load_admin_units
+from reference.date_bounds import DateBounds
 from reference.policy import PolicyBook, PolicyError, ProcedureVersion, age_on, policy_book
 from reference.working_days import WorkingDayCalendar, load_calendar
 from services.assessment.deadlines import Planner
@@ -107,6 +108,7 @@ class AssessmentApplication(BtxhApplication):
         self.policy = policy or policy_book(settings.policy_dir)
         self.calendar = calendar or load_calendar(settings.extra_days_file)
         self.admin_units = admin_units or load_admin_units()
+        self.dates = DateBounds.of(self.policy, self.calendar)
         self.planner = Planner(self.policy, self.calendar)
 
     # --- opening ---------------------------------------------------------------------------
@@ -233,7 +235,12 @@ class AssessmentApplication(BtxhApplication):
         today: date,
     ) -> DisabilityRecord:
         """Record the disability level determined for the case's person (or its
-        re-determination, which must give a reason); the history of levels is kept."""
+        re-determination, which must give a reason); the history of levels is kept. A
+        determination may predate the first procedure version (the law on persons with
+        disabilities came first), never today in Vietnam."""
+        self.dates.fact("determined_on", command.determined_on, today, before_policy=True)
+        if command.certificate_date is not None:
+            self.dates.fact("certificate_date", command.certificate_date, today, before_policy=True)
         case = self.get_case(case_id)
         fields = {
             "case_id": case.case_id,
@@ -295,6 +302,7 @@ class AssessmentApplication(BtxhApplication):
         """Record the review body's conclusion. Councils (procedure versions A and B) need a
         quorum of two thirds; from 01/07/2025 the data must be verified against the National
         Population Database."""
+        self.dates.fact("reviewed_on", command.reviewed_on, today)
         case = self.get_case(case_id)
         procedure = self.planner.procedure_for(case)
         if procedure.population_db_check_required and not command.population_db_verified:
@@ -331,6 +339,7 @@ class AssessmentApplication(BtxhApplication):
     ) -> CaseAssessment:
         """Post the review's result at the commune for the procedure's working days; anything
         about HIV is withheld from the posted list."""
+        self.dates.fact("posted_from", posted_from, today)
         case = self.get_case(case_id)
         procedure = self.planner.procedure_for(case)
         if procedure.public_posting_days == 0:
@@ -364,6 +373,7 @@ class AssessmentApplication(BtxhApplication):
     ) -> tuple[CaseAssessment, str]:
         """Register a complaint about the posted result; it must be concluded within the
         procedure's complaint window (working days) and blocks the decision until then."""
+        self.dates.fact("complaint received_on", received_on, today)
         case = self.get_case(case_id)
         procedure = self.planner.procedure_for(case)
         complaint_id = uuid4().hex[:12]
@@ -392,6 +402,7 @@ class AssessmentApplication(BtxhApplication):
         today: date,
     ) -> CaseAssessment:
         """Record the verified conclusion of a complaint."""
+        self.dates.fact("complaint concluded_on", concluded_on, today)
         case = self.get_case(case_id)
         posting_end = max(d for d in (case.posted_until, concluded_on) if d is not None)
         step = self.planner.after(case, posting_end=posting_end)
@@ -413,6 +424,7 @@ class AssessmentApplication(BtxhApplication):
         self, case_id: UUID, sent_on: date, *, actor: Actor, correlation_id: UUID, today: date
     ) -> CaseAssessment:
         """The commune's written proposal to the district, where the procedure has one."""
+        self.dates.fact("sent_on", sent_on, today)
         case = self.get_case(case_id)
         procedure = self.planner.procedure_for(case)
         if procedure.step("proposal") is None:
@@ -433,6 +445,7 @@ class AssessmentApplication(BtxhApplication):
         self, case_id: UUID, command: Appraisal, *, actor: Actor, correlation_id: UUID, today: date
     ) -> CaseAssessment:
         """The appraisal body's conclusion, where the procedure version has one."""
+        self.dates.fact("appraised_on", command.appraised_on, today)
         case = self.get_case(case_id)
         procedure = self.planner.procedure_for(case)
         if procedure.appraisal_body is None:
@@ -468,6 +481,7 @@ class AssessmentApplication(BtxhApplication):
         number) is an idempotent success; a different decision for a decided case is a
         conflict. Returns the case and whether this call recorded the decision.
         """
+        self.dates.fact("signed_on", command.signed_on, today)
         case = self.get_case(case_id)
         if case.decision == "approved" and case.decision_number == command.decision_number:
             return case, False
@@ -525,6 +539,7 @@ class AssessmentApplication(BtxhApplication):
     ) -> tuple[CaseAssessment, bool]:
         """Refuse the application with written reasons (mandatory), by the authority the
         procedure in force on the signing date names. Repeating it is an idempotent success."""
+        self.dates.fact("signed_on", command.signed_on, today)
         case = self.get_case(case_id)
         if case.decision == "rejected" and case.decision_number == command.decision_number:
             return case, False

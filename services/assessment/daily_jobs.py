@@ -1,7 +1,9 @@
 """The daily jobs of assessment: record overdue steps, propose decisions for ages reached.
 
 Both are idempotent per case and date (the aggregate records each fact once), so running a
-day twice, or catching up several missed days, never doubles an event.
+day twice, or catching up several missed days, never doubles an event. Both refuse a day not
+yet begun in Vietnam: what they record is permanent, and a run for a later day would record
+steps overdue and ages reached that have not happened, blocking the real events later.
 """
 
 from datetime import date, timedelta
@@ -14,10 +16,16 @@ from services.assessment.deadline_register import DeadlineRegister
 ACTOR = service_actor("assessment")
 
 
+def check_day(app: AssessmentApplication, on: date, today: date) -> None:
+    """The jobs run for a day the policy tables cover, once it has begun in Vietnam."""
+    app.dates.fact("on", on, today, hint="the daily jobs run for a day once it has begun")
+
+
 def record_overdue(
-    app: AssessmentApplication, register: DeadlineRegister, on: date
+    app: AssessmentApplication, register: DeadlineRegister, on: date, *, today: date
 ) -> dict[str, int]:
     """Record each step (or complaint) past its due date once: an event per case and step."""
+    check_day(app, on, today)
     recorded = 0
     rows = register.overdue(on=on, limit=1_000_000)
     for row in rows:
@@ -30,11 +38,12 @@ def record_overdue(
 
 
 def propose_for_ages_reached(
-    app: AssessmentApplication, register: DeadlineRegister, on: date
+    app: AssessmentApplication, register: DeadlineRegister, on: date, *, today: date
 ) -> dict[str, int]:
     """For each approved case whose person reaches an age on `on` that changes a category
     held (4, 16, 22, 60, 80; 6 for disability re-determination...), propose a decision
     effective from the following month."""
+    check_day(app, on, today)
     effective = (on.replace(day=1) + timedelta(days=32)).replace(day=1)
     proposed = 0
     rows = register.birthdays(on)
@@ -59,8 +68,13 @@ def propose_for_ages_reached(
     return {"birthdays": len(rows), "proposed": proposed}
 
 
-def run_day(app: AssessmentApplication, register: DeadlineRegister, on: date) -> dict[str, int]:
+def run_day(
+    app: AssessmentApplication, register: DeadlineRegister, on: date, *, today: date
+) -> dict[str, int]:
+    check_day(app, on, today)
+    overdue = record_overdue(app, register, on, today=today)
+    ages = propose_for_ages_reached(app, register, on, today=today)
     return {
-        **{f"deadlines_{k}": v for k, v in record_overdue(app, register, on).items()},
-        **{f"ages_{k}": v for k, v in propose_for_ages_reached(app, register, on).items()},
+        **{f"deadlines_{k}": v for k, v in overdue.items()},
+        **{f"ages_{k}": v for k, v in ages.items()},
     }

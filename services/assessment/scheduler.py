@@ -54,7 +54,7 @@ class DailyScheduler:
         # One scheduler at a time: a second replica waits, then finds nothing due.
         with advisory_lock(self.url, f"daily-jobs:{self.register.schema}"):
             for day in self.days_due(today):
-                result = daily_jobs.run_day(self.app, self.register, day)
+                result = daily_jobs.run_day(self.app, self.register, day, today=today)
                 with connection(self.url) as conn:
                     conn.execute(
                         sql.SQL(

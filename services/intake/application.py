@@ -11,6 +11,7 @@ from backbone.actor import Actor
 from backbone.eventstore import BtxhApplication
 from backbone.identity import personal_id_digest
 from reference.admin_units import DVHC_2004_3LEVEL, load_admin_units
+from reference.date_bounds import date_bounds
 from reference.policy import PolicyError, age_on, policy_book
 from services.intake.case_index import CaseIndex
 from services.intake.domain.dossier import Dossier, InvalidDossier
@@ -62,6 +63,7 @@ class IntakeApplication(BtxhApplication):
         super().__init__(settings)
         self.index = CaseIndex(settings.database_url, settings.schema_name(self.service))
         self.policy = policy_book(settings.policy_dir)
+        self.dates = date_bounds(settings.policy_dir)
         self.admin_units = load_admin_units()
         self._digest_key = settings.personal_id_key.get_secret_value()
 
@@ -76,8 +78,18 @@ class IntakeApplication(BtxhApplication):
         The personal ID must agree with the date of birth and sex; the category must belong to
         the benefit, be in force on the day of receipt and fit the person's age then; the
         commune must exist in the stated scheme on that day; a person may hold one open case
-        per benefit (a second one is refused with the existing case id).
+        per benefit (a second one is refused with the existing case id). Dates come first: the
+        receipt within the policy tables and not after today in Vietnam, dates of birth neither
+        in the future nor absurdly old.
         """
+        self.dates.birth("applicant date_of_birth", command.date_of_birth, today)
+        if command.cared_for and command.cared_for.get("date_of_birth"):
+            self.dates.birth(
+                "cared_for date_of_birth",
+                date.fromisoformat(command.cared_for["date_of_birth"]),
+                today,
+            )
+        self.dates.fact("received_on", command.received_on, today)
         Dossier.check_application(
             full_name=command.full_name,
             date_of_birth=command.date_of_birth,

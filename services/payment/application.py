@@ -14,11 +14,13 @@ from backbone.actor import Actor
 from backbone.eventstore import BtxhApplication
 from contracts.ids import derived_id
 from reference.admin_units import AdminUnits, load_admin_units
+from reference.date_bounds import DateBounds, DateOutOfRange
 from reference.policy import PolicyBook, PolicyError, policy_book
+from reference.working_days import load_calendar
 from services.payment.domain.entitlement import Entitlement, InvalidChange
 from services.payment.domain.health_insurance import HealthInsuranceNotices
 from services.payment.domain.ledger import BenefitLedger, HeldEnrolment, ledger_id
-from services.payment.domain.months import add_months, first_day, months_between
+from services.payment.domain.months import add_months, first_day, month_of, months_between
 from services.payment.domain.payroll import CHANNELS, PayrollError, PayrollRun, payroll_id
 from services.payment.messaging import outbound
 from services.payment.result_files import parse_date, read_rows
@@ -34,6 +36,13 @@ PROGRESS_EVERY = 100
 
 #: Funeral support is at least this many times the standard level (Decree 20/2021 Art. 11).
 FUNERAL_MULTIPLE = 20
+
+#: A payroll is prepared for the current month, or for the next one ahead of it: a list for a
+#: later month would issue lines for months nobody can be paid yet.
+PAYROLL_MONTHS_AHEAD = 1
+
+#: The longest span of months one question about what is owed may cover.
+MAX_MONTHS_ASKED = 240
 
 
 class EntitlementNotFound(LookupError):
@@ -70,6 +79,13 @@ class PaymentApplication(BtxhApplication):
         self.settings = settings
         self.policy = policy or policy_book(settings.policy_dir)
         self.admin_units = admin_units or load_admin_units()
+        self.dates = DateBounds.of(self.policy, load_calendar())
+
+    def _check_dates(self, decision: dict[str, Any], *fields: str) -> None:
+        """A decision's dates, before anything is loaded or computed: covered by the policy
+        tables and not after today in Vietnam (its history is the entitlement's to check)."""
+        for name in fields:
+            self.dates.fact(name, decision[name], decision["today"])
 
     def enrol(
         self,
@@ -142,6 +158,7 @@ class PaymentApplication(BtxhApplication):
             categories_held=list(approval["categories_held"]),
             channel="post_office",
             person_id=approval["person_id"],
+            granted_on=approval["signed_on"],
         )
         ledger.start_period(case_id=case_id, from_month=start)
         valid_from = (
@@ -234,6 +251,7 @@ class PaymentApplication(BtxhApplication):
         self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **change: Any
     ) -> Entitlement:
         """New categories from the month after the condition changed (e.g. a child turned 4)."""
+        self._check_dates(change, "changed_on", "signed_on")
         entitlement = self.get_entitlement(case_id)
         province = self._province(entitlement)
         for code in change["categories"]:
@@ -249,6 +267,7 @@ class PaymentApplication(BtxhApplication):
         self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **decision: Any
     ) -> Entitlement:
         """Suspend payment (3 months not collected, refusing re-determination, detention)."""
+        self._check_dates(decision, "decided_on")
         return self._decide(
             case_id, Entitlement.suspend, actor=actor, correlation_id=correlation_id, **decision
         )
@@ -257,6 +276,7 @@ class PaymentApplication(BtxhApplication):
         self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **decision: Any
     ) -> Entitlement:
         """Pay again from the month after the decision lifting the suspension."""
+        self._check_dates(decision, "decided_on")
         return self._decide(
             case_id,
             Entitlement.lift_suspension,
@@ -271,6 +291,7 @@ class PaymentApplication(BtxhApplication):
         """Stop for good from the month after the event: death, no longer eligible, moved,
         refused, imprisoned, missing, or non-compliance 3 months after a suspension. The card
         ends (báo giảm), and an approval held because it overlapped is enrolled now."""
+        self._check_dates(decision, "event_date", "signed_on")
         entitlement = self.get_entitlement(case_id)
         entitlement.cease(actor=actor, correlation_id=correlation_id, **decision)
         assert entitlement.ceased_from is not None
@@ -317,6 +338,7 @@ class PaymentApplication(BtxhApplication):
         self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **decision: Any
     ) -> Entitlement:
         """The old commune stops paying from the month after the move (chuyển nơi cư trú)."""
+        self._check_dates(decision, "moved_on", "signed_on")
         entitlement = self.get_entitlement(case_id)
         try:
             self.admin_units.validate_commune(
@@ -332,6 +354,7 @@ class PaymentApplication(BtxhApplication):
         self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **decision: Any
     ) -> Entitlement:
         """The new commune continues the allowance from the month the old one stopped."""
+        self._check_dates(decision, "signed_on")
         return self._decide(
             case_id, Entitlement.move_in, actor=actor, correlation_id=correlation_id, **decision
         )
@@ -340,6 +363,7 @@ class PaymentApplication(BtxhApplication):
         self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **decision: Any
     ) -> Entitlement:
         """Pay through the post-office point, at home, or to a bank account."""
+        self._check_dates(decision, "decided_on")
         return self._decide(
             case_id,
             Entitlement.change_channel,
@@ -352,6 +376,7 @@ class PaymentApplication(BtxhApplication):
         self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **decision: Any
     ) -> Entitlement:
         """Recover an overpayment in instalments, or waive it."""
+        self._check_dates(decision, "signed_on")
         return self._decide(
             case_id,
             Entitlement.decide_recovery,
@@ -364,6 +389,7 @@ class PaymentApplication(BtxhApplication):
         self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **receipt: Any
     ) -> bool:
         """An instalment received; the same receipt again records nothing (False)."""
+        self._check_dates(receipt, "received_on")
         entitlement = self.get_entitlement(case_id)
         recorded = entitlement.receive_repayment(
             actor=actor, correlation_id=correlation_id, **receipt
@@ -386,10 +412,13 @@ class PaymentApplication(BtxhApplication):
     ) -> Entitlement:
         """Funeral support for a beneficiary who died: at least 20 x the standard level in
         force on the day of death (the province may pay more); by default exactly that."""
+        self.dates.fact("signed_on", signed_on, today)
         entitlement = self.get_entitlement(case_id)
         died_on = entitlement.ceased_on
         if entitlement.cessation_reason != "death" or died_on is None:
             raise InvalidChange("funeral support follows a cessation for death")
+        # A death recorded before these checks existed may lie outside the policy tables.
+        self.dates.query("the death (the cessation's event_date)", died_on)
         policy = self.policy.in_force(self._province(entitlement), died_on)
         minimum = FUNERAL_MULTIPLE * policy.standard_level
         entitlement.decide_funeral_support(
@@ -410,7 +439,15 @@ class PaymentApplication(BtxhApplication):
     # --- what is owed ----------------------------------------------------------------------
 
     def months_owed(self, case_id: UUID, first: str, last: str) -> list[MonthOwed]:
-        """Each month's status and amount, from the policy in force in that month."""
+        """Each month's status and amount, from the policy in force in that month (months the
+        policy tables and the calendar cover, first <= last, at most 240 of them)."""
+        self.dates.month("first", first)
+        self.dates.month("last", last)
+        if last < first or len(months_between(first, last)) > MAX_MONTHS_ASKED:
+            raise DateOutOfRange(
+                f"first {first} and last {last}: give first <= last, at most "
+                f"{MAX_MONTHS_ASKED} months apart"
+            )
         entitlement = self.get_entitlement(case_id)
         owed: list[MonthOwed] = []
         for month in months_between(first, last):
@@ -458,6 +495,7 @@ class PaymentApplication(BtxhApplication):
         """One line per beneficiary owed for the month, plus arrears for earlier months owed
         and unpaid (within the look-back window), valued by the policy in force in each month.
         Generating again adds only what is missing, so a second run changes nothing."""
+        self.dates.month("payroll month", month)
         if channel not in CHANNELS:
             raise PayrollError(f"channel must be one of {', '.join(CHANNELS)}")
         run_id = payroll_id(commune, channel, month)
@@ -524,8 +562,17 @@ class PaymentApplication(BtxhApplication):
         )
         return run
 
-    def check_payroll_open(self, commune: str, channel: str, month: str) -> None:
-        """Refuse (PayrollError) to generate a payroll that was approved: it is closed."""
+    def check_payroll_open(self, commune: str, channel: str, month: str, *, today: date) -> None:
+        """Refuse to generate a payroll for a month the policy tables do not cover or more
+        than a month ahead of today in Vietnam (DateOutOfRange), or one that was approved: it
+        is closed (PayrollError)."""
+        self.dates.month("payroll month", month)
+        latest = add_months(month_of(today), PAYROLL_MONTHS_AHEAD)
+        if month > latest:
+            raise DateOutOfRange(
+                f"payroll month {month} is after {latest}: a payroll is prepared for the current "
+                f"month or the next one (today in Vietnam is {today.isoformat()})"
+            )
         if channel not in CHANNELS:
             raise PayrollError(f"channel must be one of {', '.join(CHANNELS)}")
         try:
@@ -551,6 +598,7 @@ class PaymentApplication(BtxhApplication):
         today: date,
     ) -> PayrollRun:
         """The commune approves the generated list before it is released for payment."""
+        self.dates.fact("approved_on", approved_on, today)
         run = self.get_payroll(commune, channel, month)
         run.approve(approved_on=approved_on, today=today, actor=actor)
         self.save(run)
@@ -593,7 +641,9 @@ class PaymentApplication(BtxhApplication):
             by_case.setdefault(case_id, []).append((row, outcome))
         unsaved: list[Entitlement] = []  # saved together, a hundred per transaction
         for case_id, rows in by_case.items():
-            changed = self._settle_rows(case_id, rows, source, actor, correlation_id, today)
+            changed = self._settle_rows(
+                case_id, rows, source, actor, correlation_id, today, run.approved_on
+            )
             if changed is not None:
                 unsaved.append(changed)
             if len(unsaved) >= PROGRESS_EVERY:
@@ -609,9 +659,11 @@ class PaymentApplication(BtxhApplication):
         actor: Actor,
         correlation_id: UUID,
         today: date,
+        approved_on: date,
     ) -> Entitlement | None:
         """Settle one beneficiary's rows, filling in each row's outcome; the entitlement when
-        something was recorded (to be saved), else None."""
+        something was recorded (to be saved), else None. A line is paid once its payroll is
+        approved, and not after today in Vietnam."""
         try:
             if case_id is None:
                 raise EntitlementNotFound("the line id does not name a case")
@@ -623,6 +675,12 @@ class PaymentApplication(BtxhApplication):
         changed = False
         for row, outcome in rows:
             try:
+                settled_on = self.dates.fact("settled_on", row["settled_on"], today)
+                if settled_on < approved_on:
+                    raise InvalidChange(
+                        f"settled_on {settled_on.isoformat()} is before the payroll was approved "
+                        f"({approved_on.isoformat()}): a line is paid once its payroll is approved"
+                    )
                 recorded = entitlement.settle_line(
                     line_id=outcome["line_id"],
                     result=str(row.get("result")),

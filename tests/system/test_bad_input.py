@@ -6,6 +6,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from reference.working_days import today_in_vietnam
 from tests.support.api import Client, dossier_body, token
 from tests.support.eventually import eventually
 
@@ -168,7 +169,8 @@ def test_an_approval_with_a_wrong_amount_or_a_future_date_is_refused_and_not_rec
     wrong = client.approve(case_id, monthly_amount=600_000)
     assert wrong.status_code == 422
     assert "750000" in wrong.json()["detail"]
-    future = client.approve(case_id, signed_on=(date.today() + timedelta(days=1)).isoformat())
+    tomorrow = today_in_vietnam() + timedelta(days=1)  # the API's today is Vietnam's
+    future = client.approve(case_id, signed_on=tomorrow.isoformat())
     assert future.status_code == 422
     assert "future" in future.json()["detail"]
     case = client.assessment_case(case_id)

@@ -1,14 +1,23 @@
 """Each procedure version walked end to end through the public APIs, with its deadlines on the
 working-day calendar (Tết included): who reviews, posting, complaints, appraisal, who decides."""
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import psycopg
 from psycopg import sql
 
-from tests.support.api import NEW_COMMUNE, OLD_COMMUNE, Client, dossier_body, ok, token
+from reference.working_days import today_in_vietnam
+from tests.support.api import (
+    NEW_COMMUNE,
+    OLD_COMMUNE,
+    Client,
+    dossier_body,
+    ok,
+    steps_before,
+    token,
+)
 from tests.support.eventually import eventually
 
 
@@ -340,22 +349,57 @@ def test_overdue_cases_are_listed_per_commune_and_the_job_records_each_once(
 
 
 def test_a_child_turning_4_gets_a_proposal_once_effective_the_next_month(client: Client) -> None:
-    case_id = client.receive(category="CHILD_NO_CARE_U4", born=date(2023, 1, 10))
-    eventually(lambda: client.assessment_case(case_id))
-    assert client.approve(case_id).status_code == 201
+    # The fourth birthday is a few days ago (the jobs never run for a day not yet begun), and
+    # the decision was signed the day before it, while the child was 3.
+    birthday = today_in_vietnam() - timedelta(days=3)
+    born = birthday.replace(year=birthday.year - 4)  # leap days recur every 4 years
+    signed = birthday - timedelta(days=1)
+    received, reviewed = steps_before(signed)
+    case_id = receive(
+        client,
+        received_on=received,
+        residence=NEW_COMMUNE,
+        category="CHILD_NO_CARE_U4",
+        born=born,
+    )
+    ok(
+        step(
+            client,
+            case_id,
+            "review",
+            "assessor",
+            reviewed_on=reviewed.isoformat(),
+            outcome="eligible",
+            findings="Đủ điều kiện",
+            population_db_verified=True,
+        )
+    )
+    ok(step(client, case_id, "posting", "assessor", posted_from=reviewed.isoformat()))
+    ok(
+        step(
+            client,
+            case_id,
+            "approval",
+            "approver",
+            decision_number=f"{case_id[:6]}/QĐ-UBND",
+            signed_on=signed.isoformat(),
+            signer="Chủ tịch UBND xã",
+        ),
+        201,
+    )
 
-    def run(on: str) -> dict[str, int]:
+    def run(on: date) -> dict[str, int]:
         return ok(
             client.http.post(
                 client.url("assessment", "/ops/triggers/run"),
-                params={"on": on},
+                params={"on": on.isoformat()},
                 headers=token("operator"),
             )
         )
 
-    assert run("2027-01-09")["proposed"] == 0  # the day before the birthday
-    assert run("2027-01-10")["proposed"] >= 1
-    assert run("2027-01-10")["proposed"] == 0  # once only
+    assert run(signed)["proposed"] == 0  # the day before the birthday
+    assert run(birthday)["proposed"] >= 1
+    assert run(birthday)["proposed"] == 0  # once only
     proposal = eventually(
         lambda: [e for e in client.history(case_id) if e["type"].endswith("change_proposed")],
         timeout=60,
@@ -367,7 +411,8 @@ def test_a_child_turning_4_gets_a_proposal_once_effective_the_next_month(client:
         "CHILD_NO_CARE_U4",
         "CHILD_NO_CARE_4_16",
     )
-    assert data["effective_month"] == "2027-02"
+    following = (birthday.replace(day=1) + timedelta(days=32)).replace(day=1)
+    assert data["effective_month"] == f"{following:%Y-%m}"
     assert client.assessment_case(case_id)["monthly_amount"] == 1_250_000  # unchanged until decided
 
 

@@ -13,7 +13,7 @@ ACTOR = Actor("chairman", "approver", "02020")
 TODAY = date(2026, 11, 24)
 
 
-def enrolled(from_month: str = "2024-06") -> Entitlement:
+def enrolled(from_month: str = "2024-06", granted_on: date | None = None) -> Entitlement:
     return Entitlement(
         id=uuid4(),
         case_id=uuid4(),
@@ -30,6 +30,7 @@ def enrolled(from_month: str = "2024-06") -> Entitlement:
         categories_held=["ELDERLY_POOR_NO_SUPPORTER_60_80"],
         channel="post_office",
         person_id=uuid4(),
+        granted_on=granted_on,
     )
 
 

@@ -11,6 +11,7 @@ from backbone.access_log import PersonalDataRead, personal_data_reader
 from backbone.actor import Actor
 from backbone.auth import require_roles
 from backbone.correlation import correlation_id
+from reference.working_days import today_in_vietnam
 from services.assessment.application import (
     Appraisal,
     Approve,
@@ -206,7 +207,7 @@ def review(
         Review(**body.model_dump()),
         actor=actor,
         correlation_id=correlation,
-        today=date.today(),
+        today=today_in_vietnam(),
     )
     return _view(case)
 
@@ -224,7 +225,7 @@ def post_results(
     correlation: Correlation,
 ) -> CaseOut:
     case = assessment.post_results(
-        case_id, body.posted_from, actor=actor, correlation_id=correlation, today=date.today()
+        case_id, body.posted_from, actor=actor, correlation_id=correlation, today=today_in_vietnam()
     )
     return _view(case)
 
@@ -248,7 +249,7 @@ def receive_complaint(
         summary=body.summary,
         actor=actor,
         correlation_id=correlation,
-        today=date.today(),
+        today=today_in_vietnam(),
     )
     return _view(case)
 
@@ -273,7 +274,7 @@ def conclude_complaint(
         conclusion=body.conclusion,
         actor=actor,
         correlation_id=correlation,
-        today=date.today(),
+        today=today_in_vietnam(),
     )
     return _view(case)
 
@@ -290,7 +291,7 @@ def send_proposal(
     correlation: Correlation,
 ) -> CaseOut:
     case = assessment.send_proposal(
-        case_id, body.sent_on, actor=actor, correlation_id=correlation, today=date.today()
+        case_id, body.sent_on, actor=actor, correlation_id=correlation, today=today_in_vietnam()
     )
     return _view(case)
 
@@ -312,7 +313,7 @@ def appraise(
         Appraisal(**body.model_dump()),
         actor=actor,
         correlation_id=correlation,
-        today=date.today(),
+        today=today_in_vietnam(),
     )
     return _view(case)
 
@@ -345,7 +346,7 @@ def approve(
         ),
         actor=actor,
         correlation_id=correlation,
-        today=date.today(),
+        today=today_in_vietnam(),
     )
     if not recorded:
         response.status_code = status.HTTP_200_OK
@@ -379,7 +380,7 @@ def reject(
         ),
         actor=actor,
         correlation_id=correlation,
-        today=date.today(),
+        today=today_in_vietnam(),
     )
     if not recorded:
         response.status_code = status.HTTP_200_OK
@@ -422,7 +423,7 @@ def determine_disability(
         Determination(**body.model_dump()),
         actor=actor,
         correlation_id=correlation,
-        today=date.today(),
+        today=today_in_vietnam(),
     )
     return {"person_id": str(record.person_id), "determinations": record.determinations}
 

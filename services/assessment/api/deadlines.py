@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from backbone.actor import Actor
 from backbone.auth import require_roles
+from reference.working_days import today_in_vietnam
 from services.assessment import daily_jobs
 from services.assessment.application import AssessmentApplication
 from services.assessment.deadline_register import DeadlineRegister
@@ -28,12 +29,15 @@ Deadlines = Annotated[DeadlineRegister, Depends(register)]
 @router.get("/overdue", summary="Cases whose current step or a complaint is past its due date")
 def overdue(
     _: Watcher,
+    request: Request,
     deadlines: Deadlines,
     on: date | None = None,
     commune: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> list[dict[str, Any]]:
-    rows = deadlines.overdue(on=on or date.today(), commune=commune, limit=limit)
+    app: AssessmentApplication = request.app.state.application
+    day = app.dates.query("on", on) if on else today_in_vietnam()
+    rows = deadlines.overdue(on=day, commune=commune, limit=limit)
     return [
         {
             "case_id": str(row["case_id"]),
@@ -47,12 +51,24 @@ def overdue(
     ]
 
 
-@router.post("/ops/deadlines/run", tags=["ops"], summary="Run the deadline job for a date")
+RunDay = Annotated[
+    date | None,
+    Query(description="Default: today in Vietnam; a later day is refused and nothing recorded"),
+]
+
+
+@router.post(
+    "/ops/deadlines/run",
+    tags=["ops"],
+    summary="Run the deadline job for a date",
+    description=daily_jobs.record_overdue.__doc__,
+)
 def run_deadline_job(
-    _: Operator, request: Request, deadlines: Deadlines, on: date | None = None
+    _: Operator, request: Request, deadlines: Deadlines, on: RunDay = None
 ) -> dict[str, int]:
     app: AssessmentApplication = request.app.state.application
-    return daily_jobs.record_overdue(app, deadlines, on or date.today())
+    today = today_in_vietnam()
+    return daily_jobs.record_overdue(app, deadlines, on or today, today=today)
 
 
 @router.post(
@@ -61,7 +77,8 @@ def run_deadline_job(
     summary="Propose decisions for ages reached on a date (4, 16, 22, 60, 80; 6 for disability)",
 )
 def run_trigger_job(
-    _: Operator, request: Request, deadlines: Deadlines, on: date | None = None
+    _: Operator, request: Request, deadlines: Deadlines, on: RunDay = None
 ) -> dict[str, int]:
     app: AssessmentApplication = request.app.state.application
-    return daily_jobs.propose_for_ages_reached(app, deadlines, on or date.today())
+    today = today_in_vietnam()
+    return daily_jobs.propose_for_ages_reached(app, deadlines, on or today, today=today)

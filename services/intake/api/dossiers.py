@@ -11,6 +11,7 @@ from backbone.access_log import PersonalDataRead, personal_data_reader
 from backbone.actor import Actor
 from backbone.auth import require_roles
 from backbone.correlation import correlation_id
+from reference.working_days import today_in_vietnam
 from services.intake.application import IntakeApplication, ReceiveDossier
 
 router = APIRouter(prefix="/dossiers", tags=["dossiers"])
@@ -196,7 +197,7 @@ def receive_dossier(
         ),
         actor=actor,
         correlation_id=correlation,
-        today=date.today(),
+        today=today_in_vietnam(),
     )
     return _view(dossier)
 
@@ -244,7 +245,7 @@ def supplement_dossier(
         supplemented_on=body.supplemented_on,
         actor=actor,
         correlation_id=correlation,
-        today=date.today(),
+        today=today_in_vietnam(),
     )
     return _view(dossier)
 
@@ -263,7 +264,7 @@ def withdraw_dossier(
         reason=body.reason,
         actor=actor,
         correlation_id=correlation,
-        today=date.today(),
+        today=today_in_vietnam(),
     )
     return _view(dossier)
 
@@ -283,6 +284,6 @@ def resolve_jurisdiction(
         decided_on=body.decided_on,
         actor=actor,
         correlation_id=correlation,
-        today=date.today(),
+        today=today_in_vietnam(),
     )
     return _view(dossier)

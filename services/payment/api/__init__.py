@@ -5,7 +5,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from backbone.access_log import PersonalDataRead, personal_data_reader
@@ -14,6 +14,7 @@ from backbone.auth import require_roles
 from backbone.correlation import correlation_id
 from backbone.http import create_base_app, ops_router
 from backbone.tracked_consumer import TrackedConsumer
+from reference.working_days import today_in_vietnam
 from services.payment.api import payrolls
 from services.payment.application import (
     EnrolmentHeld,
@@ -23,7 +24,6 @@ from services.payment.application import (
     PayrollError,
 )
 from services.payment.domain.entitlement import Entitlement
-from services.payment.domain.months import months_between
 from services.payment.payroll_jobs import PayrollJobs
 from services.payment.payroll_register import PayrollRegister
 from services.payment.settings import PaymentSettings
@@ -143,8 +143,6 @@ Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2024
 def months_owed(
     case_id: UUID, reader: Reader, payment: Payment, first: Month, last: Month
 ) -> list[dict[str, Any]]:
-    if last < first or len(months_between(first, last)) > 240:
-        raise HTTPException(422, detail="give first <= last, at most 240 months apart")
     owed = payment.months_owed(case_id, first, last)
     reader.record("entitlement months", [case_id])
     return [
@@ -205,7 +203,11 @@ def adjust(
     case_id: UUID, body: AdjustmentIn, actor: Decider, payment: Payment, correlation: Correlation
 ) -> EntitlementOut:
     payment.adjust(
-        case_id, actor=actor, correlation_id=correlation, today=date.today(), **body.model_dump()
+        case_id,
+        actor=actor,
+        correlation_id=correlation,
+        today=today_in_vietnam(),
+        **body.model_dump(),
     )
     return get_view(payment, case_id)
 
@@ -215,7 +217,11 @@ def suspend(
     case_id: UUID, body: SuspensionIn, actor: Decider, payment: Payment, correlation: Correlation
 ) -> EntitlementOut:
     payment.suspend(
-        case_id, actor=actor, correlation_id=correlation, today=date.today(), **body.model_dump()
+        case_id,
+        actor=actor,
+        correlation_id=correlation,
+        today=today_in_vietnam(),
+        **body.model_dump(),
     )
     return get_view(payment, case_id)
 
@@ -225,7 +231,11 @@ def lift(
     case_id: UUID, body: LiftIn, actor: Decider, payment: Payment, correlation: Correlation
 ) -> EntitlementOut:
     payment.lift_suspension(
-        case_id, actor=actor, correlation_id=correlation, today=date.today(), **body.model_dump()
+        case_id,
+        actor=actor,
+        correlation_id=correlation,
+        today=today_in_vietnam(),
+        **body.model_dump(),
     )
     return get_view(payment, case_id)
 
@@ -235,7 +245,11 @@ def cease(
     case_id: UUID, body: CessationIn, actor: Decider, payment: Payment, correlation: Correlation
 ) -> EntitlementOut:
     payment.cease(
-        case_id, actor=actor, correlation_id=correlation, today=date.today(), **body.model_dump()
+        case_id,
+        actor=actor,
+        correlation_id=correlation,
+        today=today_in_vietnam(),
+        **body.model_dump(),
     )
     return get_view(payment, case_id)
 
@@ -284,7 +298,11 @@ def funeral_support(
     correlation: Correlation,
 ) -> EntitlementOut:
     payment.decide_funeral_support(
-        case_id, actor=actor, correlation_id=correlation, today=date.today(), **body.model_dump()
+        case_id,
+        actor=actor,
+        correlation_id=correlation,
+        today=today_in_vietnam(),
+        **body.model_dump(),
     )
     return get_view(payment, case_id)
 
@@ -334,7 +352,11 @@ def move_out(
     case_id: UUID, body: MoveOutIn, actor: Decider, payment: Payment, correlation: Correlation
 ) -> EntitlementOut:
     payment.move_out(
-        case_id, actor=actor, correlation_id=correlation, today=date.today(), **body.model_dump()
+        case_id,
+        actor=actor,
+        correlation_id=correlation,
+        today=today_in_vietnam(),
+        **body.model_dump(),
     )
     return get_view(payment, case_id)
 
@@ -344,7 +366,11 @@ def move_in(
     case_id: UUID, body: MoveInIn, actor: Decider, payment: Payment, correlation: Correlation
 ) -> EntitlementOut:
     payment.move_in(
-        case_id, actor=actor, correlation_id=correlation, today=date.today(), **body.model_dump()
+        case_id,
+        actor=actor,
+        correlation_id=correlation,
+        today=today_in_vietnam(),
+        **body.model_dump(),
     )
     return get_view(payment, case_id)
 
@@ -354,7 +380,11 @@ def change_channel(
     case_id: UUID, body: ChannelIn, actor: Officer, payment: Payment, correlation: Correlation
 ) -> EntitlementOut:
     payment.change_channel(
-        case_id, actor=actor, correlation_id=correlation, today=date.today(), **body.model_dump()
+        case_id,
+        actor=actor,
+        correlation_id=correlation,
+        today=today_in_vietnam(),
+        **body.model_dump(),
     )
     return get_view(payment, case_id)
 
@@ -366,7 +396,11 @@ def decide_recovery(
     case_id: UUID, body: RecoveryIn, actor: Decider, payment: Payment, correlation: Correlation
 ) -> EntitlementOut:
     payment.decide_recovery(
-        case_id, actor=actor, correlation_id=correlation, today=date.today(), **body.model_dump()
+        case_id,
+        actor=actor,
+        correlation_id=correlation,
+        today=today_in_vietnam(),
+        **body.model_dump(),
     )
     return get_view(payment, case_id)
 
@@ -376,6 +410,10 @@ def receive_repayment(
     case_id: UUID, body: RepaymentIn, actor: Officer, payment: Payment, correlation: Correlation
 ) -> dict[str, Any]:
     recorded = payment.receive_repayment(
-        case_id, actor=actor, correlation_id=correlation, today=date.today(), **body.model_dump()
+        case_id,
+        actor=actor,
+        correlation_id=correlation,
+        today=today_in_vietnam(),
+        **body.model_dump(),
     )
     return {"recorded": recorded, "entitlement": get_view(payment, case_id)}

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from backbone.actor import Actor
 from backbone.auth import require_roles
 from backbone.correlation import correlation_id
+from reference.working_days import today_in_vietnam
 from services.payment.application import EntitlementNotFound, PaymentApplication
 from services.payment.domain.payroll import PayrollRun, payroll_id
 from services.payment.payroll_jobs import PayrollJobs
@@ -102,7 +103,8 @@ def generate(
     jobs: Jobs,
     correlation: Correlation,
 ) -> dict[str, Any]:
-    payment.check_payroll_open(body.commune, body.channel, body.month)  # 409 before starting
+    # 422 (month) or 409 (closed) before starting
+    payment.check_payroll_open(body.commune, body.channel, body.month, today=today_in_vietnam())
     run_id = payroll_id(body.commune, body.channel, body.month)
 
     def run(progress: Callable[[int, int], None]) -> None:
@@ -202,7 +204,7 @@ def approve(
         month=month,
         approved_on=body.approved_on,
         actor=actor,
-        today=date.today(),
+        today=today_in_vietnam(),
     )
     return _view(run, payrolls)
 
@@ -246,7 +248,7 @@ def record_results(
         source="api",
         actor=actor,
         correlation_id=correlation,
-        today=date.today(),
+        today=today_in_vietnam(),
     )
     return {"counts": _counts(report), "rows": report}
 
@@ -289,7 +291,7 @@ async def import_results(
             content_type=request.headers.get("content-type", ""),
             actor=actor,
             correlation_id=correlation,
-            today=date.today(),
+            today=today_in_vietnam(),
         )
     except UnreadableFile as error:
         raise HTTPException(422, detail=str(error)) from error

@@ -5,6 +5,12 @@ Circular 02/2021 Art. 2; Decree 147/2025 Art. 5.2.d).
 The entitlement never stores amounts per month: what is owed for a month is the categories
 held that month, valued by the policy in force that month (so a standard level raised on
 1 July applies from July to everyone already on the rolls).
+
+Every date a command gives is checked against the entitlement's own history before anything is
+recorded: an event (a death, a change, a move) not before the entitlement started, a decision
+not before the decision that granted the allowance, a lifting not before its suspension, a
+funeral decision not before the death, a recovery not before the cessation, a receipt not
+before the recovery decided.
 """
 
 from datetime import date
@@ -14,7 +20,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from backbone.actor import Actor
-from services.payment.domain.months import add_months, month_after, month_of
+from services.payment.domain.months import add_months, first_day, month_after, month_of
 
 SUSPENSION_GROUNDS = ("not_collected_3_months", "refused_redetermination", "detention_1_month")
 CESSATION_REASONS = (
@@ -85,9 +91,16 @@ class Entitlement(Aggregate):
         categories_held: list[str] | None = None,
         channel: str = "post_office",
         person_id: UUID | None = None,
+        granted_on: date | None = None,
     ) -> None:
         self.case_id = case_id
         self.channel = channel
+        # The day the decision granting the allowance was signed; None for enrolments made
+        # before it was recorded (the first day of from_month stands for it then).
+        self.granted_on = granted_on
+        self.suspended_on: date | None = None
+        self.ceased_signed_on: date | None = None
+        self.recovery_signed_on: date | None = None
         # btxh's person id (never the citizen ID number); None for enrolments made before it
         # travelled with the approval: the case then stands for the person.
         self.person_id = person_id
@@ -165,6 +178,28 @@ class Entitlement(Aggregate):
                 found = (scheme, code)
         return found
 
+    @property
+    def started_on(self) -> date:
+        """The first day of the first month owed."""
+        return first_day(self.from_month)
+
+    def _check_not_before(self, field: str, day: date, bound: date, what: str) -> None:
+        if day < bound:
+            raise InvalidChange(f"{field} {day.isoformat()} is before {what} ({bound.isoformat()})")
+
+    def _check_event(self, field: str, day: date) -> None:
+        """An event that ends or changes the entitlement happened after it started."""
+        self._check_not_before(field, day, self.started_on, "the entitlement started")
+
+    def _check_decided(self, field: str, day: date) -> None:
+        """A decision about the entitlement is signed after the decision that granted it."""
+        if self.granted_on is None:
+            self._check_event(field, day)
+        else:
+            self._check_not_before(
+                field, day, self.granted_on, "the decision granting the allowance was signed"
+            )
+
     def _check_live(self, what: str) -> None:
         if self.ceased_from is not None:
             raise InvalidChange(
@@ -195,6 +230,8 @@ class Entitlement(Aggregate):
                 f"the change ({changed_on}) must precede the decision ({signed_on}), which "
                 "cannot be in the future"
             )
+        self._check_event("changed_on", changed_on)
+        self._check_decided("signed_on", signed_on)
         if not reason.strip():
             raise InvalidChange("reason must say what changed")
         from_month = max(month_after(changed_on), self.from_month)
@@ -243,6 +280,7 @@ class Entitlement(Aggregate):
             raise InvalidChange(f"ground must be one of {', '.join(SUSPENSION_GROUNDS)}")
         if decided_on > today:
             raise InvalidChange(f"decided_on {decided_on} is in the future")
+        self._check_decided("decided_on", decided_on)
         if self.status == "suspended":
             raise InvalidChange(f"the entitlement is suspended since {self.suspensions[-1][0]}")
         self._suspended(
@@ -270,6 +308,7 @@ class Entitlement(Aggregate):
         causation_id: UUID | None,
     ) -> None:
         self.suspensions.append((from_month, None))
+        self.suspended_on = decided_on
 
     def lift_suspension(
         self,
@@ -287,6 +326,10 @@ class Entitlement(Aggregate):
             raise InvalidChange("the entitlement is not suspended")
         if decided_on > today:
             raise InvalidChange(f"decided_on {decided_on} is in the future")
+        if self.suspended_on is not None:
+            self._check_not_before(
+                "decided_on", decided_on, self.suspended_on, "the suspension was decided"
+            )
         start = self.suspensions[-1][0]
         until = max(month_after(decided_on), start)
         self._suspension_lifted(
@@ -334,6 +377,8 @@ class Entitlement(Aggregate):
                 f"the event ({event_date}) must precede the decision ({signed_on}), which "
                 "cannot be in the future"
             )
+        self._check_event("event_date", event_date)
+        self._check_decided("signed_on", signed_on)
         ceased_from = max(month_after(event_date), self.from_month)
         self._ceased(
             case_id=self.case_id,
@@ -367,6 +412,7 @@ class Entitlement(Aggregate):
         self.ceased_from = from_month
         self.cessation_reason = reason
         self.ceased_on = event_date
+        self.ceased_signed_on = signed_on
 
     # --- payroll lines ---------------------------------------------------------------------
 
@@ -603,6 +649,8 @@ class Entitlement(Aggregate):
             )
         if signed_on > today:
             raise InvalidChange(f"signed_on {signed_on} is in the future")
+        if self.ceased_on is not None:
+            self._check_not_before("signed_on", signed_on, self.ceased_on, "the death")
         if not organiser.strip():
             raise InvalidChange("organiser must name who organised the funeral (Form 04)")
         self._funeral_support_decided(
@@ -732,6 +780,12 @@ class Entitlement(Aggregate):
             raise InvalidChange(f"amount must be between 1 and the {awaiting} VND overpaid")
         if signed_on > today:
             raise InvalidChange(f"signed_on {signed_on} is in the future")
+        if self.ceased_signed_on is not None:
+            self._check_not_before(
+                "signed_on", signed_on, self.ceased_signed_on, "the cessation was signed"
+            )
+        else:
+            self._check_decided("signed_on", signed_on)
         if not basis.strip():
             raise InvalidChange("basis must state the legal basis of the decision")
         common: dict[str, Any] = {
@@ -773,6 +827,7 @@ class Entitlement(Aggregate):
         causation_id: UUID | None,
     ) -> None:
         self.recovery_decided += amount
+        self.recovery_signed_on = self.recovery_signed_on or signed_on
 
     @event("RecoveryWaived")
     def _recovery_waived(
@@ -812,6 +867,10 @@ class Entitlement(Aggregate):
             )
         if received_on > today:
             raise InvalidChange(f"received_on {received_on} is in the future")
+        if self.recovery_signed_on is not None:
+            self._check_not_before(
+                "received_on", received_on, self.recovery_signed_on, "the recovery was decided"
+            )
         self._repayment_received(
             case_id=self.case_id,
             receipt_number=receipt_number,
@@ -860,6 +919,7 @@ class Entitlement(Aggregate):
             raise InvalidChange(f"the entitlement is already paid through {channel}")
         if decided_on > today:
             raise InvalidChange(f"decided_on {decided_on} is in the future")
+        self._check_decided("decided_on", decided_on)
         if not reason.strip():
             raise InvalidChange("reason must say why (e.g. cannot travel, account opened)")
         self._channel_changed(
@@ -914,6 +974,8 @@ class Entitlement(Aggregate):
                 f"the move ({moved_on}) must precede the decision ({signed_on}), which cannot "
                 "be in the future"
             )
+        self._check_event("moved_on", moved_on)
+        self._check_decided("signed_on", signed_on)
         self._moved_out(
             case_id=self.case_id,
             from_month=max(month_after(moved_on), self.from_month),
@@ -951,6 +1013,7 @@ class Entitlement(Aggregate):
             "to_scheme": to_scheme,
             "to_code": to_code,
             "decision_number": decision_number,
+            "signed_on": signed_on,
         }
 
     def move_in(
@@ -969,6 +1032,9 @@ class Entitlement(Aggregate):
             raise InvalidChange("no move is pending for this entitlement")
         if signed_on > today:
             raise InvalidChange(f"signed_on {signed_on} is in the future")
+        self._check_not_before(
+            "signed_on", signed_on, self.moving["signed_on"], "the old commune decided the move"
+        )
         self._moved_in(
             case_id=self.case_id,
             from_month=self.moving["from_month"],

@@ -18,7 +18,7 @@ from contracts.categories import label as category_label
 from reference.admin_units import load_admin_units
 from reference.working_days import today_in_vietnam
 from services.reporting import labels
-from services.reporting.api.deps import Reader, Store
+from services.reporting.api.deps import Bounds, Reader, Store
 from services.reporting.projections import history, register, register_periods
 from services.reporting.projections.case_state import (
     CaseState,
@@ -286,12 +286,17 @@ def get_state(
     case_id: UUID,
     reader: Reader,
     store: Store,
+    bounds: Bounds,
     on: Annotated[date | None, Query(description="Default: today in Vietnam")] = None,
     known_at: Annotated[
         datetime | None,
         Query(description="Only events recorded by this instant (ISO 8601 with time zone)"),
     ] = None,
 ) -> StateView:
+    if on is not None:
+        bounds.query("on", on)
+    if known_at is not None:
+        bounds.query("known_at", known_at.date())
     view = _state(store, case_id, on or today_in_vietnam(), known_at)
     reader.record("case state", [case_id])
     return view
@@ -302,9 +307,12 @@ def get_diff(
     case_id: UUID,
     reader: Reader,
     store: Store,
+    bounds: Bounds,
     from_: Annotated[date, Query(alias="from", description="The earlier date")],
     to: Annotated[date, Query(description="The later date")],
 ) -> StateDiff:
+    bounds.query("from", from_)
+    bounds.query("to", to)
     if from_ > to:
         raise InvalidCaseQuery(
             f"from ({from_.isoformat()}) is after to ({to.isoformat()}): give the earlier first"

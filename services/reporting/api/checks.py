@@ -20,7 +20,7 @@ from backbone.actor import Actor
 from backbone.auth import require_roles
 from backbone.database import connection
 from reference.working_days import today_in_vietnam
-from services.reporting.api.deps import Store
+from services.reporting.api.deps import Bounds, Store
 from services.reporting.projections import checks
 from services.reporting.settings import ReportingSettings
 
@@ -108,6 +108,7 @@ def run_check(
     reader: Inspector,
     store: Store,
     limits: Limits,
+    bounds: Bounds,
     on: Annotated[
         date | None,
         Query(description="Inspection date, YYYY-MM-DD; default: today in Vietnam"),
@@ -134,7 +135,8 @@ def run_check(
             status.HTTP_404_NOT_FOUND,
             detail=f"no inspection check {code!r}; the checks are: {', '.join(checks.CHECKS)}",
         )
-    scope = checks.Scope(on=on or today_in_vietnam(), commune=commune, case_id=case_id)
+    day = bounds.query("on", on) if on is not None else today_in_vietnam()
+    scope = checks.Scope(on=day, commune=commune, case_id=case_id)
     with connection(store.url) as conn, conn.transaction():
         # One snapshot for the several reads of a check.
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")

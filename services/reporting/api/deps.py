@@ -7,6 +7,7 @@ from fastapi import Depends, Request
 from backbone.access_log import PersonalDataRead, personal_data_reader
 from backbone.actor import Actor
 from backbone.auth import require_roles
+from reference.date_bounds import DateBounds, date_bounds
 from services.reporting.projections.catalog import ActiveProjection
 from services.reporting.projections.store import ProjectionStore
 
@@ -22,6 +23,16 @@ def projection_store(request: Request) -> ProjectionStore:
 
 
 Store = Annotated[ProjectionStore, Depends(projection_store)]
+
+
+def query_bounds(request: Request) -> DateBounds:
+    """The dates a view or report may be asked about: those the policy tables (of the
+    configured policy directory) and the working-day calendar cover."""
+    settings = getattr(request.app.state, "settings", None)
+    return date_bounds(getattr(settings, "policy_dir", None))
+
+
+Bounds = Annotated[DateBounds, Depends(query_bounds)]
 
 #: A person reading case data: the read is written to the access log before it is answered.
 Reader = Annotated[

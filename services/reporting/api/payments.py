@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from backbone.database import connection
-from services.reporting.api.deps import Store, Viewer
+from services.reporting.api.deps import Bounds, Store, Viewer
 from services.reporting.projections import payments
 
 router = APIRouter(prefix="/payments", tags=["payments"])
@@ -42,6 +42,7 @@ class PaymentSummary(BaseModel):
 def get_summary(
     _: Viewer,
     store: Store,
+    bounds: Bounds,
     commune: Annotated[str, Query(description="Commune code, 5 digits", examples=["02020"])],
     month: Annotated[str, Query(description="Payroll month, YYYY-MM", examples=["2025-09"])],
     channel: Annotated[
@@ -60,6 +61,7 @@ def get_summary(
         raise InvalidQuery(f"commune {commune!r} is not a commune code: give 5 digits, e.g. 02020")
     if not MONTH.match(month):
         raise InvalidQuery(f"month {month!r} is not a month: give YYYY-MM, e.g. 2025-09")
+    bounds.month("month", month)
     with connection(store.url) as conn:
         found = payments.summary(
             conn, store.schema, commune=commune, payroll_month=month, channel=channel

@@ -10,7 +10,7 @@ from backbone.access_log import PersonalDataRead, personal_data_reader
 from backbone.database import connection
 from contracts.categories import label
 from reference.working_days import today_in_vietnam
-from services.reporting.api.deps import Store
+from services.reporting.api.deps import Bounds, Store
 from services.reporting.projections import register
 
 router = APIRouter(tags=["public posting"])
@@ -46,6 +46,7 @@ class PostingList(BaseModel):
 def get_public_posting(
     reader: Reader,
     store: Store,
+    bounds: Bounds,
     commune: Annotated[str, Query(pattern=r"^\d{5}$")],
     on: date | None = None,
 ) -> PostingList:
@@ -60,7 +61,7 @@ def get_public_posting(
     in a small commune, "one case withheld" next to the people known to have applied is a
     disclosure too. A case whose flag is not known is left out as well (fail closed).
     """
-    day = on or today_in_vietnam()
+    day = bounds.query("on", on) if on is not None else today_in_vietnam()
     with connection(store.url) as conn:
         rows = register.posted_on(conn, store.schema, commune=commune, on=day)
     reader.record("public posting", [row["case_id"] for row in rows])

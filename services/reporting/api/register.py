@@ -22,7 +22,7 @@ from contracts.categories import label as category_label
 from reference.admin_units import DVHC_2025_2LEVEL, load_admin_units
 from reference.working_days import today_in_vietnam
 from services.reporting import labels
-from services.reporting.api.deps import Reader, Store, Viewer
+from services.reporting.api.deps import Bounds, Reader, Store, Viewer
 from services.reporting.projections import register
 from services.reporting.projections.case_state import Residence, amount_in_force
 
@@ -181,11 +181,14 @@ def _read(
 def get_register(
     reader: Reader,
     store: Store,
+    bounds: Bounds,
     where: Filter,
     on: On = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> RegisterPage:
+    if on is not None:
+        bounds.query("on", on)
     total, items = _read(store, on, where, limit, offset)
     reader.record("register", [item.case_id for item in items])
     return RegisterPage(
@@ -212,10 +215,13 @@ def get_register_counts(
     _: Viewer,
     store: Store,
     where: Filter,
+    bounds: Bounds,
     by: Literal["status", "category", "commune", "province", "benefit"] = "status",
     on: On = None,
 ) -> RegisterCounts:
     """Counts only, no person: not an access-log read."""
+    if on is not None:
+        bounds.query("on", on)
     with connection(store.url) as conn:
         rows = register.counts(conn, store.schema, on=on, where=where, by=COUNTABLE[by])
     units = load_admin_units()
@@ -279,9 +285,12 @@ def export_register(
     reader: Reader,
     store: Store,
     where: Filter,
+    bounds: Bounds,
     format: Literal["csv", "xlsx"] = "xlsx",
     on: On = None,
 ) -> Response:
+    if on is not None:
+        bounds.query("on", on)
     _, items = _read(store, on, where, None, 0)
     reader.record("register export", [item.case_id for item in items])
     rows = _export_rows(items)

@@ -17,7 +17,7 @@ from backbone.database import connection
 from reference.policy import policy_book
 from reference.working_days import today_in_vietnam
 from services.reporting import excel
-from services.reporting.api.deps import Store, Viewer
+from services.reporting.api.deps import Bounds, Store, Viewer
 from services.reporting.api.payments import InvalidQuery
 from services.reporting.projections import reports
 from services.reporting.settings import ReportingSettings
@@ -82,6 +82,7 @@ def _xlsx(filename: str, content: bytes) -> Response:
 def get_monthly_payments(
     _: Viewer,
     store: Store,
+    bounds: Bounds,
     month: Annotated[str, Query(description="Payroll month, YYYY-MM", examples=["2025-09"])],
     province: Province = None,
     commune: Commune = None,
@@ -93,7 +94,7 @@ def get_monthly_payments(
     Payrolls of old communes count for the 2025 commune their beneficiaries were rolled up into.
     """
     with _refused():
-        month = reports.parse_month(month)
+        month = reports.parse_month(month, bounds)
         scope = reports.Scope.of(commune=commune, province=province)
     with connection(store.url) as conn:
         found = reports.monthly_payments(conn, store.schema, month=month, scope=scope)
@@ -111,6 +112,7 @@ def get_monthly_payments(
 def get_period_report(
     _: Viewer,
     store: Store,
+    bounds: Bounds,
     period: Annotated[
         str, Query(description="YYYY-H1, YYYY-H2 or YYYY", examples=["2025-H1", "2025"])
     ],
@@ -124,7 +126,7 @@ def get_period_report(
     overpayments, recoveries, waivers, funeral and care support) and timeliness (decisions on
     time or late, rejections with reasons, complaints)."""
     with _refused():
-        parsed = reports.ReportPeriod.parse(period)
+        parsed = reports.ReportPeriod.parse(period, bounds)
         scope = reports.Scope.of(commune=commune, province=province)
     with connection(store.url) as conn:
         found = reports.period_report(conn, store.schema, period=parsed, scope=scope)
@@ -155,6 +157,7 @@ def get_budget_estimate(
     _: Viewer,
     store: Store,
     settings: Settings,
+    bounds: Bounds,
     year: Annotated[str, Query(description="The budget year, YYYY", examples=["2026"])],
     province: Province = None,
     commune: Commune = None,
@@ -187,7 +190,7 @@ def get_budget_estimate(
     if not (len(year) == 4 and year.isdigit()):
         raise InvalidReportQuery(f"year {year!r}: give the budget year as YYYY, e.g. 2026")
     with _refused():
-        budget_year = reports.check_year(int(year), "year")
+        budget_year = reports.check_year(int(year), "year", bounds)
         scope = reports.Scope.of(commune=commune, province=province)
     if as_of is None:
         reference = min(today_in_vietnam(), date(budget_year - 1, 12, 31))
@@ -203,6 +206,7 @@ def get_budget_estimate(
                 f"as_of {as_of} must be before the budget year {budget_year}: the estimate"
                 " starts from the beneficiaries known before it"
             )
+    bounds.query("as_of" if as_of else "as_of (by default 31 December before the year)", reference)
     multiple = settings.budget_funeral_multiple if funeral_multiple is None else funeral_multiple
     if multiple < 20:
         raise InvalidReportQuery(

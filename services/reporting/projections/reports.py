@@ -33,6 +33,7 @@ from reference.admin_units import (
     REORGANISATION_DAY,
     load_admin_units,
 )
+from reference.date_bounds import DateBounds, DateOutOfRange, date_bounds
 from reference.policy import PolicyBook, PolicyError
 from services.reporting import labels
 from services.reporting.projections.case_state import Residence, rolled_up
@@ -162,14 +163,14 @@ class ReportPeriod:
     end: date
 
     @classmethod
-    def parse(cls, text: str) -> ReportPeriod:
+    def parse(cls, text: str, bounds: DateBounds | None = None) -> ReportPeriod:
         year_text, _, half = text.partition("-")
         if not (len(year_text) == 4 and year_text.isdigit()) or half not in ("", "H1", "H2"):
             raise InvalidReportQuery(
                 f"period {text!r} is not a reporting period: give YYYY-H1 (January to June),"
                 " YYYY-H2 (July to December) or YYYY (the whole year), e.g. 2025-H1"
             )
-        year = check_year(int(year_text), "period")
+        year = check_year(int(year_text), "period", bounds)
         if half == "H1":
             return cls(text, "H1", year, date(year, 1, 1), date(year, 6, 30))
         if half == "H2":
@@ -194,14 +195,16 @@ class ReportPeriod:
         return f"NĂM {self.year}"
 
 
-def check_year(year: int, what: str) -> int:
-    if not 2000 <= year <= 2100:
-        raise InvalidReportQuery(f"{what}: the year must be between 2000 and 2100 (got {year})")
-    return year
+def check_year(year: int, what: str, bounds: DateBounds | None = None) -> int:
+    """A year every day of which the policy tables and the working-day calendar cover."""
+    try:
+        return (bounds or date_bounds()).year(what, year)
+    except DateOutOfRange as error:
+        raise InvalidReportQuery(str(error)) from error
 
 
-def parse_month(text: str) -> str:
-    """'YYYY-MM', or an error saying so."""
+def parse_month(text: str, bounds: DateBounds | None = None) -> str:
+    """'YYYY-MM' that the policy tables and the calendar cover, or an error saying so."""
     year, _, number = text.partition("-")
     if not (
         len(year) == 4
@@ -211,8 +214,10 @@ def parse_month(text: str) -> str:
         and 1 <= int(number) <= 12
     ):
         raise InvalidReportQuery(f"month {text!r} is not a month: give YYYY-MM, e.g. 2025-09")
-    check_year(int(year), "month")
-    return text
+    try:
+        return (bounds or date_bounds()).month("month", text)
+    except DateOutOfRange as error:
+        raise InvalidReportQuery(str(error)) from error
 
 
 def add_months(month: str, count: int) -> str:
