@@ -1,0 +1,186 @@
+"""Given / when / then for use cases run through the Application methods, on either store.
+
+`memory` is eventsourcing's in-memory store with the in-memory side tables (the fast tier);
+`postgres` is the real PostgreSQL of the session (`infra`), a fresh schema prefix per test.
+`Recorded(app)` taken after the givens holds exactly the events the `when` recorded.
+"""
+
+import itertools
+import random
+import uuid
+from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID
+
+import pytest
+from eventsourcing.persistence import Tracking
+
+from backbone.actor import Actor, service_actor
+from backbone.eventstore import BtxhApplication
+from backbone.settings import BackboneSettings
+from contracts.ids import derived_id
+from reference.policy import policy_book
+from services.assessment.application import AssessmentApplication
+from services.intake.application import ReceiveDossier
+
+#: Parameters of a fixture that runs a contract once per store (the PostgreSQL case needs the
+#: session's database, so it is marked `integration` and stays out of the fast tier).
+STORES = ["memory", pytest.param("postgres", marks=pytest.mark.integration)]
+
+Settings = TypeVar("Settings", bound=BackboneSettings)
+
+
+def settings_on(
+    store: str, settings_class: type[Settings], request: pytest.FixtureRequest
+) -> Settings:
+    """Settings of a service on `store`; on PostgreSQL in schemas of its own."""
+    if store == "memory":
+        return settings_class(event_store="memory")
+    infra = request.getfixturevalue("infra")
+    return settings_class(database_url=infra.database_url, prefix=f"u{uuid.uuid4().hex[:8]}_")
+
+
+class Recorded:
+    """The events `app` records from now on (the `then` of a use-case test)."""
+
+    def __init__(self, app: BtxhApplication) -> None:
+        self.app = app
+        self.since = app.process_recorder.max_notification_id() or 0
+
+    @property
+    def events(self) -> list[Any]:
+        notifications = self.app.process_recorder.select_notifications(
+            start=self.since, limit=10_000, inclusive_of_start=False
+        )
+        return [self.app.mapper.to_domain_event(n) for n in notifications]
+
+    @property
+    def names(self) -> list[str]:
+        """Qualified event class names, e.g. "Dossier.Received"."""
+        return [type(event).__qualname__ for event in self.events]
+
+
+# --- actors ----------------------------------------------------------------------------------
+
+COMMUNE = "02020"  # Xã Chợ Đồn, Thái Nguyên (2025 scheme): the national standard level
+OFFICER = Actor("officer-1", "commune_officer", COMMUNE)
+ASSESSOR = Actor("assessor-1", "assessor", COMMUNE)
+APPROVER = Actor("chairman-1", "approver", COMMUNE)
+PAYMENT_OFFICER = Actor("payment-1", "payment_officer", COMMUNE)
+POST_OFFICE = Actor("post-office-1", "post_office", COMMUNE)
+
+# --- intake ----------------------------------------------------------------------------------
+
+_serial = itertools.count(1)
+
+
+def personal_id(born: date, sex: str) -> str:
+    """A valid 12-digit number for this birth date and sex (random tail: a new person)."""
+    century_code = (born.year // 100 - 19) * 2 + (0 if sex == "male" else 1)
+    return f"001{century_code}{born.year % 100:02d}{random.randrange(10**6):06d}"
+
+
+def dossier(
+    *,
+    born: date = date(1950, 5, 17),
+    sex: str = "female",
+    category: str = "ELDERLY_POOR_NO_SUPPORTER_60_80",
+    benefit: str = "monthly_allowance",
+    received_on: date = date(2026, 3, 2),
+    number: str | None = None,
+    **overrides: Any,
+) -> ReceiveDossier:
+    """A dossier intake accepts (all documents the category needs), unless overridden."""
+    fields: dict[str, Any] = {
+        "full_name": f"Người Thử {next(_serial)}",
+        "date_of_birth": born,
+        "sex": sex,
+        "personal_id": number or personal_id(born, sex),
+        "benefit": benefit,
+        "category": category,
+        "residence_scheme": "DVHC_2025_2LEVEL",
+        "residence_code": COMMUNE,
+        "received_on": received_on,
+        "channel": "in_person",
+        "household_poverty": "poor",
+        "documents_presented": (
+            "personal_id_card",
+            *policy_book().documents_by_category.get(category, ()),
+        ),
+        **(
+            {"representative": {"full_name": "Người Giám Hộ", "relationship": "guardian"}}
+            if received_on.year - born.year < 17
+            else {}
+        ),
+    }
+    return ReceiveDossier(**{**fields, **overrides})
+
+
+# --- messages from other services ------------------------------------------------------------
+
+
+def first_event_of(source: str, case_id: UUID) -> Tracking:
+    """The tracking record of version 1 of a case's stream from `source` (e.g. btxh/intake)."""
+    return Tracking(application_name=f"{source}:{case_id}", notification_id=1)
+
+
+def opened(
+    assessment: AssessmentApplication,
+    *,
+    received_on: date = date(2026, 2, 10),
+    category: str = "ELDERLY_POOR_NO_SUPPORTER_60_80",
+    born: date = date(1950, 5, 17),
+    commune: str = COMMUNE,
+    scheme: str = "DVHC_2025_2LEVEL",
+    complete_on: date | None = None,
+    complete: bool = True,
+) -> UUID:
+    """A case as assessment learns it from intake's dossier_received; its case id."""
+    case_id = uuid.uuid4()
+    assessment.open_case(
+        case_id=case_id,
+        benefit="monthly_allowance",
+        category=category,
+        residence_scheme=scheme,
+        residence_code=commune,
+        date_of_birth=born,
+        dossier_received_on=received_on,
+        person_id=uuid.uuid4(),
+        dossier_complete_on=(complete_on or received_on) if complete else None,
+        actor=service_actor("assessment"),
+        correlation_id=uuid.uuid4(),
+        causation_id=uuid.uuid4(),
+        tracking=first_event_of("btxh/intake", case_id),
+    )
+    return case_id
+
+
+def approval(
+    *,
+    case_id: UUID | None = None,
+    person_id: UUID | None = None,
+    commune: str = COMMUNE,
+    signed_on: date = date(2024, 6, 3),
+    monthly_amount: int = 540_000,
+    category: str = "ELDERLY_POOR_NO_SUPPORTER_60_80",
+    scheme: str = "DVHC_2025_2LEVEL",
+) -> dict[str, Any]:
+    """What payment's subscriber hands `enrol` from a case_approved message."""
+    case_id = case_id or uuid.uuid4()
+    return {
+        "case_id": case_id,
+        "person_id": person_id or uuid.uuid4(),
+        "benefit": "monthly_allowance",
+        "category": category,
+        "categories_held": [category],
+        "residence_scheme": scheme,
+        "residence_code": commune,
+        "monthly_amount": monthly_amount,
+        "from_month": f"{signed_on.year:04d}-{signed_on.month:02d}",
+        "decision_number": f"{str(case_id)[:6]}/QĐ-UBND",
+        "signed_on": signed_on,
+    }
+
+
+def entitlement_id(case_id: UUID) -> UUID:
+    return derived_id("entitlement", case_id)
