@@ -20,7 +20,7 @@ from backbone.eventstore import BtxhApplication
 from backbone.settings import BackboneSettings
 from contracts.ids import derived_id
 from reference.policy import policy_book
-from services.assessment.application import AssessmentApplication
+from services.assessment.application import Approve, AssessmentApplication, Review
 from services.intake.application import ReceiveDossier
 
 #: Parameters of a fixture that runs a contract once per store (the PostgreSQL case needs the
@@ -63,6 +63,9 @@ class Recorded:
 # --- actors ----------------------------------------------------------------------------------
 
 COMMUNE = "02020"  # Xã Chợ Đồn, Thái Nguyên (2025 scheme): the national standard level
+#: Xã Ngọc Phái, Bắc Kạn (2004 scheme, until 30/06/2025), which went into Xã Chợ Đồn.
+OLD_COMMUNE = "02053"
+OLD_SCHEME = "DVHC_2004_3LEVEL"
 OFFICER = Actor("officer-1", "commune_officer", COMMUNE)
 ASSESSOR = Actor("assessor-1", "assessor", COMMUNE)
 APPROVER = Actor("chairman-1", "approver", COMMUNE)
@@ -119,15 +122,25 @@ def dossier(
 # --- messages from other services ------------------------------------------------------------
 
 
-def first_event_of(source: str, case_id: UUID) -> Tracking:
-    """The tracking record of version 1 of a case's stream from `source` (e.g. btxh/intake)."""
-    return Tracking(application_name=f"{source}:{case_id}", notification_id=1)
+#: A version D case (Decree 147/2025) in Xã Chợ Đồn: received, reviewed with the population
+#: database checked, posted two working days (12-13/02/2026), decided by the commune chairman.
+RECEIVED_D = date(2026, 2, 10)
+REVIEWED_D = date(2026, 2, 11)
+POSTED_D = date(2026, 2, 12)
+SIGNED_D = date(2026, 2, 24)
+TODAY_D = date(2026, 3, 2)
+
+
+def event_of(source: str, case_id: UUID, version: int = 1) -> Tracking:
+    """The tracking record of a message: version `version` of the case's stream from `source`
+    (e.g. btxh/intake), as the tracked consumer hands it to a use case."""
+    return Tracking(application_name=f"{source}:{case_id}", notification_id=version)
 
 
 def opened(
     assessment: AssessmentApplication,
     *,
-    received_on: date = date(2026, 2, 10),
+    received_on: date = RECEIVED_D,
     category: str = "ELDERLY_POOR_NO_SUPPORTER_60_80",
     born: date = date(1950, 5, 17),
     commune: str = COMMUNE,
@@ -150,7 +163,7 @@ def opened(
         actor=service_actor("assessment"),
         correlation_id=uuid.uuid4(),
         causation_id=uuid.uuid4(),
-        tracking=first_event_of("btxh/intake", case_id),
+        tracking=event_of("btxh/intake", case_id),
     )
     return case_id
 
@@ -159,13 +172,14 @@ def approval(
     *,
     case_id: UUID | None = None,
     person_id: UUID | None = None,
-    commune: str = COMMUNE,
+    commune: str = OLD_COMMUNE,
     signed_on: date = date(2024, 6, 3),
     monthly_amount: int = 540_000,
     category: str = "ELDERLY_POOR_NO_SUPPORTER_60_80",
-    scheme: str = "DVHC_2025_2LEVEL",
+    scheme: str = OLD_SCHEME,
 ) -> dict[str, Any]:
-    """What payment's subscriber hands `enrol` from a case_approved message."""
+    """What payment's subscriber hands `enrol` from a case_approved message (by default a
+    decision of June 2024 in a commune of the 2004 scheme: 360,000 x 1.5)."""
     case_id = case_id or uuid.uuid4()
     return {
         "case_id": case_id,
@@ -184,3 +198,43 @@ def approval(
 
 def entitlement_id(case_id: UUID) -> UUID:
     return derived_id("entitlement", case_id)
+
+
+def reviewed_and_posted(assessment: AssessmentApplication, case_id: UUID) -> None:
+    """Given: the review (eligible) and the posting of its result, under version D."""
+    assessment.review(
+        case_id,
+        Review(
+            reviewed_on=REVIEWED_D,
+            outcome="eligible",
+            findings="Đủ điều kiện",
+            population_db_verified=True,
+        ),
+        actor=ASSESSOR,
+        correlation_id=uuid.uuid4(),
+        today=TODAY_D,
+    )
+    assessment.post_results(
+        case_id, POSTED_D, actor=ASSESSOR, correlation_id=uuid.uuid4(), today=TODAY_D
+    )
+
+
+def commune_decision(**overrides: Any) -> Approve:
+    """The commune chairman's approval, signed after the posting window (version D)."""
+    fields: dict[str, Any] = {
+        "decision_number": f"{next(_serial)}/QĐ-UBND",
+        "signed_on": SIGNED_D,
+        "signer": "Chủ tịch UBND xã",
+        "authority": "COMMUNE_CHAIRMAN",
+        "legal_basis": ["NĐ 20/2021/NĐ-CP Đ5"],
+        "monthly_amount": None,
+    }
+    return Approve(**{**fields, **overrides})
+
+
+def approved(assessment: AssessmentApplication, case_id: UUID) -> None:
+    """Given: reviewed, posted and approved by the commune chairman (version D)."""
+    reviewed_and_posted(assessment, case_id)
+    assessment.approve(
+        case_id, commune_decision(), actor=APPROVER, correlation_id=uuid.uuid4(), today=TODAY_D
+    )
