@@ -8,7 +8,7 @@
 import itertools
 import random
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -18,7 +18,11 @@ from eventsourcing.persistence import Tracking
 from backbone.actor import Actor, service_actor
 from backbone.eventstore import BtxhApplication
 from backbone.settings import BackboneSettings
-from contracts.ids import derived_id
+from contracts.assessment import CaseApprovedV3
+from contracts.catalog import BY_MODEL
+from contracts.envelope import Envelope
+from contracts.ids import derived_id, message_id
+from reference.admin_units import load_admin_units
 from reference.policy import policy_book
 from services.assessment.application import Approve, AssessmentApplication, Review
 from services.intake.application import ReceiveDossier
@@ -238,3 +242,58 @@ def approved(assessment: AssessmentApplication, case_id: UUID) -> None:
     assessment.approve(
         case_id, commune_decision(), actor=APPROVER, correlation_id=uuid.uuid4(), today=TODAY_D
     )
+
+
+def approval_message(decided: dict[str, Any]) -> tuple[CaseApprovedV3, Envelope]:
+    """The case_approved message assessment's relay publishes for `decided` (an `approval`),
+    with the amount of the policy in force on the signing date."""
+    contract = BY_MODEL[CaseApprovedV3]
+    province = load_admin_units().province_code(
+        decided["residence_scheme"], decided["residence_code"]
+    )
+    policy = policy_book().in_force(province, decided["signed_on"])
+    amount = policy.amount({code: 1 for code in decided["categories_held"]})
+    event = CaseApprovedV3.model_validate(
+        {
+            "case_id": decided["case_id"],
+            "person_id": decided["person_id"],
+            "benefit": decided["benefit"],
+            "category": decided["category"],
+            "residence": {"scheme": decided["residence_scheme"], "code": decided["residence_code"]},
+            "decision_number": decided["decision_number"],
+            "signed_on": decided["signed_on"],
+            "signer": "Chủ tịch UBND",
+            "authority": policy.procedure.decision_authority,
+            "legal_basis": list(amount.legal_basis),
+            "policy_version": amount.policy_version,
+            "standard_level": amount.standard_level,
+            "coefficient": str(amount.coefficient),
+            "monthly_amount": amount.monthly_amount,
+            "effective_month": decided["from_month"],
+            "categories_held": decided["categories_held"],
+            "due_on": None,
+            "on_time": None,
+        }
+    )
+    assessment_id = derived_id("assessment", decided["case_id"])
+    envelope = Envelope(
+        id=message_id(assessment_id, 1),
+        source=contract.source,
+        type=contract.type,
+        subject=decided["case_id"],
+        time=datetime.now(UTC),
+        originatorid=assessment_id,
+        originatorversion=1,  # the first event of the stream that payment knows of
+        actorid="chairman-1",
+        actorrole="approver",
+        actorunit=decided["residence_code"],
+        correlationid=uuid.uuid4(),
+        schemaversion=contract.version,
+        data=event.model_dump(mode="json"),
+    )
+    return event, envelope
+
+
+def tracking_of(envelope: Envelope) -> Tracking:
+    """What the tracked consumer records for a message it applies."""
+    return Tracking(application_name=envelope.stream, notification_id=envelope.originatorversion)
