@@ -47,6 +47,7 @@ def main() -> None:
         },
         sys.argv,
         "assessment",
+        settings,
     )
 
 
