@@ -1,10 +1,11 @@
-# btxh: `make run` starts everything on the embedded stack; `make test` runs every test.
+# btxh: `make run` starts everything on the embedded stack; `make test` runs every test;
+# `make test-fast` runs the fast tier (no PostgreSQL, no broker).
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench contracts clean
+.PHONY: run test test-fast lint bench contracts clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +21,11 @@ test:
 	@sh scripts/install-system-packages.sh
 	@$(MAKE) --no-print-directory $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Rules and use cases on eventsourcing's in-memory store: tests marked neither `system` nor
+# `integration` (tests/conftest.py marks them); needs neither PostgreSQL nor the broker.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not system and not integration" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .

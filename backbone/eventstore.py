@@ -2,10 +2,17 @@
 
 The recorder is a *process* recorder, so an effect caused by another service's event is
 stored in the same transaction as the tracking record of that event (exactly-once effect).
+
+The store is chosen here, once, from `settings.event_store`: PostgreSQL for every process of
+a running system, or eventsourcing's in-memory store for the fast tests of use cases (the
+library runs its own tests once per store). A side table a service keeps beside its events
+(intake's case index, payment's payroll register) follows the same choice through
+`beside_events`, so events and side tables are never split across two stores.
 """
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent
@@ -66,8 +73,15 @@ def _unpublished(event: Any) -> BaseModel | None:
     return None
 
 
+SideTable = TypeVar("SideTable")
+
+#: eventsourcing's in-memory persistence (plain Python objects, one process, nothing kept).
+IN_MEMORY_ENV = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+
+
 class BtxhApplication(Application[UUID]):
-    """Event-sourced service layer bound to one PostgreSQL schema."""
+    """Event-sourced service layer bound to one PostgreSQL schema (or to eventsourcing's
+    in-memory store, with `event_store="memory"`)."""
 
     service: str = ""
     #: How this service's events are published (None: an internal aggregate, never on the bus);
@@ -77,16 +91,26 @@ class BtxhApplication(Application[UUID]):
     def __init__(self, settings: BackboneSettings) -> None:
         assert self.service, "set `service` on the Application subclass"
         self.max_message_bytes = settings.max_message_bytes
+        self.event_store = settings.event_store
+        if settings.event_store == "memory":
+            # Same mapper, transcodings, bus-size check and tracking; no database.
+            super().__init__(env={**IN_MEMORY_ENV, **_cipher_env(settings)})
+            return
         schema = settings.schema_name(self.service)
         env = eventsourcing_env(settings.database_url, schema, settings.session_bounds())
-        if settings.cipher_key is not None:
-            env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
-            env["CIPHER_KEY"] = settings.cipher_key.get_secret_value()
-            env["COMPRESSOR_TOPIC"] = "eventsourcing.compressor:ZlibCompressor"
+        env.update(_cipher_env(settings))
         # Several processes of one service start at once: serialise the DDL.
         with advisory_lock(settings.database_url, f"ddl:{schema}") as conn:
             ensure_schema(conn, schema)
             super().__init__(env=env)
+
+    def beside_events(
+        self, *, postgres: Callable[[], SideTable], memory: Callable[[], SideTable]
+    ) -> SideTable:
+        """A side table of this service, kept in the same store as its events: a table in the
+        service's schema beside PostgreSQL, a stand-in honouring the same contract beside the
+        in-memory store (tests/side_tables runs one contract against both)."""
+        return memory() if self.event_store == "memory" else postgres()
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
@@ -142,6 +166,17 @@ class BtxhApplication(Application[UUID]):
         processing_event: ProcessingEvent[UUID] = ProcessingEvent(tracking=tracking)
         processing_event.collect_events(*aggregates)
         self._record(processing_event)
+
+
+def _cipher_env(settings: BackboneSettings) -> dict[str, str]:
+    """Encryption at rest (the library's cipher) when a key is set."""
+    if settings.cipher_key is None:
+        return {}
+    return {
+        "CIPHER_TOPIC": "eventsourcing.cipher:AESCipher",
+        "CIPHER_KEY": settings.cipher_key.get_secret_value(),
+        "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
+    }
 
 
 __all__ = ["BtxhApplication", "EventTooLarge", "IntegrityError"]

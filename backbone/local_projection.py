@@ -5,8 +5,13 @@ read a table kept in the service's schema. Before answering, the caller runs `ca
 applies the notifications recorded since the last position and saves the new position in the
 same transaction, so each event is applied exactly once and a crash loses nothing. A rebuild is
 `reset()` followed by `catch_up()`.
+
+`InMemoryProjection` keeps the same kind of read model in the process's memory, beside
+eventsourcing's in-memory store (the fast tests): same notifications, same order, same
+once-only application.
 """
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -96,3 +101,37 @@ class LocalProjection:
                 ),
                 (self.name,),
             )
+
+
+class InMemoryProjection:
+    """A read model in memory, caught up on demand from the application's notification log."""
+
+    def __init__(
+        self,
+        app: BtxhApplication,
+        *,
+        apply: Callable[[DomainEventProtocol[Any]], None],
+        batch_size: int = 500,
+    ) -> None:
+        self.app = app
+        self.apply = apply
+        self.batch_size = batch_size
+        self.position = 0
+        # Held while applying and while reading the model, as a transaction would.
+        self.lock = threading.RLock()
+
+    def catch_up(self) -> int:
+        """Apply every notification not yet applied; return how many were applied."""
+        applied = 0
+        with self.lock:
+            while True:
+                notifications = self.app.recorder.select_notifications(
+                    start=self.position, limit=self.batch_size, inclusive_of_start=False
+                )
+                for notification in notifications:
+                    self.apply(self.app.mapper.to_domain_event(notification))
+                if notifications:
+                    self.position = notifications[-1].id
+                applied += len(notifications)
+                if len(notifications) < self.batch_size:
+                    return applied

@@ -72,8 +72,19 @@ def run_worker(app_factory: Callable[[], FastStream], settings: BackboneSettings
     asyncio.run(app_factory().run())
 
 
-def dispatch(commands: dict[str, Callable[[], Any]], argv: list[str], service: str) -> None:
+def dispatch(
+    commands: dict[str, Callable[[], Any]],
+    argv: list[str],
+    service: str,
+    settings: BackboneSettings,
+) -> None:
     """`python -m services.<service> <command>`."""
     if len(argv) < 2 or argv[1] not in commands:
         sys.exit(f"usage: python -m services.{service} {{{'|'.join(commands)}}}")
+    if settings.event_store != "postgres":
+        # The in-memory store keeps nothing and shares nothing between processes.
+        sys.exit(
+            f"BTXH_EVENT_STORE={settings.event_store} is for the fast tests only: a process "
+            "of a running system keeps its events in PostgreSQL (unset it, or set postgres)"
+        )
     commands[argv[1]]()

@@ -1,6 +1,7 @@
 """Settings every service reads from the environment (prefix BTXH_)."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +20,13 @@ class BackboneSettings(BaseSettings):
         description="libpq URL of PostgreSQL; each service keeps its own schema in it.",
     )
     kafka_bootstrap: str = Field(default="localhost:9092", description="Kafka bootstrap servers.")
+    event_store: Literal["postgres", "memory"] = Field(
+        default="postgres",
+        description="Where a command service's Application keeps its events and the side tables "
+        "beside them: `postgres` (every process of a running system), or `memory` "
+        "(eventsourcing's in-memory store and in-memory side tables: the fast tests of use "
+        "cases; nothing is kept, published or shared between processes).",
+    )
     prefix: str = Field(
         default="",
         pattern=r"^[a-z0-9_]*$",

@@ -1,4 +1,5 @@
-"""Shared fixtures: one real PostgreSQL and one real broker per session; systems isolated by prefix."""
+"""Shared fixtures: one real PostgreSQL and one real broker per session; systems isolated by
+prefix. Tiers: every test is marked by what it needs (see `pytest_collection_modifyitems`)."""
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,10 +12,30 @@ from tests.support.api import Client
 from tests.support.systems import READY_TIMEOUT, new_system
 
 LOG_DIR = infra_support.RUN_DIR / "logs"
+TESTS = Path(__file__).parent
+
+#: The fast tier (`make test-fast`): what needs neither PostgreSQL nor the broker.
+FAST_TIER = "not system and not integration"
 
 
 def pytest_report_header(config: pytest.Config) -> str:
+    if config.option.markexpr == FAST_TIER:
+        return "Infrastructure: none (fast tier: eventsourcing's in-memory store, no PostgreSQL, no broker)"
     return infra_support.describe(infra_support.choice())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by what it needs: `system` when it starts service processes (everything
+    under tests/system, or a test using a system fixture), `integration` when it needs the real
+    PostgreSQL or broker but no process (tests/integration, or a test using `infra`); the rest
+    is the fast tier. A store-parametrized contract test marks its PostgreSQL case itself."""
+    for item in items:
+        path = Path(str(item.path))
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if TESTS / "system" in path.parents or fixtures & {"system", "make_system"}:
+            item.add_marker(pytest.mark.system)
+        elif TESTS / "integration" in path.parents or "infra" in fixtures:
+            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture(scope="session")

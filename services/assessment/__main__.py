@@ -55,6 +55,7 @@ def main() -> None:
         },
         sys.argv,
         "assessment",
+        settings,
     )
 
 

@@ -14,6 +14,11 @@ from reference.admin_units import AdminUnits, load_admin_units
 from reference.date_bounds import DateBounds
 from reference.policy import PolicyBook, PolicyError, ProcedureVersion, age_on, policy_book
 from reference.working_days import WorkingDayCalendar, load_calendar
+from services.assessment.deadline_register import (
+    DeadlineRegister,
+    InMemoryDeadlineRegister,
+    PostgresDeadlineRegister,
+)
 from services.assessment.deadlines import Planner
 from services.assessment.domain.case_assessment import (
     AlreadyDecided,
@@ -105,11 +110,22 @@ class AssessmentApplication(BtxhApplication):
         admin_units: AdminUnits | None = None,
     ) -> None:
         super().__init__(settings)
+        self.settings = settings
         self.policy = policy or policy_book(settings.policy_dir)
         self.calendar = calendar or load_calendar(settings.extra_days_file)
         self.admin_units = admin_units or load_admin_units()
         self.dates = DateBounds.of(self.policy, self.calendar)
         self.planner = Planner(self.policy, self.calendar)
+
+    def open_deadline_register(self) -> DeadlineRegister:
+        """The read model of open deadlines and approved cases' birthdays (the daily jobs),
+        kept from this application's events in the same store."""
+        return self.beside_events(
+            postgres=lambda: PostgresDeadlineRegister(
+                self, self.settings.database_url, self.settings.schema_name(self.service)
+            ),
+            memory=lambda: InMemoryDeadlineRegister(self),
+        )
 
     # --- opening ---------------------------------------------------------------------------
 

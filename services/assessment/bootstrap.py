@@ -9,7 +9,6 @@ from backbone.worker import build_worker
 from contracts import topics
 from services.assessment.api import create_app
 from services.assessment.application import AssessmentApplication
-from services.assessment.deadline_register import DeadlineRegister
 from services.assessment.messaging import inbound
 from services.assessment.messaging.outbound import to_contract
 from services.assessment.scheduler import DailyScheduler
@@ -56,5 +55,9 @@ def build_relay(settings: AssessmentSettings) -> OutboxRelay:
 
 def build_scheduler(settings: AssessmentSettings) -> DailyScheduler:
     app = AssessmentApplication(settings)
-    register = DeadlineRegister(app, settings.database_url, settings.schema_name("assessment"))
-    return DailyScheduler(app, register)
+    return DailyScheduler(
+        app,
+        app.open_deadline_register(),
+        url=settings.database_url,
+        schema=settings.schema_name("assessment"),
+    )

@@ -3,10 +3,15 @@
 Kept from assessment's events by a LocalProjection; answers "which cases of commune X are
 overdue on day D" (the daily deadline job records each once) and "whose birthday is day D
 among approved cases" (the daily trigger job proposes decisions for ages reached).
+
+Two implementations of one contract (tests/side_tables/test_deadline_register.py runs it
+against both): tables in assessment's PostgreSQL schema, and an in-memory stand-in beside
+eventsourcing's in-memory store.
 """
 
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
+from uuid import UUID
 
 import psycopg
 from psycopg import sql
@@ -14,7 +19,7 @@ from psycopg.types.json import Jsonb
 
 from backbone.database import connection
 from backbone.eventstore import BtxhApplication
-from backbone.local_projection import LocalProjection
+from backbone.local_projection import InMemoryProjection, LocalProjection
 from services.assessment.domain.case_assessment import CaseAssessment
 
 # Bump the suffix when the tables change: the projection then re-reads the log from the start
@@ -57,7 +62,22 @@ def _ddl(schema: str) -> list[sql.Composed]:
     ]
 
 
-class DeadlineRegister:
+class DeadlineRegister(Protocol):
+    def overdue(
+        self, *, on: date, commune: str | None = None, limit: int = 1000
+    ) -> list[dict[str, Any]]:
+        """Open deadlines that passed before `on`, oldest first (then by case id): case_id,
+        assessment_id, kind ('step' or 'complaint'), ref, due_on, residence_scheme,
+        residence_code, category, procedure_version."""
+        ...
+
+    def birthdays(self, on: date) -> list[dict[str, Any]]:
+        """Approved cases whose person has a birthday on `on`, by case id: case_id,
+        assessment_id, date_of_birth, residence_code, categories_held, approved."""
+        ...
+
+
+class PostgresDeadlineRegister(DeadlineRegister):
     def __init__(self, app: BtxhApplication, url: str, schema: str) -> None:
         self.url = url
         self.schema = schema
@@ -167,9 +187,7 @@ class DeadlineRegister:
         """Approved cases whose person has a birthday on `on` (29 February counts on 1 March
         in common years, as completed years do)."""
         self.projection.catch_up()
-        days = [(on.month, on.day)]
-        if (on.month, on.day) == (3, 1) and not _leap(on.year):
-            days.append((2, 29))
+        days = _birthdays_on(on)
         with connection(self.url) as conn:
             return conn.execute(
                 sql.SQL("SELECT * FROM {} WHERE approved AND ({}) ORDER BY case_id").format(
@@ -185,5 +203,122 @@ class DeadlineRegister:
             ).fetchall()
 
 
+def _birthdays_on(on: date) -> list[tuple[int, int]]:
+    """29 February counts on 1 March in common years, as completed years do."""
+    days = [(on.month, on.day)]
+    if (on.month, on.day) == (3, 1) and not _leap(on.year):
+        days.append((2, 29))
+    return days
+
+
 def _leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+class InMemoryDeadlineRegister(DeadlineRegister):
+    """The same read model in memory, beside eventsourcing's in-memory store."""
+
+    def __init__(self, app: BtxhApplication) -> None:
+        self._profiles: dict[UUID, dict[str, Any]] = {}  # by case id
+        self._deadlines: dict[tuple[UUID, str, str], dict[str, Any]] = {}  # case, kind, ref
+        self.projection = InMemoryProjection(app, apply=self._apply)
+
+    def _keys(self, assessment_id: UUID, kind: str | None = None) -> list[tuple[UUID, str, str]]:
+        return [
+            key
+            for key, row in self._deadlines.items()
+            if row["assessment_id"] == assessment_id and kind in (None, row["kind"])
+        ]
+
+    def _apply(self, event: Any) -> None:
+        if isinstance(event, CaseAssessment.Opened):
+            if event.case_id not in self._profiles and not any(
+                p["assessment_id"] == event.originator_id for p in self._profiles.values()
+            ):
+                self._profiles[event.case_id] = {
+                    "case_id": event.case_id,
+                    "assessment_id": event.originator_id,
+                    "date_of_birth": event.date_of_birth,
+                    "residence_code": event.residence_code,
+                    "categories_held": [event.category],
+                    "approved": False,
+                }
+            step = getattr(event, "current_step", None) or "decision"
+            self._deadlines.setdefault(
+                (event.case_id, "step", step),
+                {
+                    "case_id": event.case_id,
+                    "assessment_id": event.originator_id,
+                    "kind": "step",
+                    "ref": step,
+                    "due_on": getattr(event, "current_due_on", None),  # absent from early events
+                    "residence_scheme": event.residence_scheme,
+                    "residence_code": event.residence_code,
+                    "category": event.category,
+                    "procedure_version": getattr(event, "procedure_version", None),
+                },
+            )
+            return
+        assessment_id = event.originator_id
+        if isinstance(
+            event, CaseAssessment.Approved | CaseAssessment.Rejected | CaseAssessment.Withdrawn
+        ):
+            for key in self._keys(assessment_id):
+                del self._deadlines[key]
+        if isinstance(event, CaseAssessment.Approved):
+            held = getattr(event, "categories_held", None) or [event.category]
+            for profile in self._profiles.values():
+                if profile["assessment_id"] == assessment_id:
+                    profile.update(approved=True, categories_held=list(held))
+        elif isinstance(event, CaseAssessment.Rejected | CaseAssessment.Withdrawn):
+            for case_id in [
+                c for c, p in self._profiles.items() if p["assessment_id"] == assessment_id
+            ]:
+                del self._profiles[case_id]
+        elif isinstance(event, CaseAssessment.ComplaintReceived):
+            for key in self._keys(assessment_id, "step"):
+                step = self._deadlines[key]
+                self._deadlines.setdefault(
+                    (step["case_id"], "complaint", event.complaint_id),
+                    {
+                        **step,
+                        "kind": "complaint",
+                        "ref": event.complaint_id,
+                        "due_on": event.due_on,
+                    },
+                )
+        elif isinstance(event, CaseAssessment.ComplaintConcluded):
+            for key in self._keys(assessment_id, "complaint"):
+                if key[2] == event.complaint_id:
+                    del self._deadlines[key]
+        elif getattr(event, "next_step", None) is not None:
+            for key in self._keys(assessment_id, "step"):
+                row = self._deadlines.pop(key)
+                row.update(ref=event.next_step, due_on=event.next_due_on)
+                self._deadlines[(row["case_id"], "step", row["ref"])] = row
+
+    def overdue(
+        self, *, on: date, commune: str | None = None, limit: int = 1000
+    ) -> list[dict[str, Any]]:
+        self.projection.catch_up()
+        with self.projection.lock:
+            rows = [
+                dict(row)
+                for row in self._deadlines.values()
+                if row["due_on"] is not None
+                and row["due_on"] < on
+                and commune in (None, row["residence_code"])
+            ]
+        return sorted(rows, key=lambda row: (row["due_on"], row["case_id"]))[:limit]
+
+    def birthdays(self, on: date) -> list[dict[str, Any]]:
+        self.projection.catch_up()
+        days = _birthdays_on(on)
+        with self.projection.lock:
+            rows = [
+                dict(profile)
+                for profile in self._profiles.values()
+                if profile["approved"]
+                and (profile["date_of_birth"].month, profile["date_of_birth"].day) in days
+            ]
+        return sorted(rows, key=lambda row: row["case_id"])

@@ -24,11 +24,14 @@ MAX_CATCH_UP_DAYS = 62
 
 
 class DailyScheduler:
-    def __init__(self, app: AssessmentApplication, register: DeadlineRegister) -> None:
+    def __init__(
+        self, app: AssessmentApplication, register: DeadlineRegister, *, url: str, schema: str
+    ) -> None:
         self.app = app
         self.register = register
-        self.url = register.url
-        self.table = sql.Identifier(register.schema, "daily_job_run")
+        self.url = url
+        self.schema = schema
+        self.table = sql.Identifier(schema, "daily_job_run")
         with connection(self.url) as conn:
             conn.execute(
                 sql.SQL(
@@ -52,7 +55,7 @@ class DailyScheduler:
 
     def run_due(self, today: date) -> None:
         # One scheduler at a time: a second replica waits, then finds nothing due.
-        with advisory_lock(self.url, f"daily-jobs:{self.register.schema}"):
+        with advisory_lock(self.url, f"daily-jobs:{self.schema}"):
             for day in self.days_due(today):
                 result = daily_jobs.run_day(self.app, self.register, day, today=today)
                 with connection(self.url) as conn:

@@ -29,6 +29,7 @@ def main() -> None:
         },
         sys.argv,
         "intake",
+        settings,
     )
 
 

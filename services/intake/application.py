@@ -13,7 +13,7 @@ from backbone.identity import personal_id_digest
 from reference.admin_units import DVHC_2004_3LEVEL, load_admin_units
 from reference.date_bounds import date_bounds
 from reference.policy import PolicyError, age_on, policy_book
-from services.intake.case_index import CaseIndex
+from services.intake.case_index import CaseIndex, InMemoryCaseIndex, PostgresCaseIndex
 from services.intake.domain.dossier import Dossier, InvalidDossier
 from services.intake.domain.personal_id import parse_personal_id
 from services.intake.messaging import outbound
@@ -61,7 +61,12 @@ class IntakeApplication(BtxhApplication):
 
     def __init__(self, settings: IntakeSettings) -> None:
         super().__init__(settings)
-        self.index = CaseIndex(settings.database_url, settings.schema_name(self.service))
+        self.index: CaseIndex = self.beside_events(
+            postgres=lambda: PostgresCaseIndex(
+                settings.database_url, settings.schema_name(self.service)
+            ),
+            memory=InMemoryCaseIndex,
+        )
         self.policy = policy_book(settings.policy_dir)
         self.dates = date_bounds(settings.policy_dir)
         self.admin_units = load_admin_units()

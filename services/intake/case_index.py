@@ -5,12 +5,18 @@ Kept beside the event store, not in it: a claim is written before the dossier's 
 released if saving them fails. A claim whose case never reached the event store (a crash
 between the two) is recognised as stale and taken over; receipts of one ID number are taken
 one at a time (`receiving`), so a claim of a receipt still under way is never mistaken for one.
+
+Two implementations of one contract (tests/side_tables/test_case_index.py runs it against
+both): tables in intake's PostgreSQL schema, whose primary key on (person, benefit) refuses a
+second open case and whose advisory lock serialises receipts across processes; and an
+in-memory stand-in beside eventsourcing's in-memory store (one process).
 """
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from psycopg import sql
@@ -27,7 +33,30 @@ class Claim:
     holder: UUID | None  # another case that holds the claim, if any
 
 
-class CaseIndex:
+class CaseIndex(Protocol):
+    """Persons by ID-number digest, and at most one open case per person and benefit."""
+
+    def receiving(self, digest: str, benefit: str) -> AbstractContextManager[None]:
+        """Hold the receipt of this ID number and benefit: one at a time, from the claim to
+        the dossier's save."""
+        ...
+
+    def claim(self, *, digest: str, benefit: str, case_id: UUID) -> Claim:
+        """Record the person (unless known) and claim the person's open case for `benefit`;
+        of claims made at once, exactly one holds it."""
+        ...
+
+    def take_over(self, *, person_id: UUID, benefit: str, stale: UUID, case_id: UUID) -> bool:
+        """Give the claim held by `stale` to `case_id`; False when `stale` no longer holds it."""
+        ...
+
+    def release(self, *, person_id: UUID, benefit: str, case_id: UUID, forget_person: bool) -> None:
+        """Free the claim if `case_id` holds it; `forget_person`: also forget the person when
+        left without any claim (one recorded by a receipt that failed)."""
+        ...
+
+
+class PostgresCaseIndex(CaseIndex):
     def __init__(self, url: str, schema: str) -> None:
         self.url = url
         self.schema = schema
@@ -129,3 +158,46 @@ class CaseIndex:
                     ).format(self.persons, self.claims),
                     (person_id,),
                 )
+
+
+class InMemoryCaseIndex(CaseIndex):
+    """The same index in memory, beside eventsourcing's in-memory store (one process)."""
+
+    def __init__(self) -> None:
+        self._persons: dict[str, UUID] = {}
+        self._claims: dict[tuple[UUID, str], UUID] = {}
+        self._lock = threading.Lock()  # one transaction at a time
+        self._receipts: dict[tuple[str, str], threading.Lock] = {}
+
+    @contextmanager
+    def receiving(self, digest: str, benefit: str) -> Iterator[None]:
+        with self._lock:
+            receipt = self._receipts.setdefault((digest, benefit), threading.Lock())
+        with receipt:
+            yield
+
+    def claim(self, *, digest: str, benefit: str, case_id: UUID) -> Claim:
+        with self._lock:
+            new_person = digest not in self._persons
+            person_id = self._persons.setdefault(digest, uuid4())
+            holder = self._claims.setdefault((person_id, benefit), case_id)
+        return Claim(
+            person_id=person_id,
+            new_person=new_person,
+            holder=None if holder == case_id else holder,
+        )
+
+    def take_over(self, *, person_id: UUID, benefit: str, stale: UUID, case_id: UUID) -> bool:
+        with self._lock:
+            if self._claims.get((person_id, benefit)) != stale:
+                return False
+            self._claims[(person_id, benefit)] = case_id
+            return True
+
+    def release(self, *, person_id: UUID, benefit: str, case_id: UUID, forget_person: bool) -> None:
+        with self._lock:
+            if self._claims.get((person_id, benefit)) == case_id:
+                del self._claims[(person_id, benefit)]
+            if forget_person and all(p != person_id for p, _ in self._claims):
+                for digest in [d for d, p in self._persons.items() if p == person_id]:
+                    del self._persons[digest]

@@ -23,6 +23,7 @@ def main() -> None:
         },
         sys.argv,
         "payment",
+        settings,
     )
 
 

@@ -23,6 +23,11 @@ from services.payment.domain.ledger import BenefitLedger, HeldEnrolment, ledger_
 from services.payment.domain.months import add_months, first_day, month_of, months_between
 from services.payment.domain.payroll import CHANNELS, PayrollError, PayrollRun, payroll_id
 from services.payment.messaging import outbound
+from services.payment.payroll_register import (
+    InMemoryPayrollRegister,
+    PayrollRegister,
+    PostgresPayrollRegister,
+)
 from services.payment.result_files import parse_date, read_rows
 from services.payment.settings import PaymentSettings
 
@@ -86,6 +91,16 @@ class PaymentApplication(BtxhApplication):
         tables and not after today in Vietnam (its history is the entitlement's to check)."""
         for name in fields:
             self.dates.fact(name, decision[name], decision["today"])
+
+    def open_payroll_register(self) -> PayrollRegister:
+        """The read model that says whom a commune's payroll pays (and holds its lines),
+        kept from this application's events in the same store."""
+        return self.beside_events(
+            postgres=lambda: PostgresPayrollRegister(
+                self, self.settings.database_url, self.settings.schema_name(self.service)
+            ),
+            memory=lambda: InMemoryPayrollRegister(self),
+        )
 
     def enrol(
         self,

@@ -1,22 +1,47 @@
 """Payment's own read model: which entitlements belong to which commune and channel, and the
-lines of each payroll. Kept from payment's events by a LocalProjection (caught up on demand)."""
+lines of each payroll. Kept from payment's events by a LocalProjection (caught up on demand).
 
+Two implementations of one contract (tests/side_tables/test_payroll_register.py runs it
+against both): tables in payment's PostgreSQL schema, and an in-memory stand-in beside
+eventsourcing's in-memory store.
+"""
+
+from collections import Counter
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
+from uuid import UUID
 
 import psycopg
 from psycopg import sql
 
 from backbone.database import connect, connection
 from backbone.eventstore import BtxhApplication
-from backbone.local_projection import LocalProjection
+from backbone.local_projection import InMemoryProjection, LocalProjection
 from services.payment.domain.entitlement import Entitlement
 
 # Bump the suffix when the tables change: the projection re-reads the log from the start.
 NAME = "payroll-read-model-v2"
 
 
-class PayrollRegister:
+class PayrollRegister(Protocol):
+    def entitlements(
+        self, commune: str, channel: str, not_ceased_before: str, batch: int = 1000
+    ) -> Iterator[list[Any]]:
+        """Case ids of the commune's entitlements on a channel not ceased before the month,
+        in batches (bounded memory), in case id order."""
+        ...
+
+    def payroll_lines(self, payroll: str, limit: int, offset: int) -> list[dict[str, Any]]:
+        """A payroll's lines (line_id, payroll_id, case_id, month, amount, kind, result), by
+        case, month and line id."""
+        ...
+
+    def totals(self, payroll: str) -> dict[str, Any]:
+        """Lines, beneficiaries and amounts of a payroll, and how many lines have each result."""
+        ...
+
+
+class PostgresPayrollRegister(PayrollRegister):
     def __init__(self, app: BtxhApplication, url: str, schema: str) -> None:
         self.url = url
         self.schema = schema
@@ -156,5 +181,98 @@ class PayrollRegister:
             **{key: int(value) for key, value in row.items()},
             "by_result": {
                 r["result"]: {"lines": r["lines"], "amount": int(r["amount"])} for r in results
+            },
+        }
+
+
+class InMemoryPayrollRegister(PayrollRegister):
+    """The same read model in memory, beside eventsourcing's in-memory store."""
+
+    def __init__(self, app: BtxhApplication) -> None:
+        self._index: dict[UUID, dict[str, Any]] = {}
+        self._lines: dict[str, dict[str, Any]] = {}
+        self.projection = InMemoryProjection(app, apply=self._apply)
+
+    def _apply(self, event: Any) -> None:
+        if isinstance(event, Entitlement.Enrolled):
+            self._index.setdefault(
+                event.case_id,
+                {
+                    "case_id": event.case_id,
+                    "residence_code": event.residence_code,
+                    "channel": getattr(event, "channel", None) or "post_office",
+                    "from_month": event.from_month,
+                    "ceased_from": None,
+                },
+            )
+        elif isinstance(event, Entitlement.Ceased):
+            self._update(event.case_id, ceased_from=event.from_month)
+        elif isinstance(event, Entitlement.ChannelChanged):
+            self._update(event.case_id, channel=event.channel)
+        elif isinstance(event, Entitlement.MovedIn):
+            self._update(event.case_id, residence_code=event.residence_code)
+        elif isinstance(event, Entitlement.LineSettled):
+            if event.line_id in self._lines:
+                self._lines[event.line_id]["result"] = event.result
+        elif isinstance(event, Entitlement.LinesIssued):
+            for line in event.lines:
+                self._lines.setdefault(
+                    line["line_id"],
+                    {
+                        "line_id": line["line_id"],
+                        "payroll_id": event.payroll_id,
+                        "case_id": event.case_id,
+                        "month": line["month"],
+                        "amount": line["amount"],
+                        "kind": line["kind"],
+                        "result": None,
+                    },
+                )
+
+    def _update(self, case_id: UUID, **values: Any) -> None:
+        if case_id in self._index:
+            self._index[case_id].update(values)
+
+    def entitlements(
+        self, commune: str, channel: str, not_ceased_before: str, batch: int = 1000
+    ) -> Iterator[list[Any]]:
+        self.projection.catch_up()
+        with self.projection.lock:
+            found = sorted(
+                row["case_id"]
+                for row in self._index.values()
+                if row["residence_code"] == commune
+                and row["channel"] == channel
+                and (row["ceased_from"] is None or row["ceased_from"] > not_ceased_before)
+            )
+        for start in range(0, len(found), batch):
+            yield found[start : start + batch]
+
+    def _of(self, payroll: str) -> list[dict[str, Any]]:
+        self.projection.catch_up()
+        with self.projection.lock:
+            return sorted(
+                (dict(line) for line in self._lines.values() if line["payroll_id"] == payroll),
+                key=lambda line: (line["case_id"], line["month"], line["line_id"]),
+            )
+
+    def payroll_lines(self, payroll: str, limit: int, offset: int) -> list[dict[str, Any]]:
+        return self._of(payroll)[offset : offset + limit]
+
+    def totals(self, payroll: str) -> dict[str, Any]:
+        lines = self._of(payroll)
+        results: Counter[str] = Counter()
+        amounts: Counter[str] = Counter()
+        for line in lines:
+            results[line["result"] or "pending"] += 1
+            amounts[line["result"] or "pending"] += line["amount"]
+        return {
+            "lines": len(lines),
+            "beneficiaries": len({line["case_id"] for line in lines}),
+            "total": sum(line["amount"] for line in lines),
+            "arrears": sum(line["amount"] for line in lines if line["kind"] == "arrears"),
+            "by_result": {
+                result: {"lines": results[result], "amount": amounts[result]}
+                for result in sorted(results)
             },
         }

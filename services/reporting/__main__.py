@@ -22,6 +22,7 @@ def main() -> None:
         },
         sys.argv,
         "reporting",
+        settings,
     )
 
 

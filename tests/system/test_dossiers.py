@@ -24,22 +24,6 @@ def test_the_dossier_records_form_household_representative_and_documents(client:
     assert dossier["complete_on"] == body["received_on"]
 
 
-def test_a_child_without_a_representative_or_a_poor_category_without_a_poor_household_is_refused(
-    client: Client,
-) -> None:
-    child = dossier_body(category="CHILD_NO_CARE_U4", born=date(2024, 5, 1))
-    del child["representative"]
-    refused = post(client, "/dossiers", child)
-    assert refused.status_code == 422
-    assert "representative" in refused.json()["detail"]
-    not_poor = {**dossier_body(), "household": {"poverty_status": "none"}}
-    refused = post(client, "/dossiers", not_poor)
-    assert refused.status_code == 422
-    assert "poor or near-poor" in refused.json()["detail"]
-    unknown_document = {**dossier_body(), "documents_presented": ["passport"]}
-    assert post(client, "/dossiers", unknown_document).status_code == 422
-
-
 def test_a_dossier_missing_a_document_starts_its_clock_when_supplemented(client: Client) -> None:
     body = dossier_body(received_on=date(2024, 2, 5))
     body["residence"] = OLD_COMMUNE

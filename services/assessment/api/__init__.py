@@ -17,7 +17,6 @@ from services.assessment.application import (
     StepOutOfOrder,
     WrongAuthority,
 )
-from services.assessment.deadline_register import DeadlineRegister
 from services.assessment.settings import AssessmentSettings
 
 ERRORS: dict[type[Exception], int] = {
@@ -47,8 +46,6 @@ def create_app(
     app.include_router(cases.router)
     app.include_router(policy.router)
     app.include_router(deadlines.router)
-    app.state.deadlines = DeadlineRegister(
-        application, settings.database_url, settings.schema_name("assessment")
-    )
+    app.state.deadlines = application.open_deadline_register()
     app.include_router(ops_router(consumer_factory))
     return app

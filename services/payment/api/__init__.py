@@ -25,7 +25,6 @@ from services.payment.application import (
 )
 from services.payment.domain.entitlement import Entitlement
 from services.payment.payroll_jobs import PayrollJobs
-from services.payment.payroll_register import PayrollRegister
 from services.payment.settings import PaymentSettings
 
 ERRORS: dict[type[Exception], int] = {
@@ -269,9 +268,7 @@ def create_app(
     app.state.application = application
     app.include_router(router)
     app.include_router(payrolls.router)
-    app.state.payrolls = PayrollRegister(
-        application, settings.database_url, settings.schema_name("payment")
-    )
+    app.state.payrolls = application.open_payroll_register()
     app.state.payroll_jobs = PayrollJobs(settings.database_url, settings.schema_name("payment"))
     app.include_router(ops_router(consumer_factory))
     return app

@@ -1,0 +1,501 @@
+"""Assessment's use cases on the in-memory store: the case opened from intake's message, the
+review, the public posting, complaints, disability determinations, the decision, and the
+daily jobs (overdue steps, ages reached) on the in-memory deadline register.
+
+Given earlier commands, when one command, then exactly these new events (or this error and
+no event at all). Most cases follow version D (Decree 147/2025) in Xã Chợ Đồn, Thái Nguyên:
+received 10/02/2026, a decision due 03/03/2026 (Tết Bính Ngọ skipped)."""
+
+import uuid
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import pytest
+from eventsourcing.persistence import IntegrityError
+
+from backbone.actor import service_actor
+from services.assessment import daily_jobs
+from services.assessment.application import (
+    AlreadyDecided,
+    Appraisal,
+    AssessmentApplication,
+    Determination,
+    InvalidDecision,
+    InvalidDetermination,
+    Reject,
+    Review,
+    StepOutOfOrder,
+    WrongAuthority,
+)
+from tests.support.use_cases import (
+    APPROVER,
+    ASSESSOR,
+    OLD_COMMUNE,
+    OLD_SCHEME,
+    POSTED_D,
+    RECEIVED_D,
+    REVIEWED_D,
+    TODAY_D,
+    Recorded,
+    approved,
+    commune_decision,
+    event_of,
+    opened,
+    reviewed_and_posted,
+)
+
+
+def approve(assessment: AssessmentApplication, case_id: UUID, **decision: Any) -> Any:
+    return assessment.approve(
+        case_id,
+        commune_decision(**decision),
+        actor=APPROVER,
+        correlation_id=uuid.uuid4(),
+        today=TODAY_D,
+    )
+
+
+def review(assessment: AssessmentApplication, case_id: UUID, **fields: Any) -> Any:
+    command = {
+        "reviewed_on": REVIEWED_D,
+        "outcome": "eligible",
+        "findings": "Đủ điều kiện",
+        "population_db_verified": True,
+        **fields,
+    }
+    return assessment.review(
+        case_id, Review(**command), actor=ASSESSOR, correlation_id=uuid.uuid4(), today=TODAY_D
+    )
+
+
+def determine(assessment: AssessmentApplication, case_id: UUID, **fields: Any) -> Any:
+    command = {
+        "determined_on": date(2026, 2, 11),
+        "types": ["MOBILITY"],
+        "level": "MILD",
+        "method": "observation_questionnaire",
+        "council": "Hội đồng xác định mức độ khuyết tật xã Chợ Đồn",
+        "certificate_number": "12/GXN",
+        "certificate_date": date(2026, 2, 12),
+        **fields,
+    }
+    return assessment.determine_disability(
+        case_id,
+        Determination(**command),
+        actor=ASSESSOR,
+        correlation_id=uuid.uuid4(),
+        today=TODAY_D,
+    )
+
+
+# --- the case opened from intake's message -----------------------------------------------------
+
+
+def test_a_dossier_received_at_intake_opens_the_case_under_the_procedure_in_force(
+    assessment: AssessmentApplication,
+) -> None:
+    recorded = Recorded(assessment)
+
+    case_id = opened(assessment, received_on=RECEIVED_D)
+
+    assert recorded.names == ["CaseAssessment.Opened"]
+    case = assessment.get_case(case_id)
+    assert case.procedure_version == "D-ND147-2025"
+    # 10 working days from 10/02/2026 skip Tết Bính Ngọ (16-20/02): due 03/03/2026
+    assert (case.current_step, case.current_due_on) == ("decision", date(2026, 3, 3))
+
+
+def test_the_same_dossier_message_applied_twice_opens_one_case(
+    assessment: AssessmentApplication,
+) -> None:
+    case_id = opened(assessment)
+    recorded = Recorded(assessment)
+
+    with pytest.raises(IntegrityError):  # the tracked consumer counts it as a duplicate
+        assessment.open_case(
+            case_id=case_id,
+            benefit="monthly_allowance",
+            category="ELDERLY_POOR_NO_SUPPORTER_60_80",
+            residence_scheme="DVHC_2025_2LEVEL",
+            residence_code="02020",
+            date_of_birth=date(1950, 5, 17),
+            dossier_received_on=RECEIVED_D,
+            actor=service_actor("assessment"),
+            correlation_id=uuid.uuid4(),
+            causation_id=uuid.uuid4(),
+            tracking=event_of("btxh/intake", case_id),
+        )
+
+    assert recorded.events == []
+
+
+# --- review and posting ------------------------------------------------------------------------
+
+
+def test_a_review_under_version_d_needs_the_population_database_check(
+    assessment: AssessmentApplication,
+) -> None:
+    case_id = opened(assessment)
+    recorded = Recorded(assessment)
+    with pytest.raises(InvalidDecision, match="Population Database"):
+        review(assessment, case_id, population_db_verified=False)
+    assert recorded.events == []
+
+    review(assessment, case_id)
+
+    assert recorded.names == ["CaseAssessment.Reviewed"]
+
+
+def test_a_council_review_needs_two_thirds_of_its_members(
+    assessment: AssessmentApplication,
+) -> None:
+    # Version B (Decree 140/2018): the commune's review council decides, with a quorum.
+    case_id = opened(
+        assessment, received_on=date(2020, 1, 6), commune=OLD_COMMUNE, scheme=OLD_SCHEME
+    )
+    recorded = Recorded(assessment)
+    council = {"reviewed_on": date(2020, 1, 7), "population_db_verified": False}
+    with pytest.raises(InvalidDecision, match="members_present and members_total"):
+        review(assessment, case_id, **council)
+    with pytest.raises(InvalidDecision, match="quorum"):
+        review(assessment, case_id, **council, members_present=4, members_total=7)
+    assert recorded.events == []
+
+    review(assessment, case_id, **council, members_present=5, members_total=7)
+
+    assert recorded.names == ["CaseAssessment.Reviewed"]
+
+
+def test_the_result_is_posted_two_working_days_and_no_decision_is_signed_inside_the_window(
+    assessment: AssessmentApplication,
+) -> None:
+    case_id = opened(assessment)
+    review(assessment, case_id)
+    recorded = Recorded(assessment)
+
+    posted = assessment.post_results(
+        case_id, POSTED_D, actor=ASSESSOR, correlation_id=uuid.uuid4(), today=TODAY_D
+    )
+
+    assert recorded.names == ["CaseAssessment.ResultsPosted"]
+    assert (posted.posted_from, posted.posted_until) == (POSTED_D, date(2026, 2, 13))
+    with pytest.raises(InvalidDecision, match="posting window"):
+        approve(assessment, case_id, signed_on=date(2026, 2, 13))
+    assert recorded.names == ["CaseAssessment.ResultsPosted"]
+
+
+@pytest.mark.parametrize(
+    ("category", "born", "withheld"),
+    [("HIV_ADULT_POOR_NO_INCOME", date(1980, 1, 1), True), ("PWD_SEVERE", date(1979, 4, 2), False)],
+)
+def test_the_posting_of_an_hiv_case_withholds_anything_about_hiv(
+    assessment: AssessmentApplication, category: str, born: date, withheld: bool
+) -> None:
+    case_id = opened(assessment, category=category, born=born)
+    review(assessment, case_id)
+    recorded = Recorded(assessment)
+
+    assessment.post_results(
+        case_id, POSTED_D, actor=ASSESSOR, correlation_id=uuid.uuid4(), today=TODAY_D
+    )
+
+    assert recorded.events[0].hiv_information_withheld is withheld
+
+
+# --- complaints --------------------------------------------------------------------------------
+
+
+def test_a_complaint_before_anything_is_posted_is_refused(
+    assessment: AssessmentApplication,
+) -> None:
+    case_id = opened(assessment)
+    review(assessment, case_id)
+    recorded = Recorded(assessment)
+
+    with pytest.raises(StepOutOfOrder, match="nothing is posted"):
+        assessment.receive_complaint(
+            case_id,
+            received_on=date(2026, 2, 12),
+            summary="Khiếu nại",
+            actor=ASSESSOR,
+            correlation_id=uuid.uuid4(),
+            today=TODAY_D,
+        )
+
+    assert recorded.events == []
+
+
+def test_an_open_complaint_holds_the_decision_until_it_is_concluded(
+    assessment: AssessmentApplication,
+) -> None:
+    case_id = opened(assessment)
+    reviewed_and_posted(assessment, case_id)
+    recorded = Recorded(assessment)
+    _, complaint = assessment.receive_complaint(
+        case_id,
+        received_on=date(2026, 2, 13),
+        summary="Người dân phản ánh hộ không thuộc diện nghèo",
+        actor=ASSESSOR,
+        correlation_id=uuid.uuid4(),
+        today=TODAY_D,
+    )
+    assert recorded.names == ["CaseAssessment.ComplaintReceived"]
+    with pytest.raises(StepOutOfOrder, match=f"complaint {complaint}"):
+        approve(assessment, case_id)
+
+    assessment.conclude_complaint(
+        case_id,
+        complaint,
+        concluded_on=date(2026, 2, 23),
+        outcome="dismissed",
+        conclusion="Không có cơ sở",
+        actor=ASSESSOR,
+        correlation_id=uuid.uuid4(),
+        today=TODAY_D,
+    )
+    approve(assessment, case_id)
+
+    assert recorded.names == [
+        "CaseAssessment.ComplaintReceived",
+        "CaseAssessment.ComplaintConcluded",
+        "CaseAssessment.Approved",
+    ]
+
+
+# --- disability determinations -----------------------------------------------------------------
+
+
+def test_a_severe_disability_category_needs_a_determined_level_that_qualifies(
+    assessment: AssessmentApplication,
+) -> None:
+    case_id = opened(assessment, category="PWD_SEVERE", born=date(1979, 4, 2))
+    reviewed_and_posted(assessment, case_id)
+    recorded = Recorded(assessment)
+    with pytest.raises(InvalidDecision, match="disability level determination"):
+        approve(assessment, case_id)
+
+    determine(assessment, case_id, level="MILD")
+    with pytest.raises(InvalidDecision, match="MILD"):
+        approve(assessment, case_id)
+
+    assert recorded.names == ["DisabilityRecord.Determined"]
+
+
+def test_a_redetermination_gives_a_reason_and_the_history_of_levels_is_kept(
+    assessment: AssessmentApplication,
+) -> None:
+    case_id = opened(assessment, category="PWD_SEVERE", born=date(1979, 4, 2))
+    determine(assessment, case_id, level="MILD")
+    recorded = Recorded(assessment)
+    severe = {
+        "level": "SEVERE",
+        "determined_on": date(2026, 2, 23),
+        "method": "medical_assessment",
+        "referral_reason": "person_disagrees",
+        "council": "Hội đồng giám định y khoa tỉnh",
+        "certificate_date": date(2026, 2, 23),
+    }
+    with pytest.raises(InvalidDetermination, match="reason"):
+        determine(assessment, case_id, **severe)
+    assert recorded.events == []
+
+    record = determine(
+        assessment, case_id, **severe, reason="Không đồng ý với kết luận của Hội đồng xã"
+    )
+
+    assert recorded.names == ["DisabilityRecord.Redetermined"]
+    assert record.level_on(date(2026, 2, 22)) == "MILD"
+    assert record.level_on(date(2026, 2, 23)) == "SEVERE"
+
+
+# --- the decision ------------------------------------------------------------------------------
+
+
+def test_the_commune_chairman_grants_the_amount_in_force_from_the_month_of_signing(
+    assessment: AssessmentApplication,
+) -> None:
+    case_id = opened(assessment, category="PWD_SEVERE", born=date(1979, 4, 2))
+    reviewed_and_posted(assessment, case_id)
+    determine(assessment, case_id, level="SEVERE")
+    recorded = Recorded(assessment)
+
+    case, recorded_now = approve(assessment, case_id)
+
+    assert recorded_now is True
+    assert recorded.names == ["CaseAssessment.Approved"]
+    [granted] = recorded.events
+    assert granted.monthly_amount == 750_000  # 500,000 x 1.5
+    assert granted.effective_month == "2026-02"
+    assert granted.on_time is True  # signed 24/02, due 03/03
+    assert case.version == 4  # opened, reviewed, posted, approved
+
+
+@pytest.mark.parametrize(
+    ("decision", "error", "says"),
+    [
+        ({"authority": "DISTRICT_CHAIRMAN"}, WrongAuthority, "COMMUNE_CHAIRMAN"),
+        ({"monthly_amount": 700_000}, InvalidDecision, "750000"),
+        ({"legal_basis": []}, InvalidDecision, "legal_basis"),
+        ({"signed_on": date(2026, 3, 3)}, InvalidDecision, "in the future"),
+    ],
+)
+def test_a_decision_against_the_procedure_or_the_policy_is_refused_and_nothing_is_stored(
+    assessment: AssessmentApplication,
+    decision: dict[str, Any],
+    error: type[Exception],
+    says: str,
+) -> None:
+    case_id = opened(assessment)
+    reviewed_and_posted(assessment, case_id)
+    recorded = Recorded(assessment)
+
+    with pytest.raises(error, match=says):
+        approve(assessment, case_id, **decision)
+
+    assert recorded.events == []
+
+
+def test_the_same_approval_again_changes_nothing_and_another_decision_is_refused(
+    assessment: AssessmentApplication,
+) -> None:
+    case_id = opened(assessment)
+    reviewed_and_posted(assessment, case_id)
+    approve(assessment, case_id, decision_number="7/QĐ-UBND")
+    recorded = Recorded(assessment)
+
+    _, again = approve(assessment, case_id, decision_number="7/QĐ-UBND")
+    assert again is False
+    with pytest.raises(AlreadyDecided, match="7/QĐ-UBND"):
+        approve(assessment, case_id, decision_number="8/QĐ-UBND")
+
+    assert recorded.events == []
+
+
+def test_a_rejection_states_its_reasons_in_writing(assessment: AssessmentApplication) -> None:
+    case_id = opened(assessment)
+    recorded = Recorded(assessment)
+
+    def reject(reasons: list[str]) -> None:
+        assessment.reject(
+            case_id,
+            Reject(
+                decision_number="9/TB-UBND",
+                signed_on=date(2026, 2, 12),
+                signer="Chủ tịch UBND xã",
+                authority="COMMUNE_CHAIRMAN",
+                reasons=reasons,
+                legal_basis=["NĐ 20/2021/NĐ-CP"],
+            ),
+            actor=APPROVER,
+            correlation_id=uuid.uuid4(),
+            today=TODAY_D,
+        )
+
+    with pytest.raises(InvalidDecision, match="reasons"):
+        reject(["  "])
+    assert recorded.events == []
+
+    reject(["Hộ gia đình không thuộc hộ nghèo tại thời điểm xét duyệt"])
+
+    assert recorded.names == ["CaseAssessment.Rejected"]
+    assert assessment.get_case(case_id).decision == "rejected"
+
+
+def test_under_version_c_the_district_decides_after_the_proposal_and_the_appraisal(
+    assessment: AssessmentApplication,
+) -> None:
+    today = date(2024, 6, 3)
+    case_id = opened(
+        assessment, received_on=date(2024, 5, 6), commune=OLD_COMMUNE, scheme=OLD_SCHEME
+    )
+    steps = {"actor": ASSESSOR, "correlation_id": uuid.uuid4(), "today": today}
+    review(assessment, case_id, reviewed_on=date(2024, 5, 7), population_db_verified=False)
+    assessment.post_results(case_id, date(2024, 5, 8), **steps)
+    district = {"authority": "DISTRICT_CHAIRMAN", "signed_on": today}
+    early = Appraisal(appraised_on=date(2024, 5, 13), outcome="eligible", findings="Đủ")
+    with pytest.raises(StepOutOfOrder, match="proposal"):
+        assessment.appraise(case_id, early, **steps)
+    assessment.send_proposal(case_id, date(2024, 5, 10), **steps)
+    with pytest.raises(StepOutOfOrder, match="appraisal"):
+        approve(assessment, case_id, **district)
+    assessment.appraise(case_id, early, **steps)
+    recorded = Recorded(assessment)
+
+    assessment.approve(
+        case_id,
+        commune_decision(**district),
+        actor=APPROVER,
+        correlation_id=uuid.uuid4(),
+        today=today,
+    )
+
+    assert recorded.names == ["CaseAssessment.Approved"]
+    assert recorded.events[0].monthly_amount == 540_000  # 360,000 x 1.5 before July 2024
+
+
+def test_a_withdrawn_dossier_closes_the_case_and_later_steps_are_refused(
+    assessment: AssessmentApplication,
+) -> None:
+    case_id = opened(assessment)
+    recorded = Recorded(assessment)
+
+    assessment.close_withdrawn(
+        case_id,
+        date(2026, 2, 11),
+        correlation_id=uuid.uuid4(),
+        causation_id=uuid.uuid4(),
+        tracking=event_of("btxh/intake", case_id, version=2),
+    )
+
+    assert recorded.names == ["CaseAssessment.Withdrawn"]
+    with pytest.raises(AlreadyDecided, match="withdrawn"):
+        review(assessment, case_id)
+    assert recorded.names == ["CaseAssessment.Withdrawn"]
+
+
+# --- the daily jobs ----------------------------------------------------------------------------
+
+
+def test_an_overdue_step_is_recorded_once_the_day_after_it_was_due(
+    assessment: AssessmentApplication,
+) -> None:
+    case_id = opened(assessment)
+    register = assessment.open_deadline_register()
+    recorded = Recorded(assessment)
+
+    assert daily_jobs.record_overdue(assessment, register, date(2026, 3, 3))["recorded"] == 0
+    assert daily_jobs.record_overdue(assessment, register, date(2026, 3, 4))["recorded"] == 1
+    assert daily_jobs.record_overdue(assessment, register, date(2026, 3, 5))["recorded"] == 0
+
+    assert recorded.names == ["CaseAssessment.BecameOverdue"]
+    [overdue] = recorded.events
+    assert (overdue.originator_id, overdue.due_on) == (
+        assessment.get_case(case_id).id,
+        date(2026, 3, 3),
+    )
+
+
+def test_a_child_turning_4_gets_one_proposal_effective_the_next_month(
+    assessment: AssessmentApplication,
+) -> None:
+    case_id = opened(assessment, category="CHILD_NO_CARE_U4", born=date(2023, 1, 10))
+    approved(assessment, case_id)
+    register = assessment.open_deadline_register()
+    recorded = Recorded(assessment)
+
+    def run(on: date) -> int:
+        return daily_jobs.propose_for_ages_reached(assessment, register, on)["proposed"]
+
+    assert run(date(2027, 1, 9)) == 0  # the day before the birthday
+    assert run(date(2027, 1, 10)) == 1
+    assert run(date(2027, 1, 10)) == 0  # once only
+
+    assert recorded.names == ["CaseAssessment.ChangeProposed"]
+    [proposal] = recorded.events
+    assert (proposal.trigger, proposal.proposal) == ("age_4", "adjust")
+    assert (proposal.from_category, proposal.to_category) == (
+        "CHILD_NO_CARE_U4",
+        "CHILD_NO_CARE_4_16",
+    )
+    assert proposal.effective_month == "2027-02"
