@@ -15,6 +15,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 
 from backbone.actor import service_actor
+from reference.date_bounds import DateOutOfRange
 from services.assessment import daily_jobs
 from services.assessment.application import (
     AlreadyDecided,
@@ -337,7 +338,7 @@ def test_the_commune_chairman_grants_the_amount_in_force_from_the_month_of_signi
         ({"authority": "DISTRICT_CHAIRMAN"}, WrongAuthority, "COMMUNE_CHAIRMAN"),
         ({"monthly_amount": 700_000}, InvalidDecision, "750000"),
         ({"legal_basis": []}, InvalidDecision, "legal_basis"),
-        ({"signed_on": date(2026, 3, 3)}, InvalidDecision, "in the future"),
+        ({"signed_on": date(2026, 3, 3)}, DateOutOfRange, "in the future"),
     ],
 )
 def test_a_decision_against_the_procedure_or_the_policy_is_refused_and_nothing_is_stored(
@@ -464,9 +465,24 @@ def test_an_overdue_step_is_recorded_once_the_day_after_it_was_due(
     register = assessment.open_deadline_register()
     recorded = Recorded(assessment)
 
-    assert daily_jobs.record_overdue(assessment, register, date(2026, 3, 3))["recorded"] == 0
-    assert daily_jobs.record_overdue(assessment, register, date(2026, 3, 4))["recorded"] == 1
-    assert daily_jobs.record_overdue(assessment, register, date(2026, 3, 5))["recorded"] == 0
+    assert (
+        daily_jobs.record_overdue(assessment, register, date(2026, 3, 3), today=date(2026, 3, 3))[
+            "recorded"
+        ]
+        == 0
+    )
+    assert (
+        daily_jobs.record_overdue(assessment, register, date(2026, 3, 4), today=date(2026, 3, 4))[
+            "recorded"
+        ]
+        == 1
+    )
+    assert (
+        daily_jobs.record_overdue(assessment, register, date(2026, 3, 5), today=date(2026, 3, 5))[
+            "recorded"
+        ]
+        == 0
+    )
 
     assert recorded.names == ["CaseAssessment.BecameOverdue"]
     [overdue] = recorded.events
@@ -485,7 +501,7 @@ def test_a_child_turning_4_gets_one_proposal_effective_the_next_month(
     recorded = Recorded(assessment)
 
     def run(on: date) -> int:
-        return daily_jobs.propose_for_ages_reached(assessment, register, on)["proposed"]
+        return daily_jobs.propose_for_ages_reached(assessment, register, on, today=on)["proposed"]
 
     assert run(date(2027, 1, 9)) == 0  # the day before the birthday
     assert run(date(2027, 1, 10)) == 1

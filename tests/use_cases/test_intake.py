@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from backbone.eventstore import EventTooLarge
+from reference.date_bounds import DateOutOfRange
 from services.intake.application import DuplicateCase, IntakeApplication
 from services.intake.domain.dossier import Dossier, InvalidDossier
 from services.intake.settings import IntakeSettings
@@ -58,7 +59,6 @@ def test_a_dossier_that_meets_the_rules_opens_a_case_with_its_form_household_and
         ({"documents_presented": ("passport",)}, "unknown documents"),
         ({"category": "CARE_HOUSEHOLD_PWD_SPECIAL_SEVERE"}, "not a category of monthly_allowance"),
         ({"residence_code": "99999"}, "residence"),
-        ({"received_on": date(2026, 3, 3)}, "in the future"),
     ],
 )
 def test_a_dossier_that_breaks_a_rule_is_refused_with_the_reason_and_nothing_is_stored(
@@ -68,6 +68,17 @@ def test_a_dossier_that_breaks_a_rule_is_refused_with_the_reason_and_nothing_is_
 
     with pytest.raises(InvalidDossier, match=says):
         receive(intake, **fields)
+
+    assert recorded.events == []
+
+
+def test_a_dossier_received_after_today_is_refused_and_nothing_is_stored(
+    intake: IntakeApplication,
+) -> None:
+    recorded = Recorded(intake)
+
+    with pytest.raises(DateOutOfRange, match="in the future"):
+        receive(intake, received_on=date(2026, 3, 3))
 
     assert recorded.events == []
 

@@ -349,7 +349,7 @@ def test_an_approved_payroll_is_closed_to_generation(payment: PaymentApplication
     with pytest.raises(PayrollError, match="approved"):
         generate(payment, "2024-09")
     with pytest.raises(PayrollError, match="approved"):
-        payment.check_payroll_open(OLD_COMMUNE, "post_office", "2024-09")
+        payment.check_payroll_open(OLD_COMMUNE, "post_office", "2024-09", today=TODAY)
 
     assert recorded.events == []
 
