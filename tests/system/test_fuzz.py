@@ -2,7 +2,7 @@
 role's token: no answer is a 5xx.
 
 Schemathesis runs its examples, coverage (boundary and invalid values of every field) and
-fuzzing phases for a bounded time per service (BTXH_FUZZ_SECONDS, default 12). Each request
+fuzzing phases for a bounded time per service (BTXH_FUZZ_SECONDS, default 15). Each request
 carries the token of a random role, or none (tests/support/fuzz_roles.py), and real case ids,
 communes and months are among the values it draws, so requests reach the use cases instead of
 stopping at a 404. Every 5xx it ever found is a named regression test elsewhere
@@ -17,8 +17,9 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from backbone.system import System
 from contracts.envelope import ROLES
@@ -28,7 +29,7 @@ from tests.support.eventually import eventually
 from tests.support.infra import ROOT
 
 SERVICES = ("intake", "assessment", "payment", "reporting")
-SECONDS = int(os.environ.get("BTXH_FUZZ_SECONDS", "12"))
+SECONDS = int(os.environ.get("BTXH_FUZZ_SECONDS", "15"))
 SEED = int(os.environ.get("BTXH_FUZZ_SEED", "20261207"))
 COMMUNE = "02020"
 
@@ -43,9 +44,62 @@ class Run:
     output: str
 
 
-def config(path: Path, case_ids: list[str], month: str) -> Path:
-    """Real values for path parameters, drawn most of the time (the rest stays random)."""
-    values = {"cases": case_ids, "communes": [COMMUNE, "00004"], "months": [month]}
+#: Dates at and past every edge: before the calendar and the policy tables, the first day they
+#: cover, today and tomorrow, far in the future. Fuzzing found the 500s of issue 11 there.
+def edge_dates(today: date) -> list[str]:
+    return [
+        "0001-01-01",
+        "0920-03-16",
+        "1900-01-01",
+        "2013-12-31",
+        "2014-01-01",
+        today.isoformat(),
+        (today + timedelta(days=1)).isoformat(),
+        "2099-01-01",
+        "9469-09-01",
+        "9999-12-31",
+    ]
+
+
+def date_fields(document: dict[str, Any]) -> set[str]:
+    """Binding keys (schemathesis's `body.a.b`, `query.x`) of every date a request carries."""
+    schemas = document.get("components", {}).get("schemas", {})
+    found: set[str] = set()
+
+    def walk(schema: dict[str, Any], path: str, depth: int = 0) -> None:
+        if depth > 8:
+            return
+        if "$ref" in schema:
+            walk(schemas[schema["$ref"].rsplit("/", 1)[1]], path, depth + 1)
+            return
+        if schema.get("format") == "date":
+            found.add(path)
+        for option in schema.get("anyOf", []) + schema.get("allOf", []):
+            walk(option, path, depth + 1)
+        for name, sub in schema.get("properties", {}).items():
+            walk(sub, f"{path}.{name}", depth + 1)
+        if "items" in schema:
+            walk(schema["items"], f"{path}[*]", depth + 1)
+
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                walk(parameter.get("schema", {}), f"{parameter['in']}.{parameter['name']}")
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body:
+                walk(body["schema"], "body")
+    return {key for key in found if key != "body"}
+
+
+def config(path: Path, case_ids: list[str], month: str, dates: set[str], today: date) -> Path:
+    """Real values for path parameters, drawn most of the time (the rest stays random), and
+    edge dates for every date field now and then."""
+    values: dict[str, list[str]] = {
+        "cases": case_ids,
+        "communes": [COMMUNE, "00004"],
+        "months": [month, month, "0001-01", "2013-12", "2099-01", "9999-12"],
+        "dates": edge_dates(today),
+    }
     # One worker: Python 3.11.7's ast.parse is not thread-safe, and hypothesis calls it.
     lines = ["workers = 1", "request-timeout = 30", 'hooks = "tests.support.fuzz_roles"']
     for name, items in values.items():
@@ -55,7 +109,9 @@ def config(path: Path, case_ids: list[str], month: str) -> Path:
         '"path.case_id" = { dictionary = "cases", probability = 0.9 }',
         '"path.commune" = { dictionary = "communes", probability = 0.9 }',
         '"path.month" = { dictionary = "months", probability = 0.9 }',
+        '"query.month" = { dictionary = "months", probability = 0.5 }',
     ]
+    lines += [f'"{key}" = {{ dictionary = "dates", probability = 0.3 }}' for key in sorted(dates)]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -127,10 +183,22 @@ def test_no_generated_request_to_any_route_with_any_role_gets_a_5xx(
     client = Client(system)
     today = date.today()
     month = f"{today.year:04d}-{today.month:02d}"
-    received = client.receive(commune=COMMUNE)
-    approved = client.receive(commune=COMMUNE)
-    eventually(lambda: client.assessment_case(approved), what="assessment opened the case")
+    # A case at each step, so generated commands reach the rules of each: received (review,
+    # supplements, withdrawal), reviewed and posted (decision, complaints), approved and
+    # enrolled (payment's commands, a payroll).
+    received, posted, approved = (client.receive(commune=COMMUNE) for _ in range(3))
+    for case_id in (posted, approved):
+        eventually(lambda c=case_id: client.assessment_case(c), what="assessment opened it")
+    client.review_and_post(posted)
     assert client.approve(approved).status_code == 201
+    eventually(
+        lambda: (
+            client.http.get(
+                client.url("payment", f"/entitlements/{approved}"), headers=token("payment_officer")
+            ).is_success
+        ),
+        what="payment enrolled it",
+    )
     ok(
         client.http.post(
             client.url("payment", "/payrolls"),
@@ -139,7 +207,11 @@ def test_no_generated_request_to_any_route_with_any_role_gets_a_5xx(
         ),
         202,
     )
-    settings = config(tmp_path / "schemathesis.toml", [received, approved], month)
+    dates = set().union(
+        *(date_fields(client.http.get(system.url(s) + "/openapi.json").json()) for s in SERVICES)
+    )
+    case_ids = [received, posted, approved]
+    settings = config(tmp_path / "schemathesis.toml", case_ids, month, dates, today)
 
     runs = [fuzz(system, service, settings, tmp_path) for service in SERVICES]
 
