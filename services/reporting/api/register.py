@@ -18,6 +18,7 @@ from openpyxl.styles import Font
 from pydantic import BaseModel
 
 from backbone.database import connection
+from contracts.categories import CODE_PATTERN
 from contracts.categories import label as category_label
 from reference.admin_units import DVHC_2025_2LEVEL, load_admin_units
 from reference.working_days import today_in_vietnam
@@ -37,7 +38,7 @@ Commune = Annotated[
     ),
 ]
 Province = Annotated[str | None, Query(pattern=r"^\d{2}$", description="Province, 2025 code")]
-Category = Annotated[str | None, Query(pattern=r"^[A-Z0-9_]+$")]
+Category = Annotated[str | None, Query(pattern=CODE_PATTERN, description="Category code")]
 RecordedScheme = Annotated[
     Literal["DVHC_2004_3LEVEL", "DVHC_2025_2LEVEL"] | None,
     Query(description="Match `commune` as recorded in this scheme (the units as they were)"),
