@@ -11,13 +11,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import StreamingResponse
+from openpyxl import Workbook
 
 from backbone.database import connection
 from reference.policy import policy_book
 from reference.working_days import today_in_vietnam
 from services.reporting import excel
 from services.reporting.api.deps import Store, Viewer
+from services.reporting.api.downloads import xlsx_download
 from services.reporting.api.payments import InvalidQuery
 from services.reporting.projections import reports
 from services.reporting.settings import ReportingSettings
@@ -76,12 +78,8 @@ def _refused() -> Iterator[None]:
         raise InvalidReportQuery(str(error)) from error
 
 
-def _xlsx(filename: str, content: bytes) -> Response:
-    return Response(
-        content,
-        media_type=excel.CONTENT_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+def _xlsx(filename: str, book: Workbook) -> StreamingResponse:
+    return xlsx_download(filename, book.save)
 
 
 @router.get(
