@@ -8,7 +8,10 @@ DD/MM/YYYY. Rows that cannot be read are reported with their row number, never d
 
 A file is spooled to disk as it arrives and read from there row by row (CSV through the
 csv module, Excel through openpyxl's read-only mode), never whole in memory; the answer
-counts every row and lists only those an officer must look at, up to MAX_LISTED.
+counts every row and lists only those an officer must look at, up to MAX_LISTED. A CSV
+import's memory is flat (tests/bench/result_import.py). An Excel one still grows by about
+80 bytes a row, as openpyxl's parser keeps an emptied element per row, plus the shared
+strings it reads whole: the row cap and MAX_XLSX_PARTS_BYTES bound both.
 """
 
 import csv
