@@ -44,6 +44,10 @@ chaos: $(STAMP)
 bench-payroll: $(STAMP)
 	$(PY) -m tests.bench.payroll
 
+.PHONY: bench-import
+bench-import: $(STAMP)
+	$(PY) -m tests.bench.result_import
+
 contracts: $(STAMP)
 	$(PY) -m contracts.export
 

@@ -8,7 +8,7 @@ from fastapi import Header, HTTPException
 
 def correlation_id(
     x_correlation_id: Annotated[
-        str | None, Header(description="Optional UUID tying commands together")
+        str | None, Header(max_length=64, description="Optional UUID tying commands together")
     ] = None,
 ) -> UUID:
     if x_correlation_id is None:

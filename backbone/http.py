@@ -1,16 +1,21 @@
-"""What every service's HTTP API shares: app factory, one error map, health, ops routes."""
+"""What every service's HTTP API shares: app factory, one error map, body limits, health, ops
+routes."""
 
 import logging
+import re
 from collections.abc import Callable
-from typing import Annotated, Any
+from dataclasses import dataclass
+from functools import cache
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 import anyio
 import psycopg
 from eventsourcing.persistence import IntegrityError
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backbone.access_log import AccessLog, read_view
 from backbone.actor import Actor
@@ -25,13 +30,175 @@ from reference.date_bounds import DateOutOfRange
 log = logging.getLogger(__name__)
 
 ErrorMap = dict[type[Exception], int]
+T = TypeVar("T")
+
+MIB = 1024 * 1024
+#: Largest request body of a route that declares no limit of its own (`body_limit`): a JSON
+#: command is a few KB, and 5,000 payment results, the most one request takes, about 0.8 MiB.
+MAX_BODY_BYTES = MIB
+#: The OpenAPI extension stating an operation's body limit; the middleware enforces just that.
+BODY_LIMIT_KEY = "x-max-body-bytes"
+BODY_LIMITS = (
+    "Every request body has a byte limit, stated on its operation as `x-max-body-bytes`:"
+    f" {MAX_BODY_BYTES:,} bytes (1 MiB) unless the operation says otherwise. A larger body is"
+    " refused with 413 PayloadTooLarge before it is read (and before the token is checked)."
+)
+
+
+def body_limit(max_bytes: int) -> dict[str, Any]:
+    """`openapi_extra` of a route that takes a larger body than MAX_BODY_BYTES (a file)."""
+    return {BODY_LIMIT_KEY: max_bytes}
+
+
+@dataclass(frozen=True)
+class RouteLimits:
+    """Each operation's body limit, read from the OpenAPI document: what is documented is
+    what is enforced."""
+
+    declared: tuple[tuple[str, re.Pattern[str], int], ...]
+
+    @classmethod
+    def of(cls, document: dict[str, Any]) -> "RouteLimits":
+        declared = []
+        for path, operations in document.get("paths", {}).items():
+            parts = re.split(r"(\{[^}]+\})", path)
+            pattern = "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
+            for method, operation in operations.items():
+                limit = operation.get(BODY_LIMIT_KEY)
+                if isinstance(limit, int) and limit != MAX_BODY_BYTES:
+                    declared.append((method.upper(), re.compile(f"^{pattern}$"), limit))
+        return cls(tuple(declared))
+
+    def limit(self, method: str, path: str) -> int:
+        for declared_method, pattern, limit in self.declared:
+            if method == declared_method and pattern.match(path):
+                return limit
+        return MAX_BODY_BYTES
+
+
+class BodyLimit:
+    """Refuses a request body over its route's limit with 413, before the body is read and
+    before authentication (which runs in the route): by its Content-Length when it has one,
+    else (a chunked upload) by counting the bytes as they arrive and stopping at the limit."""
+
+    def __init__(self, app: ASGIApp, *, limits: Callable[[], RouteLimits]) -> None:
+        self.app = app
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limits().limit(scope["method"], scope["path"])
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await _too_large(scope, send, limit, f"its Content-Length is {declared:,}")
+            return
+        received = 0
+        exceeded = False
+        answered = False
+
+        async def counted() -> Message:
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    exceeded = True  # the app reads no further; its answer is replaced
+                    raise PayloadTooLargeError(limit)
+            return message
+
+        async def guarded(message: Message) -> None:
+            nonlocal answered
+            if exceeded and not answered:
+                return
+            answered = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, guarded)
+        except Exception:
+            if not exceeded or answered:
+                raise
+        if exceeded and not answered:
+            await _too_large(scope, send, limit, f"more than {limit:,} bytes arrived")
+
+
+class PayloadTooLargeError(Exception):
+    """Raised into the app reading a body that went over its limit."""
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _too_large(scope: Scope, send: Send, limit: int, why: str) -> None:
+    detail = (
+        f"the body of {scope['method']} {scope['path']} may be at most {limit:,} bytes"
+        f" ({limit / MIB:g} MiB) and this one is larger ({why}): send less in one request,"
+        " a list in several requests or a file in several files"
+    )
+    response = JSONResponse(status_code=413, content={"error": "PayloadTooLarge", "detail": detail})
+    await response(scope, _no_body, send)
+
+
+async def _no_body() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def _document_body_limits(document: dict[str, Any]) -> None:
+    """State each operation's body limit, and its 413, in the OpenAPI document."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            if "requestBody" not in operation:
+                continue
+            limit = operation.setdefault(BODY_LIMIT_KEY, MAX_BODY_BYTES)
+            operation.setdefault("responses", {})["413"] = {
+                "description": f"PayloadTooLarge: the body is larger than {limit:,} bytes"
+            }
+
+
+def no_repeats(items: list[T]) -> list[T]:
+    """A list of codes names each once (documents shown, types of disability): a repeat is
+    refused, naming it, rather than silently dropped."""
+    repeated = sorted({str(item) for item in items if items.count(item) > 1})
+    if repeated:
+        raise ValueError(f"{', '.join(repeated)} listed more than once: list each once")
+    return items
+
+
+#: Who did something, as recorded (the token's subject).
+ActorIdQuery = Annotated[str | None, Query(max_length=200, description="The actor's user id")]
+#: The case a message was parked under (its key): a case id, or whatever a broken message had.
+ParkedCaseId = Annotated[str, Path(max_length=200, description="The case id it was parked under")]
 
 
 def create_base_app(
     *, service: str, title: str, description: str, settings: BackboneSettings, errors: ErrorMap
 ) -> FastAPI:
-    """A FastAPI app whose domain errors become `{"error": ..., "detail": ...}` with a 4xx."""
-    app = FastAPI(title=title, description=description, version="0.1.0")
+    """A FastAPI app whose domain errors become `{"error": ..., "detail": ...}` with a 4xx, and
+    whose request bodies are bounded (BodyLimit)."""
+    app = FastAPI(title=title, description=f"{description}\n\n{BODY_LIMITS}", version="0.1.0")
+    plain_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = plain_openapi()  # cached by FastAPI: documenting it twice changes nothing
+        _document_body_limits(document)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    @cache
+    def route_limits() -> RouteLimits:
+        return RouteLimits.of(app.openapi())
+
+    app.add_middleware(BodyLimit, limits=route_limits)
     app.state.jwt_secret = settings.jwt_secret.get_secret_value()
     access_log = AccessLog(settings.database_url, settings.schema_name(service))
     app.state.access_log = access_log
@@ -94,7 +261,7 @@ def create_base_app(
     def personal_data_reads(
         _: Annotated[Actor, Depends(require_roles("inspector", "operator"))],
         case_id: UUID | None = None,
-        actor_id: str | None = None,
+        actor_id: ActorIdQuery = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[dict[str, Any]]:
         rows = access_log.reads(case_id=case_id, actor_id=actor_id, limit=limit)
@@ -113,7 +280,9 @@ class ParkedCaseView(BaseModel):
 
 class RedriveRequest(BaseModel):
     discard: list[int] = Field(
-        default_factory=list, description="Ids of held messages to drop (e.g. a malformed one)."
+        default_factory=list,
+        max_length=1000,
+        description="Ids of held messages to drop (e.g. a malformed one), at most 1,000.",
     )
 
 
@@ -150,11 +319,13 @@ def ops_router(consumer_factory: Callable[[], TrackedConsumer]) -> APIRouter:
         ]
 
     @router.get("/parked/{case_id}/messages", summary="Held messages of one parked case")
-    def held_messages(case_id: str, _: OperatorActor) -> list[dict[str, Any]]:
+    def held_messages(case_id: ParkedCaseId, _: OperatorActor) -> list[dict[str, Any]]:
         return [held_message_view(row) for row in consumer_factory().parking.held(case_id)]
 
     @router.post("/parked/{case_id}/redrive", summary="Re-apply a parked case's held messages")
-    async def redrive(case_id: str, body: RedriveRequest, actor: OperatorActor) -> dict[str, Any]:
+    async def redrive(
+        case_id: ParkedCaseId, body: RedriveRequest, actor: OperatorActor
+    ) -> dict[str, Any]:
         consumer = consumer_factory()
         unparked = await anyio.to_thread.run_sync(
             lambda: consumer.redrive(

@@ -34,6 +34,12 @@ CARE_SUPPORT: dict[str, str] = {
     "CARE_TAKER_ELDERLY": "Nhận chăm sóc người cao tuổi",
 }
 
+#: The form of a category code (a province adds codes of its own, in the same form).
+CODE_PATTERN = r"^[A-Z0-9_]{1,60}$"
+#: The most categories one decision holds at once (with units: children raised, persons cared
+#: for); a person holds two or three at most in practice.
+MOST_HELD = 10
+
 BY_BENEFIT: dict[str, dict[str, str]] = {
     "monthly_allowance": MONTHLY_ALLOWANCE,
     "care_support": CARE_SUPPORT,

@@ -4,6 +4,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import islice
 from typing import Any
 from uuid import UUID
 
@@ -28,7 +29,7 @@ from services.payment.payroll_register import (
     PayrollRegister,
     PostgresPayrollRegister,
 )
-from services.payment.result_files import parse_date, read_rows
+from services.payment.result_files import ResultFile, ResultsReport, parse_date
 from services.payment.settings import PaymentSettings
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ LOOK_BACK_MONTHS = 36
 
 #: A payroll's progress is reported, and its entitlements saved, after this many beneficiaries.
 PROGRESS_EVERY = 100
+
+#: Rows of a results file settled together: what an import holds in memory at once.
+SETTLE_CHUNK = 1000
 
 #: Funeral support is at least this many times the standard level (Decree 20/2021 Art. 11).
 FUNERAL_MULTIPLE = 20
@@ -634,15 +638,34 @@ class PaymentApplication(BtxhApplication):
         """Record what was paid, line by line, once the payroll is approved. Every row gets an
         outcome (recorded, repeated, unknown line, another month's payroll, refused): nothing
         is dropped silently, and sending the same results again changes nothing."""
+        run = self._approved_payroll(commune, channel, month)
+        numbered = list(enumerate(results, start=1))
+        return self._settle(run, numbered, source, actor, correlation_id, today)
+
+    def _approved_payroll(self, commune: str, channel: str, month: str) -> PayrollRun:
         run = self.get_payroll(commune, channel, month)
         if run.approved_on is None:
             raise PayrollError(f"the payroll of {month} is not approved: nothing was paid yet")
+        return run
+
+    def _settle(
+        self,
+        run: PayrollRun,
+        results: list[tuple[int, dict[str, Any]]],
+        source: str,
+        actor: Actor,
+        correlation_id: UUID,
+        today: date,
+    ) -> list[dict[str, Any]]:
+        """Settle these (row number, row) of the run's lines; each row's outcome, in order."""
+        approved_on = run.approved_on
+        assert approved_on is not None, "only an approved payroll is settled"
         prefix = f"{run.id}:"
         report: list[dict[str, Any]] = []
-        # Rows grouped by beneficiary: each entitlement is loaded and saved once per file.
+        # Rows grouped by beneficiary: each entitlement is loaded and saved once per call.
         by_case: dict[UUID | None, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
-        for number, row in enumerate(results, start=1):
-            line_id = str(row.get("line_id", ""))
+        for number, row in results:
+            line_id = str(row.get("line_id") or "")
             outcome: dict[str, Any] = {"row": number, "line_id": line_id}
             report.append(outcome)
             if not line_id.startswith(prefix):
@@ -657,7 +680,7 @@ class PaymentApplication(BtxhApplication):
         unsaved: list[Entitlement] = []  # saved together, a hundred per transaction
         for case_id, rows in by_case.items():
             changed = self._settle_rows(
-                case_id, rows, source, actor, correlation_id, today, run.approved_on
+                case_id, rows, source, actor, correlation_id, today, approved_on
             )
             if changed is not None:
                 unsaved.append(changed)
@@ -719,41 +742,44 @@ class PaymentApplication(BtxhApplication):
         channel: str,
         month: str,
         filename: str,
-        content: bytes,
-        content_type: str,
+        upload: ResultFile,
         actor: Actor,
         correlation_id: UUID,
         today: date,
-    ) -> list[dict[str, Any]]:
-        """Results from a post-office or bank file (CSV or Excel). Unreadable rows are
+    ) -> ResultsReport:
+        """Results from a post-office or bank file (CSV or Excel). The file is read through
+        once first: a wrong header or encoding, or more rows than one import takes, refuses
+        it before anything is settled. Then it is settled a thousand rows at a time, so that
+        neither memory nor the answer grows with the file (a beneficiary whose rows fall in
+        two chunks is loaded twice; settling is idempotent per line). Unreadable rows are
         reported with their row number; importing the same file twice changes nothing."""
-        report: list[dict[str, Any]] = []
-        readable: list[dict[str, Any]] = []
-        for row in read_rows(content, content_type):
-            try:
-                readable.append({**row, "settled_on": parse_date(row["settled_on"])})
-            except ValueError as error:
-                report.append(
-                    {
-                        "row": row["row"],
-                        "line_id": row["line_id"],
-                        "outcome": "refused",
-                        "reason": str(error),
-                    }
-                )
-        recorded = self.record_results(
-            commune=commune,
-            channel=channel,
-            month=month,
-            results=readable,
-            source=f"file:{filename}",
-            actor=actor,
-            correlation_id=correlation_id,
-            today=today,
-        )
-        for outcome, row in zip(recorded, readable, strict=True):
-            report.append({**outcome, "row": row["row"]})
-        return sorted(report, key=lambda r: r["row"])
+        run = self._approved_payroll(commune, channel, month)
+        upload.check(self.settings.result_file_max_rows)
+        report = ResultsReport()
+        rows = upload.rows()
+        while chunk := list(islice(rows, SETTLE_CHUNK)):
+            outcomes: list[dict[str, Any]] = []
+            readable: list[tuple[int, dict[str, Any]]] = []
+            for row in chunk:
+                try:
+                    readable.append(
+                        (row["row"], {**row, "settled_on": parse_date(row["settled_on"])})
+                    )
+                except ValueError as error:
+                    outcomes.append(
+                        {
+                            "row": row["row"],
+                            "line_id": str(row["line_id"] or ""),
+                            "outcome": "refused",
+                            "reason": str(error),
+                        }
+                    )
+            outcomes.extend(
+                self._settle(run, readable, f"file:{filename}", actor, correlation_id, today)
+            )
+            for outcome in sorted(outcomes, key=lambda o: int(o["row"])):
+                report.add(outcome)
+        return report
 
     def get_payroll(self, commune: str, channel: str, month: str) -> PayrollRun:
         try:

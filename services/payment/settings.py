@@ -23,3 +23,9 @@ class PaymentSettings(BackboneSettings):
         description="How far back a new commune's decision continues an entitlement stopped "
         "for a move (no gap between the two communes).",
     )
+    result_file_max_rows: int = Field(
+        default=400_000,
+        ge=1,
+        description="Most rows one results file may hold (an import reads them all before it "
+        "settles any): a commune of 100,000 beneficiaries owed three months has 300,000 lines.",
+    )

@@ -7,7 +7,6 @@ of measure, Vietnamese column headers, a row numbering the columns "(1) (2) …"
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -75,16 +74,17 @@ class Sheet:
 
 def workbook(
     *, title: str, unit_name: str, period: str, sheets: Sequence[Sheet], made_on: date
-) -> bytes:
+) -> Workbook:
+    """The workbook, in memory until saved: its rows are communes and categories, never
+    cases (a national monthly report is about 10,000 rows), and its merged title cells need
+    openpyxl's normal mode. The API saves it to a temporary file and streams that."""
     book = Workbook()
     first = book.active
     assert first is not None
     book.remove(first)
     for sheet in sheets:
         _write(book.create_sheet(sheet.name[:31]), title, unit_name, period, sheet, made_on)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return book
 
 
 def _write(
@@ -184,7 +184,7 @@ def _payment_values(totals: PaymentTotals) -> list[Any]:
     ]
 
 
-def monthly_payments(report: MonthlyPayments, made_on: date) -> tuple[str, bytes]:
+def monthly_payments(report: MonthlyPayments, made_on: date) -> tuple[str, Workbook]:
     """The month's summary: one row per 2025 commune and channel, then the total."""
     year, month = report.month.split("-")
     rows = [
@@ -429,7 +429,7 @@ def _timeliness_blocks(report: PeriodReport) -> list[Block]:
     return [decisions, reasons, others]
 
 
-def period_report(report: PeriodReport, made_on: date) -> tuple[str, bytes]:
+def period_report(report: PeriodReport, made_on: date) -> tuple[str, Workbook]:
     """One sheet per table of the six-month or annual report."""
     period = f"Kỳ báo cáo: từ ngày {report.start:%d/%m/%Y} đến ngày {report.end:%d/%m/%Y}"
     content = workbook(
@@ -461,7 +461,7 @@ def period_report(report: PeriodReport, made_on: date) -> tuple[str, bytes]:
 # --- budget estimate -------------------------------------------------------------------------
 
 
-def budget_estimate(report: BudgetEstimate, made_on: date) -> tuple[str, bytes]:
+def budget_estimate(report: BudgetEstimate, made_on: date) -> tuple[str, Workbook]:
     def rows_of(found: list[Any]) -> list[list[Any]]:
         return [
             [

@@ -1,11 +1,14 @@
 """Bad input gets a clear 4xx that says what is wrong, and nothing is stored."""
 
+import json
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import psycopg
 import pytest
 from psycopg import sql
 
+from backbone.http import MAX_BODY_BYTES
 from reference.working_days import today_in_vietnam
 from tests.support.api import Client, dossier_body, token
 from tests.support.eventually import eventually
@@ -123,6 +126,73 @@ def test_a_command_without_a_token_is_401_and_with_the_wrong_role_is_403(client:
     response = post_dossier(client, dossier_body(), headers=token("inspector"))
     assert response.status_code == 403
     assert "inspector" in response.json()["detail"]
+    assert intake_event_count(client) == before
+
+
+def padded_dossier(size: int) -> bytes:
+    """A dossier of more than `size` bytes: the name is padded far past its own maximum."""
+    body = dossier_body()
+    body["applicant"]["full_name"] = "A" * size  # type: ignore[index]
+    return json.dumps(body).encode()
+
+
+def in_pieces(content: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
+    """The body as a generator: httpx sends it chunked, without a Content-Length."""
+    for start in range(0, len(content), size):
+        yield content[start : start + size]
+
+
+def test_a_body_over_the_limit_is_refused_with_413_before_it_is_read_with_or_without_a_token(
+    client: Client,
+) -> None:
+    before = intake_event_count(client)
+    content = padded_dossier(MAX_BODY_BYTES)
+    json_type = {"Content-Type": "application/json"}
+    for headers in (token("commune_officer"), {}, {"Authorization": "Bearer nonsense"}):
+        response = client.http.post(
+            client.url("intake", "/dossiers"), content=content, headers={**headers, **json_type}
+        )
+        assert response.status_code == 413, response.text
+        answer = response.json()
+        assert answer["error"] == "PayloadTooLarge"
+        assert f"at most {MAX_BODY_BYTES:,} bytes" in answer["detail"]
+        assert f"Content-Length is {len(content):,}" in answer["detail"]
+    assert intake_event_count(client) == before
+
+
+def test_a_chunked_body_without_a_content_length_is_stopped_at_the_limit(client: Client) -> None:
+    before = intake_event_count(client)
+    for headers in (token("commune_officer"), {}):
+        response = client.http.post(
+            client.url("intake", "/dossiers"),
+            content=in_pieces(padded_dossier(MAX_BODY_BYTES)),
+            headers={**headers, "Content-Type": "application/json"},
+        )
+        assert "content-length" not in response.request.headers
+        assert response.status_code == 413, response.text
+        assert "more than 1,048,576 bytes arrived" in response.json()["detail"]
+    assert intake_event_count(client) == before
+    # under the limit, the same way of sending is read as usual
+    response = client.http.post(
+        client.url("intake", "/dossiers"),
+        content=in_pieces(json.dumps(dossier_body()).encode(), size=100),
+        headers={**token("commune_officer"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 201, response.text
+
+
+def test_a_list_longer_than_its_maximum_or_naming_a_document_twice_is_refused(
+    client: Client,
+) -> None:
+    before = intake_event_count(client)
+    twice = {**dossier_body(), "documents_presented": ["personal_id_card", "personal_id_card"]}
+    response = post_dossier(client, twice)
+    assert response.status_code == 422, response.text
+    assert "personal_id_card listed more than once" in response.text
+    too_long = {**dossier_body(), "documents_presented": ["personal_id_card"] * 10}
+    response = post_dossier(client, too_long)
+    assert response.status_code == 422, response.text
+    assert "at most 9 items" in response.text
     assert intake_event_count(client) == before
 
 

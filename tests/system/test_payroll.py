@@ -1,8 +1,11 @@
 """The monthly payroll through the public APIs: one line per beneficiary and month, arrears
 for months owed and unpaid, idempotent generation, approval before release."""
 
+from collections.abc import Iterator
 from typing import Any
 
+from services.payment.result_files import MAX_FILE_BYTES
+from services.payment.settings import PaymentSettings
 from tests.support.api import Client, ok, token
 from tests.support.cases import approved_in_june_2024
 from tests.support.eventually import eventually
@@ -176,8 +179,14 @@ def test_a_results_file_is_read_row_by_row_and_importing_it_twice_changes_nothin
 
     first = ok(send(csv_file, "text/csv", "buu-dien-2025-01.csv"))
     assert first["counts"] == {"recorded": 1, "repeated": 1, "unknown_line": 1, "refused": 1}
-    assert [r["row"] for r in first["rows"]] == [2, 3, 4, 5]
-    assert "not a date" in next(r for r in first["rows"] if r["row"] == 5)["reason"]
+    assert first["rows_read"] == 4
+    # only the rows an officer must look at are listed, each by its row number
+    assert [(r["row"], r["outcome"]) for r in first["rows"]] == [
+        (4, "unknown_line"),
+        (5, "refused"),
+    ]
+    assert "not a date" in first["rows"][1]["reason"]
+    assert first["rows_not_listed"] == 0
     second = ok(send(csv_file, "text/csv", "buu-dien-2025-01.csv"))
     assert second["counts"] == {"repeated": 2, "unknown_line": 1, "refused": 1}
 
@@ -191,10 +200,73 @@ def test_a_results_file_is_read_row_by_row_and_importing_it_twice_changes_nothin
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert ok(send(buffer.getvalue(), xlsx, "bank.xlsx"))["counts"] == {"repeated": 1}
 
+    garbage = "line_id,result,settled_on\n" + "not-a-line,paid_at_point,2025-01-15\n" * 1001
+    cut = ok(send(garbage.encode(), "text/csv", "garbage.csv"))
+    assert cut["counts"] == {"unknown_line": 1001}
+    assert (len(cut["rows"]), cut["rows_not_listed"]) == (1000, 1)
+
     no_header = send(b"a,b\n1,2\n", "text/csv", "x.csv")
     assert no_header.status_code == 422
     assert "line_id" in no_header.json()["detail"]
     assert send(b"%PDF", "application/pdf", "x.pdf").status_code == 422
+
+
+def test_a_results_file_over_its_size_or_row_limit_is_refused_before_anything_is_settled(
+    client: Client,
+) -> None:
+    case_id = approved_in_june_2024(client)
+    generate(client, "2025-03")
+    ok(
+        client.http.post(
+            client.url("payment", f"/payrolls/{COMMUNE}/post_office/2025-03/approval"),
+            json={"approved_on": "2025-03-05"},
+            headers=token("approver"),
+        )
+    )
+    payroll = ok(
+        client.http.get(
+            client.url("payment", f"/payrolls/{COMMUNE}/post_office/2025-03"),
+            params={"limit": 5000},
+            headers=token("inspector"),
+        )
+    )
+    line = next(x for x in payroll["lines"] if x["case_id"] == case_id and x["kind"] == "current")
+    path = client.url("payment", f"/payrolls/{COMMUNE}/post_office/2025-03/results/import")
+    header = "line_id,result,settled_on\n"
+    mine = f"{line['line_id']},paid_at_point,2025-03-15\n"
+    # the real line first, then padding past the file's byte limit
+    oversized = (header + mine).encode() + b" " * MAX_FILE_BYTES
+    csv_type = {"Content-Type": "text/csv"}
+
+    def pieces() -> Iterator[bytes]:
+        for start in range(0, len(oversized), 1024 * 1024):
+            yield oversized[start : start + 1024 * 1024]
+
+    for content, headers in (
+        (oversized, token("post_office")),
+        (oversized, {}),
+        (pieces(), token("post_office")),  # chunked: no Content-Length
+    ):
+        response = client.http.post(path, content=content, headers={**headers, **csv_type})
+        assert response.status_code == 413, response.text
+        assert response.json()["error"] == "PayloadTooLarge"
+        assert f"at most {MAX_FILE_BYTES:,} bytes" in response.json()["detail"]
+
+    most = PaymentSettings().result_file_max_rows
+    too_many = (header + mine + "other-line,paid_at_point,2025-03-15\n" * most).encode()
+    assert len(too_many) < MAX_FILE_BYTES
+    refused = client.http.post(path, content=too_many, headers={**token("post_office"), **csv_type})
+    assert refused.status_code == 413, refused.text
+    assert refused.json()["error"] == "TooManyRows"
+    assert f"more than {most:,} rows" in refused.json()["detail"]
+
+    # nothing was settled: the line is recorded only now
+    alone = ok(
+        client.http.post(
+            path, content=(header + mine).encode(), headers={**token("post_office"), **csv_type}
+        )
+    )
+    assert alone["counts"] == {"recorded": 1}
 
 
 def test_a_payment_after_the_month_of_death_is_an_overpayment_and_funeral_support_follows(

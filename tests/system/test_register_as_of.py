@@ -5,15 +5,18 @@ order, delivered more than once."""
 import csv
 import io
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import psycopg
+from openpyxl import load_workbook
 from psycopg import sql
 from psycopg.rows import dict_row
 
 from backbone.system import System
 from contracts.topics import ASSESSMENT_EVENTS, INTAKE_EVENTS, PAYMENT_EVENTS
+from reference.admin_units import load_admin_units
+from services.reporting.api.register import EXPORT_COLUMNS
 from services.reporting.projections import register_periods
 from services.reporting.projections.case_state import periods
 from tests.support import kafka
@@ -298,6 +301,79 @@ def test_the_register_exports_with_vietnamese_headers(client: Client) -> None:
     workbook = get(client, "/register/export", format="xlsx", commune="02020")
     assert workbook.status_code == 200
     assert workbook.content[:2] == b"PK"  # a zip: an .xlsx
+
+
+def expected_export(client: Client, **params: Any) -> list[list[Any]]:
+    """The export's rows as the register's pages give them (what the export wrote before it
+    streamed: every entry of the register, numbered, in the pages' order)."""
+    units = load_admin_units()
+    entries: list[dict[str, Any]] = []
+    while True:
+        page = ok(get(client, "/register", limit=1000, offset=len(entries), **params))
+        entries.extend(page["items"])
+        if len(entries) >= page["total"]:
+            break
+    rows = []
+    for index, entry in enumerate(entries, start=1):
+        unit = (
+            units.get("DVHC_2025_2LEVEL", entry["commune_code"]) if entry["commune_code"] else None
+        )
+        values = {**entry, "index": index, "commune_name": unit.name if unit else ""}
+        rows.append([values.get(column) for column, _ in EXPORT_COLUMNS])
+    return rows
+
+
+def as_cell(value: Any) -> Any:
+    """A value as read back from the workbook (dates come back as datetimes)."""
+    return value.date().isoformat() if isinstance(value, datetime) else value
+
+
+def test_the_register_export_streams_the_rows_of_the_register_in_csv_and_excel(
+    client: Client,
+) -> None:
+    cases = [approved_in_june_2024(client) for _ in range(2)]
+    for case_id in cases:
+        active(client, case_id)
+    params = {"on": "2024-07-01", "commune": "02020"}
+    headers = [header for _, header in EXPORT_COLUMNS]
+
+    def csv_matches() -> bool:
+        expected = expected_export(client, **params)
+        exported = get(client, "/register/export", format="csv", **params)
+        assert exported.status_code == 200, exported.text
+        # streamed: sent in chunks as rows are read, with no Content-Length
+        assert "content-length" not in exported.headers
+        assert exported.headers["transfer-encoding"] == "chunked"
+        assert exported.content.startswith("\ufeff".encode())
+        rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+        assert rows[0] == headers
+        assert rows[1:] == [["" if v is None else str(v) for v in row] for row in expected]
+        return True
+
+    def xlsx_matches() -> bool:
+        expected = expected_export(client, **params)
+        exported = get(client, "/register/export", format="xlsx", **params)
+        assert exported.status_code == 200, exported.text
+        assert "content-length" not in exported.headers
+        assert exported.headers["transfer-encoding"] == "chunked"
+        assert "so-doi-tuong-2024-07-01.xlsx" in exported.headers["content-disposition"]
+        sheet = load_workbook(io.BytesIO(exported.content))["Sổ đối tượng"]
+        rows = [[as_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        width = len(EXPORT_COLUMNS)
+        assert rows[0][0] == "SỔ THEO DÕI ĐỐI TƯỢNG HƯỞNG TRỢ GIÚP XÃ HỘI — tại ngày 2024-07-01"
+        assert sheet["A1"].font.bold
+        assert sheet["A3"].font.bold
+        assert str(rows[1][0]).startswith("Danh mục đơn vị hành chính: ")
+        assert rows[2][:width] == headers
+        assert [row[:width] for row in rows[3:-1]] == expected
+        assert rows[-1][:2] == ["Tổng cộng", len(expected)]
+        return True
+
+    # other tests' cases may still be arriving: the export and the pages agree once settled
+    eventually(csv_matches, timeout=60, what="the CSV export holds the register's rows")
+    eventually(xlsx_matches, timeout=60, what="the Excel export holds the register's rows")
+    log = ok(get(client, "/access-log", case_id=cases[0]))
+    assert any(entry["resource"] == "register export" for entry in log)
 
 
 def test_an_official_resolves_a_split_commune_for_one_case(client: Client) -> None:

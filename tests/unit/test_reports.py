@@ -95,9 +95,11 @@ def test_the_monthly_workbook_has_numbered_columns_and_a_total_row() -> None:
         Tally(),
     )
 
-    name, content = excel.monthly_payments(found, date(2025, 10, 1))
+    name, book = excel.monthly_payments(found, date(2025, 10, 1))
     assert name == "chi-tra-2025-09-19.xlsx"
-    ws = load_workbook(io.BytesIO(content))["Chi trả tháng 09-2025"]
+    saved = io.BytesIO()
+    book.save(saved)
+    ws = load_workbook(io.BytesIO(saved.getvalue()))["Chi trả tháng 09-2025"]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     headers = next(r for r in rows if r[0] == "STT")
     numbers = rows[rows.index(headers) + 1]

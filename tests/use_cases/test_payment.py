@@ -26,6 +26,7 @@ from services.payment.application import (
     PayrollError,
 )
 from services.payment.messaging import inbound
+from services.payment.result_files import ResultFile, ResultsReport
 from tests.support.use_cases import (
     APPROVER,
     OLD_COMMUNE,
@@ -412,24 +413,28 @@ def test_a_results_file_is_read_row_by_row_and_importing_it_twice_records_nothin
     writer.writerow([july["line_id"], "Người Thử", "paid_at_point", "not a date"])
     data = content.getvalue().encode("utf-8")
 
-    def imported() -> list[dict[str, Any]]:
-        return payment.import_results(
-            commune=OLD_COMMUNE,
-            channel="post_office",
-            month="2024-07",
-            filename="ket-qua.csv",
-            content=data,
-            content_type="text/csv",
-            actor=POST_OFFICE,
-            correlation_id=uuid.uuid4(),
-            today=TODAY,
-        )
+    def imported() -> ResultsReport:
+        upload = ResultFile(io.BytesIO(data), "text/csv")
+        try:
+            return payment.import_results(
+                commune=OLD_COMMUNE,
+                channel="post_office",
+                month="2024-07",
+                filename="ket-qua.csv",
+                upload=upload,
+                actor=POST_OFFICE,
+                correlation_id=uuid.uuid4(),
+                today=TODAY,
+            )
+        finally:
+            upload.close()
 
     first = imported()
-    assert [row["outcome"] for row in first] == ["recorded", "refused"]
+    assert first.counts == {"recorded": 1, "refused": 1}
+    assert [row["row"] for row in first.listed] == [3]  # only the row to look at is listed
     recorded = Recorded(payment)
 
-    assert [row["outcome"] for row in imported()] == ["repeated", "refused"]
+    assert imported().counts == {"repeated": 1, "refused": 1}
     assert recorded.events == []
 
 

@@ -1,16 +1,18 @@
 """HTTP routes for assessment's cases: review, posting, complaints, appraisal and decisions."""
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Path, Request, Response, status
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from backbone.access_log import PersonalDataRead, personal_data_reader
 from backbone.actor import Actor
 from backbone.auth import require_roles
 from backbone.correlation import correlation_id
+from backbone.http import no_repeats
+from contracts.categories import CODE_PATTERN, MOST_HELD
 from reference.working_days import today_in_vietnam
 from services.assessment.application import (
     Appraisal,
@@ -44,6 +46,11 @@ def application(request: Request) -> AssessmentApplication:
 Assessment = Annotated[AssessmentApplication, Depends(application)]
 
 Authority = Literal["COMMUNE_CHAIRMAN", "DISTRICT_CHAIRMAN"]
+#: One provision of law a decision rests on, e.g. "NĐ 20/2021/NĐ-CP Đ5 K1".
+Provision = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+#: A written reason for a refusal.
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+CategoryCode = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
 
 
 class Strict(BaseModel):
@@ -94,8 +101,10 @@ class DecisionIn(Strict):
         default="COMMUNE_CHAIRMAN",
         description="Must be the deciding authority of the procedure in force on signed_on",
     )
-    legal_basis: list[str] = Field(
-        default_factory=lambda: ["NĐ 20/2021/NĐ-CP Đ5", "NĐ 147/2025/NĐ-CP Đ5 K1"], min_length=1
+    legal_basis: list[Provision] = Field(
+        default_factory=lambda: ["NĐ 20/2021/NĐ-CP Đ5", "NĐ 147/2025/NĐ-CP Đ5 K1"],
+        min_length=1,
+        max_length=20,
     )
 
 
@@ -103,15 +112,18 @@ class ApprovalIn(DecisionIn):
     monthly_amount: int | None = Field(
         default=None, ge=0, description="If given, must equal the policy amount (integer VND)."
     )
-    categories: dict[str, int] | None = Field(
+    categories: dict[CategoryCode, int] | None = Field(
         default=None,
+        max_length=MOST_HELD,
         description="Categories held with units (children raised, persons cared for); "
         "by default the dossier's category. Only the highest is paid.",
     )
 
 
 class RejectionIn(DecisionIn):
-    reasons: list[str] = Field(description="Written reasons: mandatory, at least one")
+    reasons: list[Reason] = Field(
+        max_length=20, description="Written reasons: mandatory, at least one"
+    )
 
 
 class ComplaintOut(BaseModel):
@@ -260,7 +272,7 @@ def receive_complaint(
 )
 def conclude_complaint(
     case_id: UUID,
-    complaint_id: str,
+    complaint_id: Annotated[str, Path(max_length=64, description="As the complaint's answer")],
     body: ConclusionIn,
     actor: CommuneLead,
     assessment: Assessment,
@@ -387,11 +399,23 @@ def reject(
     return _view(case)
 
 
+DisabilityType = Literal[
+    "MOBILITY", "HEARING_SPEECH", "VISION", "NEURO_MENTAL", "INTELLECTUAL", "OTHER"
+]
+
+
 class DeterminationIn(Strict):
     determined_on: date
-    types: list[
-        Literal["MOBILITY", "HEARING_SPEECH", "VISION", "NEURO_MENTAL", "INTELLECTUAL", "OTHER"]
-    ] = Field(min_length=1, description="Dạng tật")
+    types: Annotated[
+        list[DisabilityType],
+        Field(
+            min_length=1,
+            max_length=len(get_args(DisabilityType)),
+            json_schema_extra={"uniqueItems": True},
+            description="Dạng tật, each once",
+        ),
+        AfterValidator(no_repeats),
+    ]
     level: Literal["SPECIAL_SEVERE", "SEVERE", "MILD"] = Field(description="Mức độ khuyết tật")
     method: Literal["observation_questionnaire", "medical_assessment"]
     council: str = Field(min_length=1, max_length=200, description="Council that determined")

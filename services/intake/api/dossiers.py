@@ -1,16 +1,18 @@
 """HTTP routes for dossiers."""
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from backbone.access_log import PersonalDataRead, personal_data_reader
 from backbone.actor import Actor
 from backbone.auth import require_roles
 from backbone.correlation import correlation_id
+from backbone.http import no_repeats
+from contracts.categories import CODE_PATTERN
 from reference.working_days import today_in_vietnam
 from services.intake.application import IntakeApplication, ReceiveDossier
 
@@ -41,6 +43,7 @@ class ApplicantIn(BaseModel):
     date_of_birth: date
     sex: Literal["male", "female"]
     personal_id: str = Field(
+        max_length=20,
         description="12-digit personal ID number (or 9-digit legacy CMND)",
         examples=["001052000123"],
     )
@@ -82,6 +85,12 @@ DocumentCode = Literal[
     "poverty_certificate",
     "school_confirmation",
 ]
+#: Documents shown, each once: no more than there are kinds of document.
+DocumentCodes = Annotated[
+    list[DocumentCode],
+    Field(max_length=len(get_args(DocumentCode)), json_schema_extra={"uniqueItems": True}),
+    AfterValidator(no_repeats),
+]
 
 
 class CaredForIn(BaseModel):
@@ -102,14 +111,14 @@ class DossierIn(BaseModel):
     representative: RepresentativeIn | None = Field(
         default=None, description="Guardian or representative who submits (required for a child)"
     )
-    documents_presented: list[DocumentCode] = Field(
-        default_factory=list, description="Documents shown to check the declared data"
+    documents_presented: DocumentCodes = Field(
+        default_factory=list, description="Documents shown to check the declared data, each once"
     )
     cared_for: CaredForIn | None = Field(
         default=None, description="Care support (forms 2a/2b): the person cared for"
     )
     benefit: Literal["monthly_allowance", "care_support"] = "monthly_allowance"
-    category: str = Field(pattern=r"^[A-Z0-9_]+$", examples=["PWD_SEVERE"])
+    category: str = Field(pattern=CODE_PATTERN, examples=["PWD_SEVERE"])
     residence: ResidenceIn
     received_on: date
     channel: Literal["in_person", "post", "online"] = "in_person"
@@ -212,7 +221,7 @@ def get_dossier(case_id: UUID, reader: Reader, intake: Intake) -> DossierOut:
 class SupplementIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    documents: list[DocumentCode] = Field(min_length=1)
+    documents: DocumentCodes = Field(min_length=1)
     supplemented_on: date
 
 

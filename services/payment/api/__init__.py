@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from backbone.access_log import PersonalDataRead, personal_data_reader
 from backbone.actor import Actor
@@ -14,6 +14,7 @@ from backbone.auth import require_roles
 from backbone.correlation import correlation_id
 from backbone.http import create_base_app, ops_router
 from backbone.tracked_consumer import TrackedConsumer
+from contracts.categories import CODE_PATTERN, MOST_HELD
 from reference.working_days import today_in_vietnam
 from services.payment.api import payrolls
 from services.payment.application import (
@@ -25,6 +26,7 @@ from services.payment.application import (
 )
 from services.payment.domain.entitlement import Entitlement
 from services.payment.payroll_jobs import PayrollJobs
+from services.payment.result_files import TooManyRows, UnreadableFile
 from services.payment.settings import PaymentSettings
 
 ERRORS: dict[type[Exception], int] = {
@@ -32,6 +34,8 @@ ERRORS: dict[type[Exception], int] = {
     EnrolmentHeld: 409,
     InvalidChange: 422,
     PayrollError: 409,
+    UnreadableFile: 422,
+    TooManyRows: 413,
 }
 
 router = APIRouter(prefix="/entitlements", tags=["entitlements"])
@@ -162,7 +166,9 @@ class Strict(BaseModel):
 
 class AdjustmentIn(Strict):
     changed_on: date = Field(description="Day the condition changed; effect from the next month")
-    categories: dict[str, int] = Field(min_length=1, description="Categories held with units")
+    categories: dict[Annotated[str, StringConstraints(pattern=CODE_PATTERN)], int] = Field(
+        min_length=1, max_length=MOST_HELD, description="Categories held with units"
+    )
     decision_number: str = Field(min_length=1, max_length=60)
     signed_on: date
     reason: str = Field(min_length=1, max_length=1000)

@@ -1,24 +1,33 @@
 """HTTP routes of the monthly payroll: generate, look at, approve, record results."""
 
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+import anyio
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from backbone.actor import Actor
 from backbone.auth import require_roles
 from backbone.correlation import correlation_id
+from backbone.http import MIB, body_limit
 from reference.working_days import today_in_vietnam
 from services.payment.application import EntitlementNotFound, PaymentApplication
 from services.payment.domain.payroll import PayrollRun, payroll_id
 from services.payment.payroll_jobs import PayrollJobs
 from services.payment.payroll_register import PayrollRegister
-from services.payment.result_files import XLSX_TYPE, UnreadableFile
+from services.payment.result_files import (
+    MAX_FILE_BYTES,
+    MAX_LISTED,
+    XLSX_TYPE,
+    ResultFile,
+    file_kind,
+)
 
 router = APIRouter(prefix="/payrolls", tags=["payrolls"])
 
@@ -30,7 +39,9 @@ Viewer = Annotated[
 Correlation = Annotated[UUID, Depends(correlation_id)]
 Channel = Literal["post_office", "home_delivery", "bank_account"]
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
-MAX_FILE_BYTES = 50 * 1024 * 1024
+COMMUNE = r"^\d{5}$"
+Commune = Annotated[str, Path(pattern=COMMUNE, description="Commune code, 5 digits")]
+Month = Annotated[str, Path(pattern=MONTH, description="Payroll month, YYYY-MM")]
 
 
 def application(request: Request) -> PaymentApplication:
@@ -56,7 +67,7 @@ Jobs = Annotated[PayrollJobs, Depends(payroll_jobs)]
 class PayrollIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    commune: str = Field(pattern=r"^\d{5}$")
+    commune: str = Field(pattern=COMMUNE)
     channel: Channel = "post_office"
     month: str = Field(pattern=MONTH, examples=["2024-07"])
 
@@ -139,9 +150,9 @@ def _progress(jobs: PayrollJobs, run_id: UUID) -> dict[str, Any]:
 
 @router.get("/{commune}/{channel}/{month}", summary="A payroll and its lines")
 def get_payroll(
-    commune: str,
+    commune: Commune,
     channel: Channel,
-    month: str,
+    month: Month,
     _: Viewer,
     payment: Payment,
     payrolls: Payrolls,
@@ -190,9 +201,9 @@ def get_payroll(
     summary="Approve the payroll before it is released for payment",
 )
 def approve(
-    commune: str,
+    commune: Commune,
     channel: Channel,
-    month: str,
+    month: Month,
     body: ApprovalIn,
     actor: Approver,
     payment: Payment,
@@ -212,7 +223,7 @@ def approve(
 class LineResultIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    line_id: str = Field(min_length=1, max_length=200)
+    line_id: str = Field(min_length=1, max_length=100, description="As the payroll lists it")
     result: Literal["paid_at_point", "paid_at_home", "not_collected", "failed"]
     settled_on: date
 
@@ -220,7 +231,12 @@ class LineResultIn(BaseModel):
 class ResultsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    results: list[LineResultIn] = Field(min_length=1, max_length=10_000)
+    results: list[LineResultIn] = Field(
+        min_length=1,
+        max_length=5000,
+        description="At most 5,000 rows (about 0.8 MiB) per request; more: several requests,"
+        " or import the file (POST .../results/import)",
+    )
 
 
 Settler = Annotated[Actor, Depends(require_roles("payment_officer", "post_office"))]
@@ -232,9 +248,9 @@ Settler = Annotated[Actor, Depends(require_roles("payment_officer", "post_office
     description=PaymentApplication.record_results.__doc__,
 )
 def record_results(
-    commune: str,
+    commune: Commune,
     channel: Channel,
-    month: str,
+    month: Month,
     body: ResultsIn,
     actor: Settler,
     payment: Payment,
@@ -253,10 +269,31 @@ def record_results(
     return {"counts": _counts(report), "rows": report}
 
 
+class ImportAnswer(BaseModel):
+    """What an import did: every row counted, the rows needing attention listed."""
+
+    filename: str
+    rows_read: int = Field(description="Rows of the file, the header and blank rows left out")
+    counts: dict[str, int] = Field(description="Rows per outcome, of every row of the file")
+    rows: list[dict[str, Any]] = Field(
+        description="The rows needing an officer's attention (refused, unknown line, another"
+        f" payroll) in file order, the first {MAX_LISTED:,}: each with its row number (the header"
+        " is row 1), line id, outcome and reason. Recorded and repeated rows are only counted."
+    )
+    rows_not_listed: int = Field(
+        description="Rows needing attention beyond those listed (0: the list is complete)"
+    )
+
+
 @router.post(
     "/{commune}/{channel}/{month}/results/import",
     summary="Import a results file from the post office or the bank (CSV or Excel)",
-    description=PaymentApplication.import_results.__doc__,
+    description=(PaymentApplication.import_results.__doc__ or "")
+    + f"\n\nThe file is the body, at most {MAX_FILE_BYTES:,} bytes ({MAX_FILE_BYTES // MIB} MiB;"
+    " larger: 413 before it is read) and at most `BTXH_RESULT_FILE_MAX_ROWS` rows (400,000 by"
+    " default; more: 413 TooManyRows, nothing settled). It is written to a temporary file as it"
+    " arrives and read from there row by row.",
+    response_model=ImportAnswer,
     openapi_extra={
         "requestBody": {
             "content": {
@@ -264,35 +301,45 @@ def record_results(
                 XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
             },
             "required": True,
-        }
+        },
+        **body_limit(MAX_FILE_BYTES),
     },
 )
 async def import_results(
-    commune: str,
+    commune: Commune,
     channel: Channel,
-    month: str,
+    month: Month,
     request: Request,
     actor: Settler,
     payment: Payment,
     correlation: Correlation,
     filename: Annotated[str, Query(min_length=1, max_length=200)] = "upload",
-) -> dict[str, Any]:
-    content = await request.body()
-    if len(content) > MAX_FILE_BYTES:
-        raise HTTPException(413, detail=f"the file is larger than {MAX_FILE_BYTES} bytes")
-    try:
-        report = await run_in_threadpool(
-            payment.import_results,
-            commune=commune,
-            channel=channel,
-            month=month,
-            filename=filename,
-            content=content,
-            content_type=request.headers.get("content-type", ""),
-            actor=actor,
-            correlation_id=correlation,
-            today=today_in_vietnam(),
-        )
-    except UnreadableFile as error:
-        raise HTTPException(422, detail=str(error)) from error
-    return {"filename": filename, "counts": _counts(report), "rows": report}
+) -> ImportAnswer:
+    content_type = request.headers.get("content-type", "")
+    file_kind(content_type)  # an unsupported type is refused before the body is read
+    with tempfile.TemporaryFile() as spool:
+        # BodyLimit stops the stream at MAX_FILE_BYTES; on disk, the file costs no memory.
+        async for chunk in request.stream():
+            await anyio.to_thread.run_sync(spool.write, chunk)
+        upload = ResultFile(spool, content_type)
+        try:
+            report = await run_in_threadpool(
+                payment.import_results,
+                commune=commune,
+                channel=channel,
+                month=month,
+                filename=filename,
+                upload=upload,
+                actor=actor,
+                correlation_id=correlation,
+                today=today_in_vietnam(),
+            )
+        finally:
+            upload.close()
+    return ImportAnswer(
+        filename=filename,
+        rows_read=report.rows_read,
+        counts=dict(report.counts),
+        rows=report.listed,
+        rows_not_listed=report.not_listed,
+    )

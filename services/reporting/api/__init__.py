@@ -24,6 +24,7 @@ ERRORS: dict[type[Exception], int] = {
     cases.CaseNotFound: 404,
     cases.InvalidCaseQuery: 422,
     payments.InvalidQuery: 422,
+    register.InvalidRegisterQuery: 422,
 }
 
 

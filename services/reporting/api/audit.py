@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from backbone.actor import Actor
 from backbone.auth import require_roles
 from backbone.database import connection
+from backbone.http import ActorIdQuery
 from contracts.topics import CONSUMERS
 
 router = APIRouter(tags=["access log"])
@@ -41,7 +42,7 @@ def get_access_log(
     request: Request,
     _: Auditor,
     case_id: UUID | None = None,
-    actor_id: str | None = None,
+    actor_id: ActorIdQuery = None,
     since: Annotated[datetime | None, Query(description="From this instant (ISO 8601)")] = None,
     until: Annotated[datetime | None, Query(description="Up to this instant (ISO 8601)")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,

@@ -140,7 +140,9 @@ class StateDiff(BaseModel):
 class LookupRequest(BaseModel):
     """The ID number travels in the body, never in a URL (URLs end up in logs)."""
 
-    personal_id: str = Field(description="12-digit personal identification number (or 9-digit)")
+    personal_id: str = Field(
+        max_length=20, description="12-digit personal identification number (or 9-digit)"
+    )
 
 
 class LookupAnswer(BaseModel):

@@ -12,7 +12,7 @@ from functools import cache
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, Field
 
 from backbone.access_log import PersonalDataRead, personal_data_reader
@@ -104,7 +104,7 @@ def list_checks(_: Catalogue) -> list[CheckInfo]:
     responses={404: {"description": "No check with this code; the answer lists the codes"}},
 )
 def run_check(
-    code: str,
+    code: Annotated[str, Path(max_length=60, description="A check's code (GET /checks)")],
     reader: Inspector,
     store: Store,
     limits: Limits,

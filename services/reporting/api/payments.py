@@ -43,8 +43,12 @@ def get_summary(
     _: Viewer,
     store: Store,
     bounds: Bounds,
-    commune: Annotated[str, Query(description="Commune code, 5 digits", examples=["02020"])],
-    month: Annotated[str, Query(description="Payroll month, YYYY-MM", examples=["2025-09"])],
+    commune: Annotated[
+        str, Query(max_length=10, description="Commune code, 5 digits", examples=["02020"])
+    ],
+    month: Annotated[
+        str, Query(max_length=10, description="Payroll month, YYYY-MM", examples=["2025-09"])
+    ],
     channel: Annotated[
         Literal["post_office", "home_delivery", "bank_account"] | None,
         Query(description="One payment channel; every channel when left out"),

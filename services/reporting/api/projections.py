@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import anyio
-from fastapi import APIRouter, Body, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from backbone.actor import Actor
 from backbone.auth import require_roles
-from backbone.http import ParkedCaseView, RedriveRequest, held_message_view
+from backbone.http import ParkedCaseId, ParkedCaseView, RedriveRequest, held_message_view
 from backbone.tracked_consumer import TrackedConsumer
 from services.reporting.projections.catalog import (
     ActiveProjection,
@@ -28,6 +28,8 @@ router = APIRouter(prefix="/ops/projections", tags=["ops"])
 T = TypeVar("T")
 
 Operator = Annotated[Actor, Depends(require_roles("operator"))]
+#: A projection's name is its schema's (PostgreSQL names are at most 63 bytes).
+Name = Annotated[str, Path(max_length=63, description="The projection's name")]
 
 
 def rebuilds(request: Request) -> Rebuilds:
@@ -222,7 +224,7 @@ def rebuild(
     responses={404: {"description": "No such projection"}, 409: {"description": "Not caught up"}},
 )
 def activate(
-    name: str, request: Request, actor: Operator, found: Catalogued
+    name: Name, request: Request, actor: Operator, found: Catalogued
 ) -> Activated | JSONResponse:
     """Only when it has consumed every partition up to the end offsets read now and parked no
     case the live projection has not; the retired projection is kept, frozen, until dropped."""
@@ -243,7 +245,7 @@ def activate(
     summary="Drop a retired projection's tables (or cancel a rebuild); never the live one",
     responses={404: {"description": "No such projection"}, 409: {"description": "It is live"}},
 )
-def drop(name: str, actor: Operator, found: Catalogued) -> ProjectionView | JSONResponse:
+def drop(name: Name, actor: Operator, found: Catalogued) -> ProjectionView | JSONResponse:
     """The projection's schema goes (for the first projection, which shares reporting's own
     schema with the personal-data access log: only its tables); its catalog row stays, so
     its name, and its consumer group's offsets, are never reused."""
@@ -268,7 +270,7 @@ def _parked_consumer(request: Request, found: Rebuilds, name: str) -> TrackedCon
     summary="Cases parked in one projection (a rebuild's own, before it is activated)",
 )
 def parked(
-    name: str, request: Request, _: Operator, found: Catalogued
+    name: Name, request: Request, _: Operator, found: Catalogued
 ) -> list[ParkedCaseView] | JSONResponse:
     def listed() -> list[ParkedCaseView]:
         return [
@@ -291,7 +293,7 @@ def parked(
     summary="Held messages of a case parked in one projection",
 )
 def held_messages(
-    name: str, case_id: str, request: Request, _: Operator, found: Catalogued
+    name: Name, case_id: ParkedCaseId, request: Request, _: Operator, found: Catalogued
 ) -> list[dict[str, Any]] | JSONResponse:
     def listed() -> list[dict[str, Any]]:
         parking = _parked_consumer(request, found, name).parking
@@ -306,8 +308,8 @@ def held_messages(
     summary="Re-apply a case's held messages in one projection (e.g. a rebuild's)",
 )
 async def redrive(
-    name: str,
-    case_id: str,
+    name: Name,
+    case_id: ParkedCaseId,
     body: RedriveRequest,
     request: Request,
     actor: Operator,

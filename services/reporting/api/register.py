@@ -7,26 +7,36 @@ never guessed into one of its successors (`unresolved=true` lists them).
 
 import csv
 import io
+from collections.abc import Iterator
 from datetime import date
-from typing import Annotated, Any, Literal
+from itertools import chain
+from typing import IO, Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import Response
+from fastapi.responses import StreamingResponse
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from pydantic import BaseModel
 
 from backbone.database import connection
+from contracts.categories import CODE_PATTERN
 from contracts.categories import label as category_label
 from reference.admin_units import DVHC_2025_2LEVEL, load_admin_units
 from reference.working_days import today_in_vietnam
-from services.reporting import labels
+from services.reporting import excel, labels
 from services.reporting.api.deps import Bounds, Reader, Store, Viewer
+from services.reporting.api.downloads import CSV_TYPE, streamed, xlsx_download
 from services.reporting.projections import register
 from services.reporting.projections.case_state import Residence, amount_in_force
 
 router = APIRouter(tags=["register"])
+
+
+class InvalidRegisterQuery(ValueError):
+    """A register query that cannot be answered as asked (answered 422, saying what to do)."""
+
 
 Status = Literal["received", "approved", "rejected", "withdrawn", "active", "suspended", "ceased"]
 Commune = Annotated[
@@ -37,7 +47,7 @@ Commune = Annotated[
     ),
 ]
 Province = Annotated[str | None, Query(pattern=r"^\d{2}$", description="Province, 2025 code")]
-Category = Annotated[str | None, Query(pattern=r"^[A-Z0-9_]+$")]
+Category = Annotated[str | None, Query(pattern=CODE_PATTERN, description="Category code")]
 RecordedScheme = Annotated[
     Literal["DVHC_2004_3LEVEL", "DVHC_2025_2LEVEL"] | None,
     Query(description="Match `commune` as recorded in this scheme (the units as they were)"),
@@ -161,7 +171,7 @@ def _entries(rows: list[dict[str, Any]], on: date | None) -> list[RegisterEntry]
 
 
 def _read(
-    store: Store, on: date | None, where: register.RegisterFilter, limit: int | None, offset: int
+    store: Store, on: date | None, where: register.RegisterFilter, limit: int, offset: int
 ) -> tuple[int, list[RegisterEntry]]:
     with connection(store.url) as conn:
         if on is None:
@@ -263,10 +273,16 @@ EXPORT_COLUMNS: list[tuple[str, str]] = [
 ]
 
 
-def _export_rows(items: list[RegisterEntry]) -> list[list[Any]]:
+#: Cases per batch of an export: each batch is written to the access log, then sent.
+EXPORT_BATCH = 1000
+#: Rows an Excel sheet holds (1,048,576), less the title, source, header and total rows.
+XLSX_MAX_CASES = 1_048_576 - 4
+
+
+def _export_rows(items: list[RegisterEntry], first: int) -> list[list[Any]]:
     units = load_admin_units()
     rows = []
-    for index, item in enumerate(items, start=1):
+    for index, item in enumerate(items, start=first):
         values = item.model_dump()
         unit = units.get(DVHC_2025_2LEVEL, item.commune_code) if item.commune_code else None
         values.update(
@@ -276,10 +292,66 @@ def _export_rows(items: list[RegisterEntry]) -> list[list[Any]]:
     return rows
 
 
+def _exported(
+    reader: Reader, store: Store, on: date | None, where: register.RegisterFilter
+) -> Iterator[list[list[Any]]]:
+    """The export's rows, a batch at a time; each batch's cases are written to the access log
+    before the batch is handed on, so nothing leaves without a trace."""
+    first = 1
+    for rows in register.export(store.url, store.schema, on=on, where=where, batch=EXPORT_BATCH):
+        items = _entries(rows, on)
+        reader.record("register export", [item.case_id for item in items])
+        yield _export_rows(items, first)
+        first += len(items)
+
+
+def _csv(batches: Iterator[list[list[Any]]]) -> Iterator[bytes]:
+    """The header, then each batch as CSV; a BOM first, so Excel opens it as UTF-8."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([header for _, header in EXPORT_COLUMNS])
+    yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    for rows in batches:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(rows)
+        yield buffer.getvalue().encode("utf-8")
+
+
+def _xlsx(into: IO[bytes], batches: Iterator[list[list[Any]]], stamp: str) -> None:
+    """The register sheet, written row by row (openpyxl write-only: rows go to disk)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Sổ đối tượng")
+
+    def bold(value: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.font = Font(bold=True)
+        return cell
+
+    sheet.append([bold(f"SỔ THEO DÕI ĐỐI TƯỢNG HƯỞNG TRỢ GIÚP XÃ HỘI — tại ngày {stamp}")])
+    sheet.append([f"Danh mục đơn vị hành chính: {load_admin_units().source}"])
+    sheet.append([bold(header) for _, header in EXPORT_COLUMNS])
+    cases = 0
+    for rows in batches:
+        for row in rows:
+            sheet.append(row)
+        cases += len(rows)
+    sheet.append(["Tổng cộng", cases])
+    book.save(into)
+
+
 @router.get(
     "/register/export",
     summary="The register as a CSV or Excel file with Vietnamese headers",
-    response_class=Response,
+    description="Streamed: CSV rows are sent as they are read, a thousand cases at a time; an"
+    " Excel file is written to disk row by row, then sent. Each thousand cases are written to"
+    " the personal-data access log before they are sent. An Excel sheet holds"
+    f" {XLSX_MAX_CASES:,} cases: for more, filter (province, commune) or take CSV.",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/csv": {}, excel.CONTENT_TYPE: {}}, "description": "The file"},
+        422: {"description": "More cases than an Excel sheet holds"},
+    },
 )
 def export_register(
     reader: Reader,
@@ -288,42 +360,28 @@ def export_register(
     bounds: Bounds,
     format: Literal["csv", "xlsx"] = "xlsx",
     on: On = None,
-) -> Response:
+) -> StreamingResponse:
     if on is not None:
         bounds.query("on", on)
-    _, items = _read(store, on, where, None, 0)
-    reader.record("register export", [item.case_id for item in items])
-    rows = _export_rows(items)
-    headers = [header for _, header in EXPORT_COLUMNS]
     stamp = (on or today_in_vietnam()).isoformat()
     if format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(headers)
-        writer.writerows(rows)
-        return Response(
-            ("\ufeff" + buffer.getvalue()).encode("utf-8"),  # BOM: Excel opens it as UTF-8
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="so-doi-tuong-{stamp}.csv"'},
+        batches = _exported(reader, store, on, where)
+        # The first batch is read (and logged) before answering: a failure then is an error
+        # answer, not a cut download.
+        first = next(batches, [])
+        return streamed(
+            _csv(chain([first], batches)),
+            media_type=CSV_TYPE,
+            filename=f"so-doi-tuong-{stamp}.csv",
         )
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Sổ đối tượng"
-    title = f"SỔ THEO DÕI ĐỐI TƯỢNG HƯỞNG TRỢ GIÚP XÃ HỘI — tại ngày {stamp}"
-    sheet.append([title])
-    sheet["A1"].font = Font(bold=True)
-    sheet.append([f"Danh mục đơn vị hành chính: {load_admin_units().source}"])
-    sheet.append(headers)
-    for cell in sheet[3]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-    sheet.append(["Tổng cộng", len(rows)])
-    buffer_xlsx = io.BytesIO()
-    book.save(buffer_xlsx)
-    return Response(
-        buffer_xlsx.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="so-doi-tuong-{stamp}.xlsx"'},
+    with connection(store.url) as conn:
+        cases = register.count(conn, store.schema, on=on, where=where)
+    if cases > XLSX_MAX_CASES:
+        raise InvalidRegisterQuery(
+            f"the export holds {cases:,} cases, more than the {XLSX_MAX_CASES:,} an Excel sheet"
+            " holds: filter by province or commune, or export format=csv"
+        )
+    return xlsx_download(
+        f"so-doi-tuong-{stamp}.xlsx",
+        lambda into: _xlsx(into, _exported(reader, store, on, where), stamp),
     )

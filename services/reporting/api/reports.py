@@ -11,13 +11,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import StreamingResponse
+from openpyxl import Workbook
 
 from backbone.database import connection
 from reference.policy import policy_book
 from reference.working_days import today_in_vietnam
 from services.reporting import excel
 from services.reporting.api.deps import Bounds, Store, Viewer
+from services.reporting.api.downloads import xlsx_download
 from services.reporting.api.payments import InvalidQuery
 from services.reporting.projections import reports
 from services.reporting.settings import ReportingSettings
@@ -44,12 +46,23 @@ Format = Annotated[
     Literal["json", "xlsx"],
     Query(description="json (default), or xlsx: the Excel file with Vietnamese labels"),
 ]
+#: Codes, months and numbers are checked by the report, which says what to send; the maximum
+#: only keeps a long string out.
 Province = Annotated[
-    str | None, Query(description="Province, 2-digit 2025 code (or give commune)", examples=["19"])
+    str | None,
+    Query(
+        max_length=10,
+        description="Province, 2-digit 2025 code (or give commune)",
+        examples=["19"],
+    ),
 ]
 Commune = Annotated[
     str | None,
-    Query(description="Commune, 5-digit 2025 code (or give province)", examples=["02020"]),
+    Query(
+        max_length=10,
+        description="Commune, 5-digit 2025 code (or give province)",
+        examples=["02020"],
+    ),
 ]
 XLSX: dict[int | str, dict[str, Any]] = {
     200: {"content": {excel.CONTENT_TYPE: {}}, "description": "JSON, or the Excel file"}
@@ -65,12 +78,8 @@ def _refused() -> Iterator[None]:
         raise InvalidReportQuery(str(error)) from error
 
 
-def _xlsx(filename: str, content: bytes) -> Response:
-    return Response(
-        content,
-        media_type=excel.CONTENT_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+def _xlsx(filename: str, book: Workbook) -> StreamingResponse:
+    return xlsx_download(filename, book.save)
 
 
 @router.get(
@@ -83,7 +92,9 @@ def get_monthly_payments(
     _: Viewer,
     store: Store,
     bounds: Bounds,
-    month: Annotated[str, Query(description="Payroll month, YYYY-MM", examples=["2025-09"])],
+    month: Annotated[
+        str, Query(max_length=10, description="Payroll month, YYYY-MM", examples=["2025-09"])
+    ],
     province: Province = None,
     commune: Commune = None,
     format: Format = "json",
@@ -114,7 +125,8 @@ def get_period_report(
     store: Store,
     bounds: Bounds,
     period: Annotated[
-        str, Query(description="YYYY-H1, YYYY-H2 or YYYY", examples=["2025-H1", "2025"])
+        str,
+        Query(max_length=10, description="YYYY-H1, YYYY-H2 or YYYY", examples=["2025-H1", "2025"]),
     ],
     province: Province = None,
     commune: Commune = None,
@@ -158,21 +170,26 @@ def get_budget_estimate(
     store: Store,
     settings: Settings,
     bounds: Bounds,
-    year: Annotated[str, Query(description="The budget year, YYYY", examples=["2026"])],
+    year: Annotated[
+        str, Query(max_length=10, description="The budget year, YYYY", examples=["2026"])
+    ],
     province: Province = None,
     commune: Commune = None,
     as_of: Annotated[
         str | None,
         Query(
+            max_length=32,
             description="Reference date of the beneficiaries counted, YYYY-MM-DD (default: the"
-            " 31 December before the budget year, or today if earlier)"
+            " 31 December before the budget year, or today if earlier)",
         ),
     ] = None,
     new_grant_months: Annotated[
-        str | None, Query(description="[U] Months a new beneficiary is paid on average, 0-12")
+        str | None,
+        Query(max_length=32, description="[U] Months a new beneficiary is paid on average, 0-12"),
     ] = None,
     new_grant_growth: Annotated[
-        str | None, Query(description="[U] New grants as a multiple of the last 12 months'")
+        str | None,
+        Query(max_length=32, description="[U] New grants as a multiple of the last 12 months'"),
     ] = None,
     funeral_multiple: Annotated[
         int | None, Query(description="Funeral support in standard levels (at least 20)")

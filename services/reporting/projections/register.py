@@ -5,6 +5,7 @@ before its dossier), so each event fills in its own columns and the status is de
 which facts are known, never from arrival order.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -14,6 +15,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from backbone.database import connect
 from contracts.assessment import (
     CaseApprovedV3,
     CaseOpenedV2,
@@ -277,6 +279,50 @@ class RegisterFilter:
         return sql.SQL(" AND ").join(conditions), params
 
 
+def _selection(
+    schema: str, on: date | None, where: RegisterFilter
+) -> tuple[sql.Composable, sql.Composable, sql.Composable, list[Any]]:
+    """(columns, FROM .. WHERE .., ORDER BY .., parameters) of the register as known now
+    (`on` None), or as it stood on `on` (by effective dates, from everything recorded)."""
+    register = sql.Identifier(schema, "register")
+    if on is None:
+        condition, params = where.where("r")
+        source = sql.SQL("FROM {} AS r WHERE {}").format(register, condition)
+        columns: sql.Composable = sql.SQL("r.*")
+        alias = "r"
+    else:
+        condition, params = where.where("p")
+        source = sql.SQL(
+            "FROM {} AS p LEFT JOIN {} AS r ON r.case_id = p.case_id"
+            " WHERE p.valid_from <= %s AND (p.valid_to IS NULL OR p.valid_to > %s) AND {}"
+        ).format(sql.Identifier(schema, "register_period"), register, condition)
+        params = [on, on, *params]
+        columns = _AS_OF_COLUMNS
+        alias = "p"
+    order = sql.SQL(
+        "ORDER BY {a}.commune_code NULLS LAST, {a}.residence_code NULLS LAST,"
+        " r.full_name NULLS LAST, {a}.case_id"
+    ).format(a=sql.Identifier(alias))
+    return columns, source, order, params
+
+
+def _page(
+    conn: psycopg.Connection[Any],
+    schema: str,
+    on: date | None,
+    where: RegisterFilter,
+    limit: int | None,
+    offset: int,
+) -> tuple[int, list[dict[str, Any]]]:
+    columns, source, order, params = _selection(schema, on, where)
+    total_row = conn.execute(sql.SQL("SELECT count(*) AS n {}").format(source), params).fetchone()
+    rows = conn.execute(
+        sql.SQL("SELECT {} {} {} LIMIT %s OFFSET %s").format(columns, source, order),
+        [*params, limit, offset],
+    ).fetchall()
+    return (int(total_row["n"]) if total_row else 0), rows
+
+
 def query(
     conn: psycopg.Connection[Any],
     schema: str,
@@ -285,20 +331,8 @@ def query(
     limit: int | None,
     offset: int,
 ) -> tuple[int, list[dict[str, Any]]]:
-    """The register as known now, one row per case (limit None: every row, for exports)."""
-    condition, params = where.where("r")
-    table = sql.Identifier(schema, "register")
-    total_row = conn.execute(
-        sql.SQL("SELECT count(*) AS n FROM {} AS r WHERE {}").format(table, condition), params
-    ).fetchone()
-    rows = conn.execute(
-        sql.SQL(
-            "SELECT * FROM {} AS r WHERE {} ORDER BY commune_code NULLS LAST,"
-            " residence_code NULLS LAST, full_name NULLS LAST, case_id LIMIT %s OFFSET %s"
-        ).format(table, condition),
-        [*params, limit, offset],
-    ).fetchall()
-    return (int(total_row["n"]) if total_row else 0), rows
+    """The register as known now, one row per case, a page of it and the total."""
+    return _page(conn, schema, None, where, limit, offset)
 
 
 #: Columns of a register period row, and those the register adds (identity, receipt).
@@ -321,24 +355,33 @@ def query_as_of(
     offset: int,
 ) -> tuple[int, list[dict[str, Any]]]:
     """The register as it stood on `on` (by effective dates, from everything recorded)."""
-    condition, params = where.where("p")
-    periods = sql.Identifier(schema, "register_period")
-    in_force = sql.SQL("p.valid_from <= %s AND (p.valid_to IS NULL OR p.valid_to > %s)")
-    total_row = conn.execute(
-        sql.SQL("SELECT count(*) AS n FROM {} AS p WHERE {} AND {}").format(
-            periods, in_force, condition
-        ),
-        [on, on, *params],
-    ).fetchone()
-    rows = conn.execute(
-        sql.SQL(
-            "SELECT {} FROM {} AS p LEFT JOIN {} AS r ON r.case_id = p.case_id"
-            " WHERE {} AND {} ORDER BY p.commune_code NULLS LAST, p.residence_code NULLS LAST,"
-            " r.full_name NULLS LAST, p.case_id LIMIT %s OFFSET %s"
-        ).format(_AS_OF_COLUMNS, periods, sql.Identifier(schema, "register"), in_force, condition),
-        [on, on, *params, limit, offset],
-    ).fetchall()
-    return (int(total_row["n"]) if total_row else 0), rows
+    return _page(conn, schema, on, where, limit, offset)
+
+
+def count(
+    conn: psycopg.Connection[Any], schema: str, *, on: date | None, where: RegisterFilter
+) -> int:
+    """How many rows the register has, now or as of `on`, under `where`."""
+    _, source, _, params = _selection(schema, on, where)
+    found = conn.execute(sql.SQL("SELECT count(*) AS n {}").format(source), params).fetchone()
+    return int(found["n"]) if found else 0
+
+
+def export(
+    url: str, schema: str, *, on: date | None, where: RegisterFilter, batch: int
+) -> Iterator[list[dict[str, Any]]]:
+    """Every row of the register, now or as of `on`, in the order of its pages, `batch` rows
+    at a time from a server-side cursor, so that memory holds one batch however large the
+    register. The cursor is held (WITH HOLD) outside a transaction: its rows are one snapshot,
+    and a client that downloads slowly keeps no transaction open."""
+    columns, source, order, params = _selection(schema, on, where)
+    with (
+        connect(url, autocommit=True) as conn,
+        conn.cursor(name="register_export", withhold=True) as cursor,
+    ):
+        cursor.execute(sql.SQL("SELECT {} {} {}").format(columns, source, order), params)
+        while rows := cursor.fetchmany(batch):
+            yield rows
 
 
 def counts(
