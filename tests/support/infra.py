@@ -84,7 +84,7 @@ def start() -> Infra:
         from testcontainers.kafka import KafkaContainer
         from testcontainers.postgres import PostgresContainer
 
-        postgres = PostgresContainer("postgres:16", driver=None).start()
+        postgres = PostgresContainer("postgres:18", driver=None).start()
         kafka = KafkaContainer("confluentinc/cp-kafka:7.6.0").with_kraft().start()
         infra = Infra(kind, postgres.get_connection_url(), kafka.get_bootstrap_server())
         infra._stoppers += [postgres.stop, kafka.stop]
