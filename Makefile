@@ -44,6 +44,10 @@ chaos: $(STAMP)
 bench-payroll: $(STAMP)
 	$(PY) -m tests.bench.payroll
 
+.PHONY: bench-writes
+bench-writes: $(STAMP)
+	$(PY) -m tests.bench.large_writes
+
 .PHONY: bench-import
 bench-import: $(STAMP)
 	$(PY) -m tests.bench.result_import

@@ -100,11 +100,11 @@ class Client:
         assert response.status_code == 201, response.text
         return str(response.json()["case_id"])
 
-    def generate_payroll(
+    def start_payroll(
         self, commune: str, month: str, channel: str = "post_office"
     ) -> dict[str, Any]:
-        """Start a payroll's generation and wait until it is generated; return the payroll."""
-        started = ok(
+        """Start a payroll's generation (202); its status and progress at the start."""
+        started: dict[str, Any] = ok(
             self.http.post(
                 self.url("payment", "/payrolls"),
                 json={"commune": commune, "channel": channel, "month": month},
@@ -112,6 +112,19 @@ class Client:
             ),
             202,
         )
+        return started
+
+    def enrolled(self, case_id: str) -> bool:
+        """Whether payment has an entitlement for the case (its approval was applied)."""
+        return self.http.get(
+            self.url("payment", f"/entitlements/{case_id}"), headers=token("payment_officer")
+        ).is_success
+
+    def generate_payroll(
+        self, commune: str, month: str, channel: str = "post_office"
+    ) -> dict[str, Any]:
+        """Start a payroll's generation and wait until it is generated; return the payroll."""
+        started = self.start_payroll(commune, month, channel)
         assert started["status"] in ("generating", "generated"), started
 
         def finished() -> dict[str, Any] | None:

@@ -24,11 +24,7 @@ def test_commands_on_the_same_entitlement_at_once_answer_409_retry_never_500(
     publish(bootstrap(system), messages)
     case_id = messages[0].key.decode()
     url = client.url("payment", f"/entitlements/{case_id}/channel")
-    eventually(
-        lambda: client.http.get(url.rsplit("/", 1)[0], headers=token("payment_officer")).is_success,
-        timeout=60,
-        what="enrolled",
-    )
+    eventually(lambda: client.enrolled(case_id), timeout=60, what="enrolled")
 
     def change(channel: str) -> httpx.Response:
         with httpx.Client(timeout=30) as http:

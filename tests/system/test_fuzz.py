@@ -24,7 +24,7 @@ from typing import Any
 from backbone.system import System
 from contracts.envelope import ROLES
 from tests.conftest import SystemFactory
-from tests.support.api import Client, ok, token
+from tests.support.api import Client, token
 from tests.support.eventually import eventually
 from tests.support.infra import ROOT
 
@@ -191,22 +191,8 @@ def test_no_generated_request_to_any_route_with_any_role_gets_a_5xx(
         eventually(lambda c=case_id: client.assessment_case(c), what="assessment opened it")
     client.review_and_post(posted)
     assert client.approve(approved).status_code == 201
-    eventually(
-        lambda: (
-            client.http.get(
-                client.url("payment", f"/entitlements/{approved}"), headers=token("payment_officer")
-            ).is_success
-        ),
-        what="payment enrolled it",
-    )
-    ok(
-        client.http.post(
-            client.url("payment", "/payrolls"),
-            json={"commune": COMMUNE, "channel": "post_office", "month": month},
-            headers=token("payment_officer"),
-        ),
-        202,
-    )
+    eventually(lambda: client.enrolled(approved), what="payment enrolled it")
+    client.start_payroll(COMMUNE, month)
     dates = set().union(
         *(date_fields(client.http.get(system.url(s) + "/openapi.json").json()) for s in SERVICES)
     )

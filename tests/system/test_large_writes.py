@@ -6,6 +6,7 @@ instead of hanging, if it ever comes back.
 """
 
 import uuid
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -15,15 +16,18 @@ from psycopg import sql
 
 from backbone.actor import Actor
 from backbone.eventstore import EventTooLarge
+from backbone.system import System
 from contracts.topics import INTAKE_EVENTS
 from services.intake.application import IntakeApplication, ReceiveDossier
 from services.intake.settings import IntakeSettings
 from services.payment.domain.months import add_months
-from tests.conftest import SystemFactory
+from tests.conftest import LOG_DIR
 from tests.support import kafka
 from tests.support.api import Client, ok, personal_id, steps_before, token
 from tests.support.approvals import approval_messages, publish
 from tests.support.eventually import eventually
+from tests.support.infra import Infra
+from tests.support.systems import READY_TIMEOUT, new_system
 from tests.system.test_delivery import bootstrap, topic
 
 COMMUNE = "02020"
@@ -32,16 +36,6 @@ COMMUNE = "02020"
 def this_month() -> str:
     today = date.today()
     return f"{today.year:04d}-{today.month:02d}"
-
-
-def enrolled(client: Client, case_ids: list[str]) -> bool:
-    for case_id in case_ids:
-        answer = client.http.get(
-            client.url("payment", f"/entitlements/{case_id}"), headers=token("payment_officer")
-        )
-        if answer.status_code != 200:
-            return False
-    return True
 
 
 def progress(client: Client, month: str) -> dict[str, Any]:
@@ -55,11 +49,31 @@ def progress(client: Client, month: str) -> dict[str, Any]:
     return payroll
 
 
+@pytest.fixture(scope="module")
+def bounded(infra: Infra) -> Iterator[System]:
+    """A system with tight bounds: 1 s to wait for the event table's lock, transactions cut at
+    2 s, messages of at most 10,000 bytes."""
+    system = new_system(
+        database_url=infra.database_url,
+        kafka_bootstrap=infra.kafka_bootstrap,
+        log_dir=LOG_DIR,
+        extra_env={
+            "BTXH_LOCK_TIMEOUT_SECONDS": "1",
+            "BTXH_WRITE_TIMEOUT_SECONDS": "2",
+            "BTXH_MAX_MESSAGE_BYTES": "10000",
+        },
+    )
+    system.start()
+    try:
+        system.wait_ready(timeout=READY_TIMEOUT)
+        yield system
+    finally:
+        system.stop()
+
+
 def test_a_payroll_of_a_hundred_beneficiaries_each_owed_36_months_is_generated_whole(
-    make_system: SystemFactory,
+    system: System, client: Client
 ) -> None:
-    system = make_system()
-    client = Client(system)
     month = this_month()
     first = add_months(month, -35)  # owed from here: 36 months with this one
     messages = approval_messages(
@@ -67,7 +81,7 @@ def test_a_payroll_of_a_hundred_beneficiaries_each_owed_36_months_is_generated_w
     )
     publish(bootstrap(system), messages)
     case_ids = [m.key.decode() for m in messages]
-    eventually(lambda: enrolled(client, case_ids), timeout=120, what="100 enrolments")
+    eventually(lambda: all(map(client.enrolled, case_ids)), timeout=120, what="100 enrolments")
 
     payroll = client.generate_payroll(COMMUNE, month)  # fails at once if it shows "failed"
 
@@ -114,12 +128,10 @@ def dossier(documents: int) -> ReceiveDossier:
 
 
 def test_an_event_near_the_bus_limit_is_published_and_applied_and_a_larger_one_is_refused(
-    make_system: SystemFactory,
+    system: System, client: Client
 ) -> None:
     """The API bounds its inputs far below this; a migration or an older client writes through
     the application, which is where the bus limit is enforced."""
-    system = make_system()
-    client = Client(system)
     env = system.processes["intake-api"].env
     intake = IntakeApplication(
         IntakeSettings(
@@ -147,20 +159,45 @@ def test_an_event_near_the_bus_limit_is_published_and_applied_and_a_larger_one_i
     eventually(lambda: client.assessment_case(case_id), timeout=60, what="assessment applied it")
     eventually(lambda: client.register_entry(case_id), timeout=60, what="reporting applied it")
     published = kafka.read_topic(bootstrap(system), topic(system, INTAKE_EVENTS))
-    sizes = [len(record.value) for record in published]
+    sizes = [len(record.value) for record in published if len(record.value) > 100_000]
     assert len(sizes) == 1, "the refused dossier left nothing to publish"
     assert 950_000 < sizes[0] <= 1_000_000, sizes
 
 
+def test_a_command_whose_event_would_not_fit_on_the_bus_answers_422_naming_the_field(
+    bounded: System,
+) -> None:
+    client = Client(bounded)
+    case_id = client.receive(commune=COMMUNE)
+    eventually(lambda: client.assessment_case(case_id), what="assessment opened the case")
+    client.review_and_post(case_id)
+
+    answer = client.http.post(
+        client.url("assessment", f"/cases/{case_id}/rejection"),
+        json={
+            "decision_number": "9/QĐ-UBND",
+            "signed_on": date.today().isoformat(),
+            "signer": "Chủ tịch UBND xã",
+            "reasons": ["Không đủ điều kiện theo hồ sơ " * 60] * 20,  # 20 x ~2,000 characters
+        },
+        headers=token("approver"),
+    )
+
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"] == "EventTooLarge"
+    assert "'reasons'" in answer.json()["detail"]
+    case = client.assessment_case(case_id)
+    assert case is not None
+    assert case["rejection_reasons"] == []  # nothing was stored
+
+
 def test_while_the_event_table_is_locked_commands_answer_503_and_a_payroll_fails_with_the_reason(
-    make_system: SystemFactory,
+    bounded: System,
 ) -> None:
     """A stalled writer elsewhere holds payment's event table: every write is bounded (1 s to
     wait for the lock, three tries), answers 503 or fails the payroll with the reason, and
     everything goes through once the lock is free."""
-    system = make_system(
-        extra_env={"BTXH_LOCK_TIMEOUT_SECONDS": "1", "BTXH_WRITE_TIMEOUT_SECONDS": "2"}
-    )
+    system = bounded
     client = Client(system)
     month = this_month()
     messages = approval_messages(
@@ -168,7 +205,7 @@ def test_while_the_event_table_is_locked_commands_answer_503_and_a_payroll_fails
     )
     publish(bootstrap(system), messages)
     case_id = messages[0].key.decode()
-    eventually(lambda: enrolled(client, [case_id]), timeout=60, what="enrolment")
+    eventually(lambda: client.enrolled(case_id), timeout=60, what="enrolment")
     change = {"channel": "bank_account", "decided_on": date.today().isoformat(), "reason": "đổi"}
     url = system.processes["payment-api"].env["BTXH_DATABASE_URL"]
     table = sql.Identifier(f"{system.prefix}payment", "payment_events")
@@ -185,14 +222,7 @@ def test_while_the_event_table_is_locked_commands_answer_503_and_a_payroll_fails
         assert answer.json()["error"] == "WriteNotCompleted"
         assert "nothing was stored" in answer.json()["detail"]
 
-        ok(
-            client.http.post(
-                client.url("payment", "/payrolls"),
-                json={"commune": COMMUNE, "channel": "post_office", "month": month},
-                headers=token("payment_officer"),
-            ),
-            202,
-        )
+        client.start_payroll(COMMUNE, month)
         failed = eventually(
             lambda: p if (p := progress(client, month))["status"] == "failed" else None,
             timeout=60,
