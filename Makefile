@@ -16,11 +16,15 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(PY) -m backbone.launcher
 
+# Test files run on TEST_WORKERS processes (pytest-xdist), each with its own PostgreSQL and
+# broker: most of a system test is waiting (a consumer group joining, a process starting).
+TEST_WORKERS ?= 2
+
 test:
 	@$(PYTHON) -m tests.support.infra describe
 	@sh scripts/install-system-packages.sh
 	@$(MAKE) --no-print-directory $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Rules and use cases on eventsourcing's in-memory store: tests marked neither `system` nor
 # `integration` (tests/conftest.py marks them); needs neither PostgreSQL nor the broker.

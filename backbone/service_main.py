@@ -1,4 +1,8 @@
-"""Process entry points shared by every service: `api`, `relay`, `worker`."""
+"""Process entry points shared by every service: `api`, `relay`, `worker`.
+
+Each process imports only what it runs (the web framework for an API, the consumer framework
+for a worker): a system starts twelve processes on two cores, and imports are most of it.
+"""
 
 import logging
 import signal
@@ -6,15 +10,16 @@ import socket
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
-
-import uvicorn
-from fastapi import FastAPI
-from faststream import FastStream
+from typing import TYPE_CHECKING, Any
 
 from backbone.kafka import wait_for_broker
-from backbone.relay import OutboxRelay
 from backbone.settings import BackboneSettings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from faststream import FastStream
+
+    from backbone.relay import OutboxRelay
 
 
 def configure_logging(settings: BackboneSettings, process: str) -> None:
@@ -40,7 +45,9 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
-def serve_api(app: FastAPI, settings: BackboneSettings, port: int, port_variable: str) -> None:
+def serve_api(app: "FastAPI", settings: BackboneSettings, port: int, port_variable: str) -> None:
+    import uvicorn
+
     if not port_is_free(settings.http_host, port):
         sys.exit(
             f"port {port} on {settings.http_host} is already taken: stop what uses it or "
@@ -49,14 +56,16 @@ def serve_api(app: FastAPI, settings: BackboneSettings, port: int, port_variable
     uvicorn.run(app, host=settings.http_host, port=port, log_level="warning", access_log=False)
 
 
-def run_relay(relay_factory: Callable[[], OutboxRelay]) -> None:
+def run_relay(relay_factory: Callable[[], "OutboxRelay"]) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     relay_factory().run(stop)
 
 
-def run_worker(app_factory: Callable[[], FastStream], settings: BackboneSettings, who: str) -> None:
+def run_worker(
+    app_factory: Callable[[], "FastStream"], settings: BackboneSettings, who: str
+) -> None:
     """Wait for the broker (the consumer and its dead-letter producer need it), then consume."""
     import asyncio
 

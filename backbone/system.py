@@ -183,14 +183,17 @@ class System:
             self.processes[name] = process
             process.start()
 
-    def stop(self) -> None:
+    def stop(self, *, at_once: bool = False) -> None:
+        """Stop every process: SIGTERM and up to ten seconds to finish, or, `at_once`, SIGKILL
+        (for tests: everything is in PostgreSQL, and a killed process loses nothing)."""
         self._stop.set()
         if self._supervisor:
             self._supervisor.join(5)
+        sig = signal.SIGKILL if at_once else signal.SIGTERM
         for process in self.processes.values():
             if process.alive():
                 assert process.popen is not None
-                os.killpg(process.popen.pid, signal.SIGTERM)
+                os.killpg(process.popen.pid, sig)
         deadline = time.monotonic() + 10
         for process in self.processes.values():
             if process.popen is None:

@@ -75,7 +75,7 @@ def _stop_every_system_at_the_end() -> Iterator[None]:
     """Safety net: a system whose fixture could not stop it is stopped with the session."""
     yield
     for system in _ALL:
-        system.stop()
+        system.stop(at_once=True)
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def make_system(infra: infra_support.Infra) -> Iterator[SystemFactory]:
 
     yield make
     for system in mine:
-        system.stop()
+        system.stop(at_once=True)
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def system(infra: infra_support.Infra) -> Iterator[System]:
     """A system shared by the tests of one module (they isolate themselves by case ids)."""
     started = _start(infra)
     yield started
-    started.stop()
+    started.stop(at_once=True)
 
 
 @pytest.fixture(scope="module")

@@ -1,18 +1,19 @@
 """Composition root of assessment: builds every process from AssessmentSettings."""
 
-from fastapi import FastAPI
-from faststream import FastStream
+from typing import TYPE_CHECKING
 
 from backbone.relay import OutboxRelay
 from backbone.tracked_consumer import TrackedConsumer, build_consumer
-from backbone.worker import build_worker
 from contracts import topics
-from services.assessment.api import create_app
 from services.assessment.application import AssessmentApplication
 from services.assessment.messaging import inbound
 from services.assessment.messaging.outbound import to_contract
 from services.assessment.scheduler import DailyScheduler
 from services.assessment.settings import AssessmentSettings
+
+if TYPE_CHECKING:  # each process imports only what it runs (backbone.service_main)
+    from fastapi import FastAPI
+    from faststream import FastStream
 
 CONSUMER = "assessment"
 SUBSCRIBED_TOPICS = (topics.INTAKE_EVENTS,)
@@ -31,13 +32,17 @@ def build_consumer_for(
     )
 
 
-def build_api(settings: AssessmentSettings) -> FastAPI:
+def build_api(settings: AssessmentSettings) -> "FastAPI":
+    from services.assessment.api import create_app
+
     app = AssessmentApplication(settings)
     consumer = build_consumer_for(settings, app, publish_dead_letters=False)
     return create_app(settings, app, lambda: consumer)
 
 
-def build_worker_app(settings: AssessmentSettings) -> FastStream:
+def build_worker_app(settings: AssessmentSettings) -> "FastStream":
+    from backbone.worker import build_worker
+
     app = AssessmentApplication(settings)
     consumer = build_consumer_for(settings, app, publish_dead_letters=True)
     return build_worker(consumer, settings, SUBSCRIBED_TOPICS)

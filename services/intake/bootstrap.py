@@ -1,17 +1,18 @@
 """Composition root of intake: builds every process from IntakeSettings."""
 
-from fastapi import FastAPI
-from faststream import FastStream
+from typing import TYPE_CHECKING
 
 from backbone.relay import OutboxRelay
 from backbone.tracked_consumer import TrackedConsumer, build_consumer
-from backbone.worker import build_worker
 from contracts import topics
-from services.intake.api import create_app
 from services.intake.application import IntakeApplication
 from services.intake.messaging import inbound
 from services.intake.messaging.outbound import to_contract
 from services.intake.settings import IntakeSettings
+
+if TYPE_CHECKING:  # each process imports only what it runs (backbone.service_main)
+    from fastapi import FastAPI
+    from faststream import FastStream
 
 CONSUMER = "intake"
 SUBSCRIBED_TOPICS = (topics.ASSESSMENT_EVENTS,)
@@ -30,13 +31,17 @@ def build_consumer_for(
     )
 
 
-def build_api(settings: IntakeSettings) -> FastAPI:
+def build_api(settings: IntakeSettings) -> "FastAPI":
+    from services.intake.api import create_app
+
     app = IntakeApplication(settings)
     consumer = build_consumer_for(settings, app, publish_dead_letters=False)
     return create_app(settings, app, lambda: consumer)
 
 
-def build_worker_app(settings: IntakeSettings) -> FastStream:
+def build_worker_app(settings: IntakeSettings) -> "FastStream":
+    from backbone.worker import build_worker
+
     app = IntakeApplication(settings)
     consumer = build_consumer_for(settings, app, publish_dead_letters=True)
     return build_worker(consumer, settings, SUBSCRIBED_TOPICS)

@@ -1,17 +1,18 @@
 """Composition root of payment: builds every process from PaymentSettings."""
 
-from fastapi import FastAPI
-from faststream import FastStream
+from typing import TYPE_CHECKING
 
 from backbone.relay import OutboxRelay
 from backbone.tracked_consumer import TrackedConsumer, build_consumer
-from backbone.worker import build_worker
 from contracts import topics
-from services.payment.api import create_app
 from services.payment.application import PaymentApplication
 from services.payment.messaging import inbound
 from services.payment.messaging.outbound import to_contract
 from services.payment.settings import PaymentSettings
+
+if TYPE_CHECKING:  # each process imports only what it runs (backbone.service_main)
+    from fastapi import FastAPI
+    from faststream import FastStream
 
 CONSUMER = "payment"
 SUBSCRIBED_TOPICS = (topics.ASSESSMENT_EVENTS,)
@@ -30,13 +31,17 @@ def build_consumer_for(
     )
 
 
-def build_api(settings: PaymentSettings) -> FastAPI:
+def build_api(settings: PaymentSettings) -> "FastAPI":
+    from services.payment.api import create_app
+
     app = PaymentApplication(settings)
     consumer = build_consumer_for(settings, app, publish_dead_letters=False)
     return create_app(settings, app, lambda: consumer)
 
 
-def build_worker_app(settings: PaymentSettings) -> FastStream:
+def build_worker_app(settings: PaymentSettings) -> "FastStream":
+    from backbone.worker import build_worker
+
     app = PaymentApplication(settings)
     consumer = build_consumer_for(settings, app, publish_dead_letters=True)
     return build_worker(consumer, settings, SUBSCRIBED_TOPICS)

@@ -1,15 +1,11 @@
 """Composition root of reporting: builds every process from ReportingSettings."""
 
 from collections.abc import Callable
-
-from fastapi import FastAPI
-from faststream import FastStream
+from typing import TYPE_CHECKING
 
 from backbone.kafka import OrderedProducer
 from backbone.tracked_consumer import ParkingStore, TrackedConsumer
-from backbone.worker import build_worker
 from contracts import topics
-from services.reporting.api import create_app
 from services.reporting.messaging import inbound
 from services.reporting.projections.catalog import (
     ActiveProjection,
@@ -20,6 +16,10 @@ from services.reporting.projections.catalog import (
 from services.reporting.projections.store import ProjectionStore
 from services.reporting.rebuild import ProjectionConsumer, ProjectionRunner, Rebuilds
 from services.reporting.settings import ReportingSettings
+
+if TYPE_CHECKING:  # each process imports only what it runs (backbone.service_main)
+    from fastapi import FastAPI
+    from faststream import FastStream
 
 #: Case events, and the health-insurance notices the inspection checks time.
 SUBSCRIBED_TOPICS = (*topics.CASE_EVENT_TOPICS, topics.HEALTH_INSURANCE_NOTICES)
@@ -62,7 +62,9 @@ def build_catalog(settings: ReportingSettings) -> ProjectionCatalog:
     )
 
 
-def build_api(settings: ReportingSettings) -> FastAPI:
+def build_api(settings: ReportingSettings) -> "FastAPI":
+    from services.reporting.api import create_app
+
     if not settings.catalogued():  # pinned to BTXH_PROJECTION_SCHEMA
         store = ProjectionStore(settings.database_url, settings.projections())
         consumer = build_consumer_for(settings, store, publish_dead_letters=False)
@@ -83,7 +85,9 @@ def build_api(settings: ReportingSettings) -> FastAPI:
     return app
 
 
-def build_worker_app(settings: ReportingSettings) -> FastStream:
+def build_worker_app(settings: ReportingSettings) -> "FastStream":
+    from backbone.worker import build_worker
+
     if not settings.catalogued():  # pinned: a hand-started rebuild into another schema
         store = ProjectionStore(settings.database_url, settings.projections())
         consumer = build_consumer_for(settings, store, publish_dead_letters=True)

@@ -91,9 +91,12 @@ def start() -> Infra:
         return infra
     from backbone.embedded import EmbeddedBroker, EmbeddedPostgres
 
-    postgres_server = EmbeddedPostgres(RUN_DIR / "postgres")
+    # One PostgreSQL and one broker per pytest-xdist worker (gw0, gw1...), each in its folder.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    suffix = f"-{worker}" if worker else ""
+    postgres_server = EmbeddedPostgres(RUN_DIR / f"postgres{suffix}")
     url = postgres_server.start()
-    broker = EmbeddedBroker(free_port(), RUN_DIR / "logs" / "broker.log")
+    broker = EmbeddedBroker(free_port(), RUN_DIR / "logs" / f"broker{suffix}.log")
     bootstrap = broker.start()
     infra = Infra(kind, url, bootstrap)
     infra._stoppers += [postgres_server.stop, broker.stop]

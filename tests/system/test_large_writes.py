@@ -68,7 +68,7 @@ def bounded(infra: Infra) -> Iterator[System]:
         system.wait_ready(timeout=READY_TIMEOUT)
         yield system
     finally:
-        system.stop()
+        system.stop(at_once=True)
 
 
 def test_a_payroll_of_a_hundred_beneficiaries_each_owed_36_months_is_generated_whole(
