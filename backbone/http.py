@@ -76,10 +76,16 @@ class RouteLimits:
         return MAX_BODY_BYTES
 
 
-class BodyLimit:
-    """Refuses a request body over its route's limit with 413, before the body is read and
-    before authentication (which runs in the route): by its Content-Length when it has one,
-    else (a chunked upload) by counting the bytes as they arrive and stopping at the limit."""
+class RequestGuard:
+    """Refuses what no route accepts, before the route runs or while it reads the body:
+
+    - a body over its route's limit: 413, before the body is read and before authentication
+      (which runs in the route), by its Content-Length when it has one, else (a chunked
+      upload) by counting the bytes as they arrive and stopping at the limit;
+    - a NUL character in the path, the query or a JSON body: 422. PostgreSQL's text cannot
+      hold one, so it would fail every read model that stores the value later (a case parked
+      in reporting for a name typed with a NUL), or the query itself (a 500).
+    """
 
     def __init__(self, app: ASGIApp, *, limits: Callable[[], RouteLimits]) -> None:
         self.app = app
@@ -89,43 +95,59 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if "\x00" in scope["path"] or b"%00" in scope["query_string"]:
+            await _refuse(scope, send, _nul("the address (path or query)"))
+            return
         limit = self.limits().limit(scope["method"], scope["path"])
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _too_large(scope, send, limit, f"its Content-Length is {declared:,}")
+            await _refuse(
+                scope, send, _too_large(scope, limit, f"its Content-Length is {declared:,}")
+            )
             return
+        json_body = _is_json(scope)
         received = 0
-        exceeded = False
+        tail = b""  # the end of the previous chunk: a NUL escape may straddle two chunks
+        refusal: JSONResponse | None = None
         answered = False
 
-        async def counted() -> Message:
-            nonlocal received, exceeded
+        async def checked() -> Message:
+            nonlocal received, tail, refusal
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+                chunk = message.get("body", b"")
+                received += len(chunk)
                 if received > limit:
-                    exceeded = True  # the app reads no further; its answer is replaced
-                    raise PayloadTooLargeError(limit)
+                    refusal = _too_large(scope, limit, f"more than {limit:,} bytes arrived")
+                elif json_body and NUL_IN_JSON in tail + chunk:
+                    refusal = _nul("the body")
+                tail = chunk[-(len(NUL_IN_JSON) - 1) :]
+                if refusal is not None:
+                    raise RefusedRequestError  # the app reads no further; its answer is replaced
             return message
 
         async def guarded(message: Message) -> None:
             nonlocal answered
-            if exceeded and not answered:
+            if refusal is not None and not answered:
                 return
             answered = True
             await send(message)
 
         try:
-            await self.app(scope, counted, guarded)
+            await self.app(scope, checked, guarded)
         except Exception:
-            if not exceeded or answered:
+            if refusal is None or answered:
                 raise
-        if exceeded and not answered:
-            await _too_large(scope, send, limit, f"more than {limit:,} bytes arrived")
+        if refusal is not None and not answered:
+            await _refuse(scope, send, refusal)
 
 
-class PayloadTooLargeError(Exception):
-    """Raised into the app reading a body that went over its limit."""
+#: How JSON writes a NUL character inside a string (a raw NUL byte is not JSON at all).
+NUL_IN_JSON = b"\\u0000"
+
+
+class RefusedRequestError(Exception):
+    """Raised into the app reading a body that the guard refused (too large, a NUL)."""
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -138,13 +160,31 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _too_large(scope: Scope, send: Send, limit: int, why: str) -> None:
+def _too_large(scope: Scope, limit: int, why: str) -> JSONResponse:
     detail = (
         f"the body of {scope['method']} {scope['path']} may be at most {limit:,} bytes"
         f" ({limit / MIB:g} MiB) and this one is larger ({why}): send less in one request,"
         " a list in several requests or a file in several files"
     )
-    response = JSONResponse(status_code=413, content={"error": "PayloadTooLarge", "detail": detail})
+    return JSONResponse(status_code=413, content={"error": "PayloadTooLarge", "detail": detail})
+
+
+def _nul(where: str) -> JSONResponse:
+    detail = (
+        f"{where} holds a NUL character (\\u0000 or %00), which no field accepts: remove it"
+        " (it usually comes from copying text out of another program)"
+    )
+    return JSONResponse(status_code=422, content={"error": "InvalidCharacter", "detail": detail})
+
+
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return b"json" in value.lower()
+    return False
+
+
+async def _refuse(scope: Scope, send: Send, response: JSONResponse) -> None:
     await response(scope, _no_body, send)
 
 
@@ -183,7 +223,7 @@ def create_base_app(
     *, service: str, title: str, description: str, settings: BackboneSettings, errors: ErrorMap
 ) -> FastAPI:
     """A FastAPI app whose domain errors become `{"error": ..., "detail": ...}` with a 4xx, and
-    whose request bodies are bounded (BodyLimit)."""
+    whose requests are guarded (RequestGuard: bounded bodies, no NUL character)."""
     app = FastAPI(title=title, description=f"{description}\n\n{BODY_LIMITS}", version="0.1.0")
     plain_openapi = app.openapi
 
@@ -198,7 +238,7 @@ def create_base_app(
     def route_limits() -> RouteLimits:
         return RouteLimits.of(app.openapi())
 
-    app.add_middleware(BodyLimit, limits=route_limits)
+    app.add_middleware(RequestGuard, limits=route_limits)
     app.state.jwt_secret = settings.jwt_secret.get_secret_value()
     access_log = AccessLog(settings.database_url, settings.schema_name(service))
     app.state.access_log = access_log

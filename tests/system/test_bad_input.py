@@ -181,6 +181,32 @@ def test_a_chunked_body_without_a_content_length_is_stopped_at_the_limit(client:
     assert response.status_code == 201, response.text
 
 
+def test_a_nul_character_in_a_query_or_a_body_is_refused_with_422_never_a_500(
+    client: Client,
+) -> None:
+    """Fuzzing found a 500: `actor_id` holding %00 reached PostgreSQL, whose text refuses NUL.
+    In a body it would be stored in the event, then fail every read model that keeps it."""
+    reads = client.http.get(
+        client.url("assessment", "/ops/personal-data-reads"),
+        params={"actor_id": "<\u00fb\x00C"},
+        headers=token("operator"),
+    )
+    assert reads.status_code == 422, reads.text
+    assert reads.json()["error"] == "InvalidCharacter"
+
+    before = intake_event_count(client)
+    named = with_applicant(full_name="Nguyễn\x00Văn An")
+    for content in (json.dumps(named).encode(), in_pieces(json.dumps(named).encode(), size=7)):
+        response = client.http.post(
+            client.url("intake", "/dossiers"),
+            content=content,
+            headers={**token("commune_officer"), "Content-Type": "application/json"},
+        )
+        assert response.status_code == 422, response.text
+        assert "NUL character" in response.json()["detail"]
+    assert intake_event_count(client) == before
+
+
 def test_a_list_longer_than_its_maximum_or_naming_a_document_twice_is_refused(
     client: Client,
 ) -> None:

@@ -6,7 +6,8 @@ fuzzing phases for a bounded time per service (BTXH_FUZZ_SECONDS, default 15). E
 carries the token of a random role, or none (tests/support/fuzz_roles.py), and real case ids,
 communes and months are among the values it draws, so requests reach the use cases instead of
 stopping at a 404. Every 5xx it ever found is a named regression test elsewhere
-(tests/system/test_dates.py, test_large_writes.py, test_concurrency.py). The counts per service
+(tests/system/test_dates.py, test_bad_input.py, test_large_writes.py,
+test_concurrency.py). The counts per service
 are printed (pytest -s) for the issue notes.
 """
 

@@ -318,7 +318,7 @@ async def import_results(
     content_type = request.headers.get("content-type", "")
     file_kind(content_type)  # an unsupported type is refused before the body is read
     with tempfile.TemporaryFile() as spool:
-        # BodyLimit stops the stream at MAX_FILE_BYTES; on disk, the file costs no memory.
+        # RequestGuard stops the stream at MAX_FILE_BYTES; on disk, the file costs no memory.
         async for chunk in request.stream():
             await anyio.to_thread.run_sync(spool.write, chunk)
         upload = ResultFile(spool, content_type)
