@@ -134,6 +134,7 @@ class Killer:
         self.limit = limit
         self.started = started
         self.kills: list[Kill] = []
+        self._killed_broker: Any = None
         self.stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="chaos-killer", daemon=True)
 
@@ -156,8 +157,11 @@ class Killer:
             self.kills.append(kill)
             killed_at = time.monotonic()
             if target == BROKER:
-                assert self.broker.process is not None
-                os.kill(self.broker.process.pid, signal.SIGKILL)
+                killed = self.broker.process
+                assert killed is not None
+                os.kill(killed.pid, signal.SIGKILL)
+                killed.wait()
+                self._killed_broker = killed
             else:
                 self.system.kill(target, signal.SIGKILL, restart=True)
             kill.recovered_after = self._recovery(target, killed_at)
@@ -173,8 +177,9 @@ class Killer:
         return None
 
     def _serving(self, target: str) -> bool:
-        if target == BROKER:
-            return self.broker.alive() and _listening(self.broker.bootstrap)
+        if target == BROKER:  # a new broker process, listening
+            started_again = self.broker.process is not self._killed_broker
+            return started_again and self.broker.alive() and _listening(self.broker.bootstrap)
         process = self.system.processes[target]
         if not process.alive():
             return False
