@@ -6,6 +6,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.categories import CODE_PATTERN, MOST_DEPENDANTS, MOST_HELD, MOST_UNITS
 from contracts.values import AdminUnitRef, Benefit, Coefficient, Month, Vnd
 
 
@@ -150,6 +151,51 @@ class CaseApprovedV3(CaseApprovedV2):
 
 def upcast_case_approved_v2(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "person_id": None}
+
+
+class CategoryHeld(BaseModel):
+    """A category held by a decision, with the units it is paid for."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str = Field(pattern=CODE_PATTERN)
+    units: int | None = Field(
+        ge=1,
+        le=MOST_UNITS,
+        description="Children raised or persons cared for where the category is paid per child "
+        "or per person, else 1. None only on approvals recorded before units travelled (v3 and "
+        "older): a subscriber derives them from the decision's coefficient.",
+    )
+
+
+class Dependant(BaseModel):
+    """A person a decision counts without being its beneficiary: a child raised by a single
+    parent, a child taken in, a person cared for. Least exposure: no name, no ID number."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dependant_id: UUID
+    relation: Literal["child_raised", "child_taken_in", "person_cared_for"]
+    date_of_birth: date
+    case_id: UUID | None = Field(
+        default=None, description="The dependant's own case, when they have one."
+    )
+
+
+class CaseApprovedV4(CaseApprovedV3):
+    """v4 carries each category held with its units (v3 carried the codes only, so a single
+    parent raising three children was paid for one), and the dependants the decision counts."""
+
+    categories: list[CategoryHeld] = Field(min_length=1, max_length=MOST_HELD)
+    dependants: list[Dependant] = Field(default_factory=list, max_length=MOST_DEPENDANTS)
+
+
+def upcast_case_approved_v3(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **data,
+        "categories": [{"code": code, "units": None} for code in data["categories_held"]],
+        "dependants": [],
+    }
 
 
 class CaseRejectedV1(BaseModel):

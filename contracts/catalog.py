@@ -103,11 +103,12 @@ CONTRACTS: tuple[EventContract, ...] = (
         type="vn.btxh.assessment.case_approved",
         source="btxh/assessment",
         topic=topics.ASSESSMENT_EVENTS,
-        version=3,
-        model=assessment.CaseApprovedV3,
+        version=4,
+        model=assessment.CaseApprovedV4,
         upcasters={
             1: assessment.upcast_case_approved_v1,
             2: assessment.upcast_case_approved_v2,
+            3: assessment.upcast_case_approved_v3,
         },
     ),
     EventContract(

@@ -39,6 +39,10 @@ CODE_PATTERN = r"^[A-Z0-9_]{1,60}$"
 #: The most categories one decision holds at once (with units: children raised, persons cared
 #: for); a person holds two or three at most in practice.
 MOST_HELD = 10
+#: The most units one category is paid for (children raised, persons cared for).
+MOST_UNITS = 20
+#: The most dependants one decision counts.
+MOST_DEPENDANTS = 20
 
 BY_BENEFIT: dict[str, dict[str, str]] = {
     "monthly_allowance": MONTHLY_ALLOWANCE,

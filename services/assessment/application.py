@@ -541,6 +541,7 @@ class AssessmentApplication(BtxhApplication):
             coefficient=amount.coefficient * amount.units,
             monthly_amount=amount.monthly_amount,
             categories_held=sorted(held),
+            categories=dict(sorted(held.items())),
             requires_posting=procedure.public_posting_days > 0,
             requires_appraisal=procedure.appraisal_body is not None,
             today=today,

@@ -17,6 +17,7 @@ from contracts.ids import derived_id
 from reference.admin_units import AdminUnits, load_admin_units
 from reference.date_bounds import DateBounds, DateOutOfRange
 from reference.policy import PolicyBook, PolicyError, policy_book
+from reference.valuation import held_with_units
 from reference.working_days import load_calendar
 from services.payment.domain.entitlement import Entitlement, InvalidChange
 from services.payment.domain.health_insurance import HealthInsuranceNotices
@@ -161,11 +162,12 @@ class PaymentApplication(BtxhApplication):
         """A new entitlement from `start`, its period on the ledger, and the increase notice
         for health insurance (báo tăng)."""
         case_id: UUID = approval["case_id"]
+        held, paid = self._held_by(approval)
         entitlement = Entitlement(
             id=derived_id("entitlement", case_id),
             case_id=case_id,
             benefit=approval["benefit"],
-            category=approval["category"],
+            category=paid,
             residence_scheme=approval["residence_scheme"],
             residence_code=approval["residence_code"],
             monthly_amount=approval["monthly_amount"],
@@ -175,11 +177,14 @@ class PaymentApplication(BtxhApplication):
             correlation_id=correlation_id,
             causation_id=causation_id,
             categories_held=list(approval["categories_held"]),
+            categories=held,
             channel="post_office",
             person_id=approval["person_id"],
             granted_on=approval["signed_on"],
         )
         ledger.start_period(case_id=case_id, from_month=start)
+        if not self._insured_by_the_state(entitlement):
+            return [entitlement]
         valid_from = (
             approval["signed_on"]
             if self.settings.health_insurance_card_start == "decision_date"
@@ -195,6 +200,31 @@ class PaymentApplication(BtxhApplication):
             correlation_id=correlation_id,
         )
         return [entitlement, notices]
+
+    @staticmethod
+    def _insured_by_the_state(entitlement: Entitlement) -> bool:
+        """Health insurance paid by the state budget goes with the monthly allowance (Decree
+        146/2018 as amended by Decree 75/2023): the beneficiary's card. A caregiver's care
+        support gives the caregiver no card, so it sends no increase or decrease notice."""
+        return entitlement.benefit == "monthly_allowance"
+
+    def _held_by(self, approval: dict[str, Any]) -> tuple[dict[str, int], str]:
+        """The categories an approval holds with their units, and the category paid (the
+        highest, valued on the signing date where the beneficiary lived). Approvals from
+        before units travelled (and approvals held since then) derive units from their
+        coefficient."""
+        listed = approval.get("categories") or [
+            {"code": code, "units": None} for code in approval["categories_held"]
+        ]
+        province = self.admin_units.province_code(
+            approval["residence_scheme"], approval["residence_code"]
+        )
+        policy = self.policy.in_force(province, approval["signed_on"])
+        held = held_with_units(policy, listed, approval.get("coefficient") or "0")
+        try:
+            return held, policy.amount(held).category
+        except PolicyError:
+            return held, approval["category"]
 
     def _notify_health_insurance(
         self,
@@ -273,12 +303,14 @@ class PaymentApplication(BtxhApplication):
         self._check_dates(change, "changed_on", "signed_on")
         entitlement = self.get_entitlement(case_id)
         province = self._province(entitlement)
-        for code in change["categories"]:
-            try:
-                self.policy.in_force(province, change["changed_on"]).category(code)
-            except PolicyError as error:
-                raise InvalidChange(str(error)) from error
-        entitlement.adjust(actor=actor, correlation_id=correlation_id, **change)
+        policy = self.policy.in_force(province, change["changed_on"])
+        try:
+            for code in change["categories"]:
+                policy.category(code)
+            paid = policy.amount(change["categories"]).category
+        except PolicyError as error:
+            raise InvalidChange(str(error)) from error
+        entitlement.adjust(actor=actor, correlation_id=correlation_id, paid_category=paid, **change)
         self.save(entitlement)
         return entitlement
 
@@ -320,18 +352,20 @@ class PaymentApplication(BtxhApplication):
             if self.settings.health_insurance_card_end == "event_date"
             else first_day(entitlement.ceased_from) - timedelta(days=1)
         )
-        changed: list[Any] = [
-            entitlement,
-            self._notify_health_insurance(
-                entitlement,
-                kind="decrease",
-                valid_from=None,
-                valid_until=valid_until,
-                reason=f"ceased from {entitlement.ceased_from} ({entitlement.cessation_reason})",
-                actor=actor,
-                correlation_id=correlation_id,
-            ),
-        ]
+        changed: list[Any] = [entitlement]
+        if self._insured_by_the_state(entitlement):
+            changed.append(
+                self._notify_health_insurance(
+                    entitlement,
+                    kind="decrease",
+                    valid_from=None,
+                    valid_until=valid_until,
+                    reason=f"ceased from {entitlement.ceased_from} "
+                    f"({entitlement.cessation_reason})",
+                    actor=actor,
+                    correlation_id=correlation_id,
+                )
+            )
         ledger = self._ledger(entitlement.person_key, entitlement.benefit)
         ledger.end_period(
             case_id=case_id,

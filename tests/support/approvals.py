@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 
 from backbone.kafka import KafkaAdmin, OrderedProducer, OutboundMessage
 from backbone.publishing import to_outbound
-from contracts.assessment import CaseApprovedV3
+from contracts.assessment import CaseApprovedV4
 from contracts.catalog import BY_MODEL
 from contracts.envelope import Envelope
 from contracts.ids import message_id
@@ -27,7 +27,7 @@ def approval_messages(
     prefix: str, *, commune: str, signed_on: date, count: int, scheme: str = SCHEME
 ) -> list[OutboundMessage]:
     """`count` approvals of distinct people in `commune`, signed on `signed_on`."""
-    contract = BY_MODEL[CaseApprovedV3]
+    contract = BY_MODEL[CaseApprovedV4]
     province = load_admin_units().province_code(scheme, commune)
     policy = policy_book().in_force(province, signed_on)
     amount = policy.amount({CATEGORY: 1})
@@ -35,7 +35,7 @@ def approval_messages(
     messages = []
     for number in range(count):
         case_id = uuid.uuid4()
-        data = CaseApprovedV3.model_validate(
+        data = CaseApprovedV4.model_validate(
             {
                 "case_id": case_id,
                 "person_id": uuid.uuid4(),
@@ -55,6 +55,7 @@ def approval_messages(
                 "categories_held": [CATEGORY],
                 "due_on": None,
                 "on_time": None,
+                "categories": [{"code": CATEGORY, "units": 1}],
             }
         )
         envelope = Envelope(

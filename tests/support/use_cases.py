@@ -18,7 +18,7 @@ from eventsourcing.persistence import Tracking
 from backbone.actor import Actor, service_actor
 from backbone.eventstore import BtxhApplication
 from backbone.settings import BackboneSettings
-from contracts.assessment import CaseApprovedV3
+from contracts.assessment import CaseApprovedV4
 from contracts.catalog import BY_MODEL
 from contracts.envelope import Envelope
 from contracts.ids import derived_id, message_id
@@ -181,6 +181,8 @@ def approval(
     monthly_amount: int = 540_000,
     category: str = "ELDERLY_POOR_NO_SUPPORTER_60_80",
     scheme: str = OLD_SCHEME,
+    categories: dict[str, int] | None = None,
+    benefit: str = "monthly_allowance",
 ) -> dict[str, Any]:
     """What payment's subscriber hands `enrol` from a case_approved message (by default a
     decision of June 2024 in a commune of the 2004 scheme: 360,000 x 1.5)."""
@@ -188,9 +190,10 @@ def approval(
     return {
         "case_id": case_id,
         "person_id": person_id or uuid.uuid4(),
-        "benefit": "monthly_allowance",
+        "benefit": benefit,
         "category": category,
-        "categories_held": [category],
+        "categories_held": sorted(categories or [category]),
+        "categories": dict(categories or {category: 1}),
         "residence_scheme": scheme,
         "residence_code": commune,
         "monthly_amount": monthly_amount,
@@ -244,16 +247,17 @@ def approved(assessment: AssessmentApplication, case_id: UUID) -> None:
     )
 
 
-def approval_message(decided: dict[str, Any]) -> tuple[CaseApprovedV3, Envelope]:
+def approval_message(decided: dict[str, Any]) -> tuple[CaseApprovedV4, Envelope]:
     """The case_approved message assessment's relay publishes for `decided` (an `approval`),
     with the amount of the policy in force on the signing date."""
-    contract = BY_MODEL[CaseApprovedV3]
+    contract = BY_MODEL[CaseApprovedV4]
     province = load_admin_units().province_code(
         decided["residence_scheme"], decided["residence_code"]
     )
     policy = policy_book().in_force(province, decided["signed_on"])
-    amount = policy.amount({code: 1 for code in decided["categories_held"]})
-    event = CaseApprovedV3.model_validate(
+    held = decided.get("categories") or {code: 1 for code in decided["categories_held"]}
+    amount = policy.amount(held)
+    event = CaseApprovedV4.model_validate(
         {
             "case_id": decided["case_id"],
             "person_id": decided["person_id"],
@@ -267,12 +271,13 @@ def approval_message(decided: dict[str, Any]) -> tuple[CaseApprovedV3, Envelope]
             "legal_basis": list(amount.legal_basis),
             "policy_version": amount.policy_version,
             "standard_level": amount.standard_level,
-            "coefficient": str(amount.coefficient),
+            "coefficient": str(amount.coefficient * amount.units),
             "monthly_amount": amount.monthly_amount,
             "effective_month": decided["from_month"],
             "categories_held": decided["categories_held"],
             "due_on": None,
             "on_time": None,
+            "categories": [{"code": code, "units": units} for code, units in held.items()],
         }
     )
     assessment_id = derived_id("assessment", decided["case_id"])

@@ -31,6 +31,7 @@ def enrolled(from_month: str = "2024-06", granted_on: date | None = None) -> Ent
         channel="post_office",
         person_id=uuid4(),
         granted_on=granted_on,
+        categories=None,
     )
 
 

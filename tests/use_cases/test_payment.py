@@ -17,7 +17,7 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from contracts.assessment import CaseApprovedV3
+from contracts.assessment import CaseApprovedV4
 from services.payment.application import (
     EnrolmentHeld,
     EntitlementNotFound,
@@ -44,7 +44,7 @@ TODAY = date(2025, 3, 3)
 def delivered(payment: PaymentApplication, decided: dict[str, Any]) -> None:
     """Payment's subscriber applies the case_approved message of `decided`."""
     event, envelope = approval_message(decided)
-    inbound.handlers(payment)[CaseApprovedV3](event, envelope, tracking_of(envelope))
+    inbound.handlers(payment)[CaseApprovedV4](event, envelope, tracking_of(envelope))
 
 
 def enrolled(payment: PaymentApplication, **approval_fields: Any) -> UUID:

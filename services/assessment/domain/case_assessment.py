@@ -540,6 +540,7 @@ class CaseAssessment(Aggregate):
         coefficient: Decimal,
         monthly_amount: int,
         categories_held: list[str] | None = None,
+        categories: dict[str, int] | None = None,
         requires_posting: bool = False,
         requires_appraisal: bool = False,
         today: date,
@@ -573,6 +574,7 @@ class CaseAssessment(Aggregate):
             monthly_amount=monthly_amount,
             effective_month=f"{signed_on.year:04d}-{signed_on.month:02d}",
             categories_held=list(categories_held or [self.category]),
+            categories=dict(categories or {c: 1 for c in categories_held or [self.category]}),
             due_on=self.current_due_on,
             on_time=self.current_due_on is None or signed_on <= self.current_due_on,
             person_id=self.person_id,
@@ -645,9 +647,12 @@ class CaseAssessment(Aggregate):
         due_on: date | None = None,
         on_time: bool | None = None,
         person_id: UUID | None = None,
+        categories: dict[str, int] | None = None,
     ) -> None:
         self.decision = "approved"
         self.categories_held = list(categories_held or [category])
+        # With units; None on decisions recorded before units were (derive from coefficient).
+        self.categories: dict[str, int] | None = dict(categories) if categories else None
         self.decision_number = decision_number
         self.signed_on = signed_on
         self.monthly_amount = monthly_amount

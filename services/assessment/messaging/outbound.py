@@ -84,7 +84,9 @@ def to_contract(event: Any) -> BaseModel:
             next_due_on=event.next_due_on,
         )
     if isinstance(event, CaseAssessment.Approved):
-        return contracts.CaseApprovedV3(
+        held = getattr(event, "categories_held", None) or [event.category]
+        with_units = getattr(event, "categories", None)
+        return contracts.CaseApprovedV4(
             case_id=event.case_id,
             benefit=event.benefit,
             category=event.category,
@@ -99,10 +101,14 @@ def to_contract(event: Any) -> BaseModel:
             coefficient=event.coefficient,
             monthly_amount=event.monthly_amount,
             effective_month=event.effective_month,
-            categories_held=getattr(event, "categories_held", None) or [event.category],
+            categories_held=held,
             due_on=getattr(event, "due_on", None),
             on_time=getattr(event, "on_time", None),
             person_id=getattr(event, "person_id", None),
+            categories=[
+                contracts.CategoryHeld(code=code, units=with_units[code] if with_units else None)
+                for code in held
+            ],
         )
     if isinstance(event, CaseAssessment.Rejected):
         return contracts.CaseRejectedV1(

@@ -92,6 +92,7 @@ class Entitlement(Aggregate):
         channel: str = "post_office",
         person_id: UUID | None = None,
         granted_on: date | None = None,
+        categories: dict[str, int] | None = None,
     ) -> None:
         self.case_id = case_id
         self.channel = channel
@@ -113,7 +114,7 @@ class Entitlement(Aggregate):
         self.decision_number = decision_number
         # (from month, categories held with units), in order: the plan of every month.
         self.plan: list[tuple[str, dict[str, int]]] = [
-            (from_month, {c: 1 for c in (categories_held or [category])})
+            (from_month, dict(categories or {c: 1 for c in categories_held or [category]}))
         ]
         # (from month, to month or None): months without payment while suspended.
         self.suspensions: list[tuple[str, str | None]] = []
@@ -220,8 +221,10 @@ class Entitlement(Aggregate):
         today: date,
         actor: Actor,
         correlation_id: UUID,
+        paid_category: str | None = None,
     ) -> None:
-        """New categories from the month after the condition changed."""
+        """New categories from the month after the condition changed; `paid_category` is the
+        one the policy pays (the highest), which labels the entitlement from then on."""
         self._check_live("adjustment")
         if not categories or any(units < 1 for units in categories.values()):
             raise InvalidChange("categories must name at least one category with units >= 1")
@@ -245,6 +248,7 @@ class Entitlement(Aggregate):
             actor=actor,
             correlation_id=correlation_id,
             causation_id=None,
+            category=paid_category,
         )
 
     @event("Adjusted")
@@ -260,9 +264,11 @@ class Entitlement(Aggregate):
         actor: Actor,
         correlation_id: UUID,
         causation_id: UUID | None,
+        category: str | None = None,
     ) -> None:
         self.plan = [p for p in self.plan if p[0] < from_month] + [(from_month, categories)]
-        self.category = max(categories, key=lambda c: categories[c])
+        # Adjustments recorded before the category paid was: the label they had then.
+        self.category = category or max(categories, key=lambda c: categories[c])
 
     def suspend(
         self,

@@ -4,13 +4,13 @@ from eventsourcing.persistence import Tracking
 
 from backbone.actor import service_actor
 from backbone.tracked_consumer import Handler
-from contracts.assessment import CaseApprovedV3
+from contracts.assessment import CaseApprovedV4
 from contracts.envelope import Envelope
 from services.payment.application import PaymentApplication
 
 
 def handlers(app: PaymentApplication) -> dict[type, Handler]:
-    def on_case_approved(event: CaseApprovedV3, envelope: Envelope, tracking: Tracking) -> None:
+    def on_case_approved(event: CaseApprovedV4, envelope: Envelope, tracking: Tracking) -> None:
         """A grant was decided: enrol the beneficiary from the effective month."""
         app.enrol(
             approval={
@@ -19,6 +19,8 @@ def handlers(app: PaymentApplication) -> dict[type, Handler]:
                 "benefit": event.benefit,
                 "category": event.category,
                 "categories_held": list(event.categories_held),
+                "categories": [held.model_dump() for held in event.categories],
+                "coefficient": event.coefficient,
                 "residence_scheme": event.residence.scheme,
                 "residence_code": event.residence.code,
                 "monthly_amount": event.monthly_amount,
@@ -32,4 +34,4 @@ def handlers(app: PaymentApplication) -> dict[type, Handler]:
             tracking=tracking,
         )
 
-    return {CaseApprovedV3: on_case_approved}
+    return {CaseApprovedV4: on_case_approved}

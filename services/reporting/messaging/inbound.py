@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from backbone.tracked_consumer import Handler
 from contracts.assessment import (
-    CaseApprovedV3,
+    CaseApprovedV4,
     CaseOpenedV2,
     CaseRejectedV1,
     CaseWithdrawnV1,
@@ -47,7 +47,7 @@ def placing_lines(update: RegisterUpdate) -> RegisterUpdate:
 REGISTER_UPDATES: dict[type[BaseModel], RegisterUpdate] = {
     DossierReceivedV2: placing_lines(register.on_dossier_received),
     CaseOpenedV2: register.on_case_opened,
-    CaseApprovedV3: placing_lines(register.on_case_approved),
+    CaseApprovedV4: placing_lines(register.on_case_approved),
     CaseRejectedV1: register.on_case_rejected,
     CaseWithdrawnV1: register.on_case_withdrawn,
     ResultsPostedV1: register.on_results_posted,

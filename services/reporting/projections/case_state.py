@@ -27,6 +27,7 @@ from uuid import UUID
 
 from reference.admin_units import DVHC_2004_3LEVEL, DVHC_2025_2LEVEL, load_admin_units
 from reference.policy import PolicyError, policy_book
+from reference.valuation import held_with_units
 from reference.working_days import VIETNAM
 
 #: Event types (the part after "vn.btxh.<service>.") that change the state of a case.
@@ -264,12 +265,12 @@ def _apply(state: dict[str, Any], fact: Fact) -> None:
             residence=_residence(data.get("residence")),
         )
     elif kind == "case_approved":
-        held = data.get("categories_held") or [data.get("category")]
+        held = _held_by_approval(data)
         state.update(
             approved=True,
             benefit=data.get("benefit"),
-            category=data.get("category"),
-            categories_held={str(c): 1 for c in held if c},
+            category=_highest(held, data.get("category"), fact.effective_on),
+            categories_held=held,
             coefficient=data.get("coefficient"),
             decision_number=data.get("decision_number"),
             signed_on=_date(data.get("signed_on")),
@@ -338,6 +339,21 @@ def _apply(state: dict[str, Any], fact: Fact) -> None:
         old, new = _residence(data.get("from_residence")), _residence(data.get("to_residence"))
         if old is not None and new is not None:
             state["resolved"] = (old.scheme, old.code, new.code)
+
+
+def _held_by_approval(data: Mapping[str, Any]) -> dict[str, int]:
+    """Categories an approval holds, with units; approvals published before units travelled
+    (v3 and older) get them from the decision's coefficient, as payment does."""
+    codes = [str(c) for c in data.get("categories_held") or [data.get("category")] if c]
+    listed = data.get("categories") or [{"code": code, "units": None} for code in codes]
+    signed_on = _date(data.get("signed_on"))
+    try:
+        policy = policy_book().in_force(
+            _province(_residence(data.get("residence"))), signed_on or date.today()
+        )
+    except PolicyError:
+        return {str(item["code"]): int(item.get("units") or 1) for item in listed}
+    return held_with_units(policy, listed, data.get("coefficient") or "0")
 
 
 def _decided(state: dict[str, Any], data: Mapping[str, Any]) -> None:

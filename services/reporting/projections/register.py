@@ -17,7 +17,7 @@ from psycopg.types.json import Jsonb
 
 from backbone.database import connect
 from contracts.assessment import (
-    CaseApprovedV3,
+    CaseApprovedV4,
     CaseOpenedV2,
     CaseRejectedV1,
     CaseWithdrawnV1,
@@ -106,7 +106,7 @@ def on_case_opened(
 
 
 def on_case_approved(
-    conn: psycopg.Connection[Any], schema: str, event: CaseApprovedV3, at: datetime
+    conn: psycopg.Connection[Any], schema: str, event: CaseApprovedV4, at: datetime
 ) -> None:
     _upsert(
         conn,
