@@ -193,7 +193,9 @@ def approval(
         "benefit": benefit,
         "category": category,
         "categories_held": sorted(categories or [category]),
-        "categories": dict(categories or {category: 1}),
+        "categories": [
+            {"code": code, "units": units} for code, units in (categories or {category: 1}).items()
+        ],
         "residence_scheme": scheme,
         "residence_code": commune,
         "monthly_amount": monthly_amount,
@@ -255,7 +257,7 @@ def approval_message(decided: dict[str, Any]) -> tuple[CaseApprovedV4, Envelope]
         decided["residence_scheme"], decided["residence_code"]
     )
     policy = policy_book().in_force(province, decided["signed_on"])
-    held = decided.get("categories") or {code: 1 for code in decided["categories_held"]}
+    held = {item["code"]: item["units"] for item in decided["categories"]}
     amount = policy.amount(held)
     event = CaseApprovedV4.model_validate(
         {
