@@ -139,6 +139,12 @@ CONTRACTS: tuple[EventContract, ...] = (
             ("recovery_waived", payment.RecoveryWaivedV1),
             ("repayment_received", payment.RepaymentReceivedV1),
             ("payment_channel_changed", payment.PaymentChannelChangedV1),
+            (
+                "beneficiary_transferred_by_reorganisation",
+                payment.BeneficiaryTransferredByReorganisationV1,
+            ),
+            ("arrears_awaiting_decision", payment.ArrearsAwaitingDecisionV1),
+            ("arrears_decided", payment.ArrearsDecidedV1),
             ("beneficiary_moved_out", payment.BeneficiaryMovedOutV1),
             ("beneficiary_moved_in", payment.BeneficiaryMovedInV1),
             ("enrolment_held", payment.EnrolmentHeldV1),

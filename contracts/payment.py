@@ -255,6 +255,52 @@ class BeneficiaryMovedInV1(BaseModel):
     signed_on: date
 
 
+class BeneficiaryTransferredByReorganisationV1(BaseModel):
+    """The 2025 reorganisation: from `from_month` (July 2025) the 2025 commune that took over
+    the beneficiary's old commune pays, and its province's level applies; months before keep
+    the old units. `method` is "table" where the old commune went whole into one new commune,
+    "decision" where an official chose among the communes a split old one went into."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["beneficiary_transferred_by_reorganisation"] = (
+        "beneficiary_transferred_by_reorganisation"
+    )
+    case_id: UUID
+    from_month: Month
+    from_residence: AdminUnitRef
+    to_residence: AdminUnitRef
+    method: Literal["table", "decision"]
+    mapping_version: str = Field(max_length=200)
+    basis: str = Field(max_length=1000)
+    decided_on: date | None
+
+
+class ArrearsAwaitingDecisionV1(BaseModel):
+    """Months owed and unpaid older than the payroll's look-back were found: no payroll pays
+    them on its own; they are shown as owed until an arrears decision names them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["arrears_awaiting_decision"] = "arrears_awaiting_decision"
+    case_id: UUID
+    months: dict[Month, Vnd] = Field(max_length=600, description="Month -> amount owed")
+    amount: Vnd
+    look_back_from: Month = Field(description="The first month the payroll paid by itself")
+
+
+class ArrearsDecidedV1(BaseModel):
+    """The deciding authority decided to pay months owed beyond the look-back (truy lĩnh):
+    the next payroll pays them as arrears."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["arrears_decided"] = "arrears_decided"
+    case_id: UUID
+    months: list[Month] = Field(max_length=600)
+    amount: Vnd
+    decision_number: str
+    signed_on: date
+    basis: str
+
+
 class EnrolmentHeldV1(BaseModel):
     """An approval was not enrolled: the person already has an entitlement to the benefit
     owed from `from_month` (case `conflicting_case_id`). It is enrolled by itself, from the

@@ -51,3 +51,23 @@ def held_with_units(
     if all(isinstance(units, int) for _, units in listed):
         return {code: int(units) for code, units in listed}  # type: ignore[call-overload]
     return units_from_decision(policy, [code for code, _ in listed], coefficient)
+
+
+def category_paid(policy: PolicyInForce, held: Mapping[str, int]) -> str | None:
+    """The category that labels what is paid: the one "highest only" chooses (coefficient x
+    units), or, when the policy cannot value the set, the one with the highest known
+    coefficient x units."""
+    if not held:
+        return None
+    try:
+        return policy.amount(held).category
+    except PolicyError:
+        pass
+
+    def weight(code: str) -> Decimal:
+        try:
+            return policy.category(code).coefficient * held[code]
+        except PolicyError:
+            return Decimal(0)
+
+    return max(sorted(held), key=weight)

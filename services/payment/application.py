@@ -14,16 +14,32 @@ from eventsourcing.persistence import Tracking
 from backbone.actor import Actor
 from backbone.eventstore import BtxhApplication
 from contracts.ids import derived_id
-from reference.admin_units import AdminUnits, load_admin_units
+from reference.admin_units import (
+    DVHC_2004_3LEVEL,
+    DVHC_2025_2LEVEL,
+    REORGANISATION_DAY,
+    AdminUnitNotInForce,
+    AdminUnits,
+    Scheme,
+    UnknownAdminUnit,
+    load_admin_units,
+)
 from reference.date_bounds import DateBounds, DateOutOfRange
 from reference.policy import PolicyBook, PolicyError, policy_book
 from reference.valuation import held_with_units
 from reference.working_days import load_calendar
 from services.payment.domain.entitlement import Entitlement, InvalidChange
 from services.payment.domain.health_insurance import HealthInsuranceNotices
+from services.payment.domain.jurisdiction import JurisdictionDecision
 from services.payment.domain.ledger import BenefitLedger, HeldEnrolment, ledger_id
 from services.payment.domain.months import add_months, first_day, month_of, months_between
-from services.payment.domain.payroll import CHANNELS, PayrollError, PayrollRun, payroll_id
+from services.payment.domain.payroll import (
+    CHANNELS,
+    CommuneNotPaying,
+    PayrollError,
+    PayrollRun,
+    payroll_id,
+)
 from services.payment.messaging import outbound
 from services.payment.payroll_register import (
     InMemoryPayrollRegister,
@@ -35,7 +51,8 @@ from services.payment.settings import PaymentSettings
 
 log = logging.getLogger(__name__)
 
-#: How far back a payroll looks for months owed and unpaid (arrears). Configuration later.
+#: How far back a payroll pays months owed and unpaid (arrears) by itself; older months owed
+#: are recorded as awaiting an arrears decision and paid once it is taken.
 LOOK_BACK_MONTHS = 36
 
 #: A payroll's progress is reported, and its entitlements saved, after this many beneficiaries.
@@ -53,6 +70,9 @@ PAYROLL_MONTHS_AHEAD = 1
 
 #: The longest span of months one question about what is owed may cover.
 MAX_MONTHS_ASKED = 240
+
+#: The first month paid by the 2025 communes (two-level local government, DOMAIN §9.1).
+REORGANISED_FROM = month_of(REORGANISATION_DAY)
 
 
 class EntitlementNotFound(LookupError):
@@ -183,6 +203,7 @@ class PaymentApplication(BtxhApplication):
             granted_on=approval["signed_on"],
         )
         ledger.start_period(case_id=case_id, from_month=start)
+        self._reorganise(entitlement, actor=actor, correlation_id=correlation_id)
         if not self._insured_by_the_state(entitlement):
             return [entitlement]
         valid_from = (
@@ -310,7 +331,15 @@ class PaymentApplication(BtxhApplication):
             paid = policy.amount(change["categories"]).category
         except PolicyError as error:
             raise InvalidChange(str(error)) from error
-        entitlement.adjust(actor=actor, correlation_id=correlation_id, paid_category=paid, **change)
+
+        def value(month: str, held: dict[str, int]) -> int:
+            """What a month is owed with these categories, where the beneficiary lived then."""
+            province_then = self._province_in(entitlement, month)
+            return self.policy.in_force(province_then, first_day(month)).amount(held).monthly_amount
+
+        entitlement.adjust(
+            actor=actor, correlation_id=correlation_id, paid_category=paid, value=value, **change
+        )
         self.save(entitlement)
         return entitlement
 
@@ -451,6 +480,21 @@ class PaymentApplication(BtxhApplication):
             self.save(entitlement)
         return recorded
 
+    def decide_arrears(
+        self, case_id: UUID, *, actor: Actor, correlation_id: UUID, **decision: Any
+    ) -> Entitlement:
+        """Pay months owed and unpaid older than the payroll's look-back (36 months): they wait
+        for this decision, by the authority that decides the allowance, and the next payroll
+        pays them as arrears."""
+        self._check_dates(decision, "signed_on")
+        return self._decide(
+            case_id,
+            Entitlement.decide_arrears,
+            actor=actor,
+            correlation_id=correlation_id,
+            **decision,
+        )
+
     def decide_funeral_support(
         self,
         case_id: UUID,
@@ -488,6 +532,176 @@ class PaymentApplication(BtxhApplication):
         )
         self.save(entitlement)
         return entitlement
+
+    # --- the 2025 reorganisation -------------------------------------------------------------
+
+    def _reorganise(
+        self,
+        entitlement: Entitlement,
+        *,
+        actor: Actor,
+        correlation_id: UUID,
+        decided: JurisdictionDecision | None = None,
+    ) -> list[str] | None:
+        """Transfer an entitlement still recorded under a pre-2025 commune to the 2025 commune
+        that took it over, effective July 2025: by the official table when the old commune went
+        whole into one new commune, by the official's decision (jurisdiction_resolved) when it
+        was split. Returns None when nothing remains to do, else the candidate communes of a
+        split nobody has decided yet (the beneficiary is held up, never silently dropped)."""
+        if (
+            entitlement.residence_scheme != DVHC_2004_3LEVEL
+            or not entitlement.owed_from(REORGANISED_FROM)
+            or entitlement.moving is not None
+        ):
+            return None
+        old_code = entitlement.residence_code
+        try:
+            successors = self.admin_units.successors(old_code)
+        except UnknownAdminUnit:
+            return []
+        decided = decided or self._jurisdiction_decision(entitlement.case_id)
+        if decided is not None:
+            to_code, method, basis = decided.to_code, "decision", decided.basis
+            decided_on: date | None = decided.decided_on
+        elif len(successors) == 1 and not successors[0].partial:
+            to_code, method, decided_on = successors[0].code, "table", None
+            basis = f"Bảng chuyển đổi đơn vị hành chính 2025: xã {old_code} nhập vào xã {to_code}"
+        else:
+            return [successor.code for successor in successors]
+        entitlement.transfer_by_reorganisation(
+            reorganised_from=REORGANISED_FROM,
+            to_scheme=DVHC_2025_2LEVEL,
+            to_code=to_code,
+            method=method,
+            mapping_version=self.admin_units.source,
+            basis=basis,
+            decided_on=decided_on,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+        return None
+
+    def _jurisdiction_decision(self, case_id: UUID) -> JurisdictionDecision | None:
+        try:
+            decision: JurisdictionDecision = self.repository.get(
+                derived_id("jurisdiction", case_id)
+            )
+        except AggregateNotFoundError:
+            return None
+        return decision
+
+    def resolve_jurisdiction(
+        self,
+        *,
+        case_id: UUID,
+        from_code: str,
+        to_code: str,
+        basis: str,
+        decided_on: date,
+        actor: Actor,
+        correlation_id: UUID,
+        tracking: Tracking,
+    ) -> None:
+        """An official decided which 2025 commune a case of a split old commune belongs to
+        (intake's jurisdiction_resolved). Kept for the case, so an approval arriving later is
+        transferred too; a running entitlement is transferred now, effective July 2025."""
+        changed: list[Any] = []
+        if self._jurisdiction_decision(case_id) is None:  # intake decides once per case
+            changed.append(
+                JurisdictionDecision(
+                    id=derived_id("jurisdiction", case_id),
+                    case_id=case_id,
+                    from_code=from_code,
+                    to_code=to_code,
+                    basis=basis,
+                    decided_on=decided_on,
+                    actor=actor,
+                    correlation_id=correlation_id,
+                )
+            )
+        try:
+            entitlement = self.get_entitlement(case_id)
+        except (EntitlementNotFound, EnrolmentHeld):
+            pass
+        else:
+            self._reorganise(
+                entitlement,
+                actor=actor,
+                correlation_id=correlation_id,
+                decided=changed[0] if changed else None,
+            )
+            changed.append(entitlement)
+        self.save_tracked(*changed, tracking=tracking)
+
+    def reorganise_all(self, *, actor: Actor, correlation_id: UUID) -> dict[str, Any]:
+        """Transfer every entitlement still recorded under a pre-2025 commune and owed from July
+        2025 (the operator's run; each payroll also does it for its own commune). Returns how
+        many were transferred and the ones still waiting for an official's decision."""
+        transferred = 0
+        waiting: list[dict[str, Any]] = []
+        register = self.open_payroll_register()
+        for batch in register.under_scheme(DVHC_2004_3LEVEL, REORGANISED_FROM):
+            unsaved: list[Entitlement] = []
+            for case_id in batch:
+                entitlement = self.get_entitlement(case_id)
+                before = entitlement.residence_code
+                candidates = self._reorganise(
+                    entitlement, actor=actor, correlation_id=correlation_id
+                )
+                if candidates:
+                    waiting.append(
+                        {"case_id": case_id, "old_commune": before, "candidates": candidates}
+                    )
+                elif entitlement.residence_scheme == DVHC_2025_2LEVEL:
+                    unsaved.append(entitlement)
+            transferred += len(unsaved)
+            self._save_all(unsaved)
+        return {"transferred": transferred, "awaiting_decision": waiting}
+
+    def _take_over_old_communes(
+        self, commune: str, register: PayrollRegister, actor: Actor, correlation_id: UUID
+    ) -> list[dict[str, Any]]:
+        """Before a 2025 commune's payroll: transfer the entitlements still recorded under the
+        old communes that went into it, and return those waiting for an official's decision
+        because their old commune was split (with the candidate communes)."""
+        old_codes = [p.code for p in self.admin_units.predecessors(commune)]
+        held_up: list[dict[str, Any]] = []
+        for batch in register.under_scheme(DVHC_2004_3LEVEL, REORGANISED_FROM, old_codes):
+            unsaved: list[Entitlement] = []
+            for case_id in batch:
+                entitlement = self.get_entitlement(case_id)
+                before = entitlement.residence_code
+                candidates = self._reorganise(
+                    entitlement, actor=actor, correlation_id=correlation_id
+                )
+                if candidates and commune in candidates:
+                    held_up.append(
+                        {"case_id": str(case_id), "old_commune": before, "candidates": candidates}
+                    )
+                elif entitlement.residence_scheme == DVHC_2025_2LEVEL:
+                    unsaved.append(entitlement)
+            self._save_all(unsaved)
+        return held_up
+
+    def _payroll_scheme(self, commune: str, month: str) -> str:
+        """The scheme a payroll's commune code is read in: 2025 communes pay from July 2025,
+        the old ones before. An old commune's code for a later month is refused, naming the
+        communes that took it over."""
+        scheme: Scheme = DVHC_2025_2LEVEL if month >= REORGANISED_FROM else DVHC_2004_3LEVEL
+        try:
+            self.admin_units.validate_commune(scheme, commune, first_day(month))
+        except AdminUnitNotInForce as error:
+            raise CommuneNotPaying(str(error)) from error
+        except UnknownAdminUnit as error:
+            if scheme == DVHC_2025_2LEVEL and self.admin_units.get(DVHC_2004_3LEVEL, commune):
+                successors = ", ".join(s.code for s in self.admin_units.successors(commune))
+                raise CommuneNotPaying(
+                    f"commune {commune} ceased on 30/06/2025 (2025 reorganisation): payrolls "
+                    f"from {REORGANISED_FROM} are generated by the commune(s) that took it "
+                    f"over: {successors}"
+                ) from error
+            raise CommuneNotPaying(str(error)) from error
+        return scheme
 
     # --- what is owed ----------------------------------------------------------------------
 
@@ -540,33 +754,45 @@ class PaymentApplication(BtxhApplication):
         commune: str,
         channel: str,
         month: str,
-        entitlements: Callable[[str, str, str], Any],
+        register: PayrollRegister,
         actor: Actor,
         correlation_id: UUID,
         progress: Callable[[int, int], None] | None = None,
     ) -> PayrollRun:
         """One line per beneficiary owed for the month, plus arrears for earlier months owed
         and unpaid (within the look-back window), valued by the policy in force in each month.
-        Generating again adds only what is missing, so a second run changes nothing."""
+        Generating again adds only what is missing, so a second run changes nothing.
+
+        From July 2025 the commune is a 2025 commune: beneficiaries still recorded under an old
+        commune that went into it are transferred first (by the official table), and those of a
+        split old commune nobody has assigned yet are listed on the payroll as held up."""
         self.dates.month("payroll month", month)
         if channel not in CHANNELS:
             raise PayrollError(f"channel must be one of {', '.join(CHANNELS)}")
+        scheme = self._payroll_scheme(commune, month)
         run_id = payroll_id(commune, channel, month)
         try:
             run: PayrollRun = self.repository.get(run_id)
         except AggregateNotFoundError:
             run = PayrollRun(id=run_id, commune=commune, channel=channel, month=month, actor=actor)
         run.check_open()  # before any line is issued
+        held_up = (
+            self._take_over_old_communes(commune, register, actor, correlation_id)
+            if scheme == DVHC_2025_2LEVEL
+            else []
+        )
         window_start = add_months(month, 1 - LOOK_BACK_MONTHS)
+        beyond_look_back: list[dict[str, Any]] = []
         valued: dict[tuple[str | None, str, frozenset[tuple[str, int]]], int] = {}
         checked = beneficiaries = lines = total = arrears = 0
         unsaved: list[Entitlement] = []  # saved together, a hundred per transaction
-        for batch in entitlements(commune, channel, window_start):
+        for batch in register.entitlements(
+            commune, channel, window_start, scheme=scheme, living_in=month
+        ):
             for case_id in batch:
                 entitlement = self.get_entitlement(case_id)
                 owed: dict[str, int] = {}
-                first = max(entitlement.from_month, window_start)
-                for owed_month in months_between(first, month):
+                for owed_month in months_between(entitlement.from_month, month):
                     held = entitlement.held_in(owed_month)
                     if held is None:
                         continue
@@ -576,6 +802,26 @@ class PaymentApplication(BtxhApplication):
                         policy = self.policy.in_force(province, first_day(owed_month))
                         valued[key] = policy.amount(held).monthly_amount
                     owed[owed_month] = valued[key]
+                flagged = len(entitlement.arrears_awaiting)
+                awaiting = entitlement.flag_arrears_beyond_look_back(
+                    owed=owed,
+                    look_back_from=window_start,
+                    actor=actor,
+                    correlation_id=correlation_id,
+                )
+                if awaiting:
+                    beyond_look_back.append(
+                        {
+                            "case_id": str(case_id),
+                            "months": sorted(awaiting),
+                            "amount": sum(awaiting.values()),
+                        }
+                    )
+                owed = {
+                    owed_month: amount
+                    for owed_month, amount in owed.items()
+                    if owed_month >= window_start or owed_month in entitlement.arrears_decided
+                }
                 issued = entitlement.issue_lines(
                     payroll_id=str(run_id),
                     payroll_month=month,
@@ -585,8 +831,9 @@ class PaymentApplication(BtxhApplication):
                     actor=actor,
                     correlation_id=correlation_id,
                 )
-                if issued:
+                if issued or len(entitlement.arrears_awaiting) != flagged:
                     unsaved.append(entitlement)
+                if issued:
                     beneficiaries += 1
                     lines += len(issued)
                     total += sum(line["amount"] for line in issued)
@@ -600,7 +847,13 @@ class PaymentApplication(BtxhApplication):
         if progress:
             progress(checked, lines)
         run.record_generation(
-            beneficiaries=beneficiaries, lines=lines, total=total, arrears=arrears, actor=actor
+            beneficiaries=beneficiaries,
+            lines=lines,
+            total=total,
+            arrears=arrears,
+            actor=actor,
+            held_up=held_up,
+            arrears_awaiting_decision=beyond_look_back,
         )
         self.save(run)
         log.info(
@@ -628,6 +881,7 @@ class PaymentApplication(BtxhApplication):
             )
         if channel not in CHANNELS:
             raise PayrollError(f"channel must be one of {', '.join(CHANNELS)}")
+        self._payroll_scheme(commune, month)
         try:
             run: PayrollRun = self.repository.get(payroll_id(commune, channel, month))
         except AggregateNotFoundError:
@@ -826,6 +1080,7 @@ class PaymentApplication(BtxhApplication):
 
 
 __all__ = [
+    "CommuneNotPaying",
     "EnrolmentHeld",
     "EntitlementNotFound",
     "InvalidChange",

@@ -15,7 +15,8 @@ if TYPE_CHECKING:  # each process imports only what it runs (backbone.service_ma
     from faststream import FastStream
 
 CONSUMER = "payment"
-SUBSCRIBED_TOPICS = (topics.ASSESSMENT_EVENTS,)
+#: Assessment's decisions; intake's for the jurisdiction of cases of split old communes.
+SUBSCRIBED_TOPICS = (topics.ASSESSMENT_EVENTS, topics.INTAKE_EVENTS)
 
 
 def build_consumer_for(

@@ -7,7 +7,7 @@ eventsourcing's in-memory store.
 """
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -17,18 +17,38 @@ from psycopg import sql
 from backbone.database import connect, connection
 from backbone.eventstore import BtxhApplication
 from backbone.local_projection import InMemoryProjection, LocalProjection
+from reference.admin_units import DVHC_2025_2LEVEL
 from services.payment.domain.entitlement import Entitlement
 
 # Bump the suffix when the tables change: the projection re-reads the log from the start.
-NAME = "payroll-read-model-v2"
+NAME = "payroll-read-model-v3"
 
 
 class PayrollRegister(Protocol):
     def entitlements(
-        self, commune: str, channel: str, not_ceased_before: str, batch: int = 1000
+        self,
+        commune: str,
+        channel: str,
+        not_ceased_before: str,
+        batch: int = 1000,
+        *,
+        scheme: str = DVHC_2025_2LEVEL,
+        living_in: str | None = None,
     ) -> Iterator[list[Any]]:
-        """Case ids of the commune's entitlements on a channel not ceased before the month,
-        in batches (bounded memory), in case id order."""
+        """Case ids of the entitlements on a channel, not ceased before the month, whose
+        beneficiary lived in the commune (a code of `scheme`) in the month `living_in` (by
+        default now), in batches (bounded memory), in case id order."""
+        ...
+
+    def under_scheme(
+        self,
+        scheme: str,
+        not_ceased_before: str,
+        communes: list[str] | None = None,
+        batch: int = 1000,
+    ) -> Iterator[list[Any]]:
+        """Case ids of entitlements whose commune is still a code of `scheme` (of `communes`
+        if given), not ceased before the month, on any channel, in batches."""
         ...
 
     def payroll_lines(self, payroll: str, limit: int, offset: int) -> list[dict[str, Any]]:
@@ -46,6 +66,7 @@ class PostgresPayrollRegister(PayrollRegister):
         self.url = url
         self.schema = schema
         self.index = sql.Identifier(schema, "entitlement_index")
+        self.residences = sql.Identifier(schema, "entitlement_residence")
         self.lines = sql.Identifier(schema, "payroll_line")
         self.projection = LocalProjection(
             app,
@@ -57,6 +78,20 @@ class PostgresPayrollRegister(PayrollRegister):
                     "CREATE TABLE IF NOT EXISTS {} (case_id uuid PRIMARY KEY, residence_code text"
                     " NOT NULL, channel text NOT NULL, from_month text NOT NULL, ceased_from text)"
                 ).format(self.index),
+                sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS residence_scheme text").format(
+                    self.index
+                ),
+                # Where each beneficiary lived from which month: a payroll of a month pays those
+                # who lived in its commune that month (the 2025 transfer or a move changes it).
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (case_id uuid NOT NULL, from_month text NOT"
+                    " NULL, scheme text NOT NULL, code text NOT NULL, PRIMARY KEY (case_id,"
+                    " from_month))"
+                ).format(self.residences),
+                sql.SQL(
+                    "CREATE INDEX IF NOT EXISTS entitlement_residence_commune ON {}"
+                    " (scheme, code, case_id)"
+                ).format(self.residences),
                 sql.SQL(
                     "CREATE INDEX IF NOT EXISTS entitlement_index_commune ON {}"
                     " (residence_code, channel, case_id)"
@@ -76,18 +111,40 @@ class PostgresPayrollRegister(PayrollRegister):
 
     def _apply(self, conn: psycopg.Connection[Any], event: Any) -> None:
         if isinstance(event, Entitlement.Enrolled):
+            # An upsert: a new version of this read model re-reads the log over the old rows.
             conn.execute(
                 sql.SQL(
-                    "INSERT INTO {} (case_id, residence_code, channel, from_month)"
-                    " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING"
+                    "INSERT INTO {} (case_id, residence_scheme, residence_code, channel,"
+                    " from_month) VALUES (%s, %s, %s, %s, %s) ON CONFLICT (case_id) DO UPDATE"
+                    " SET residence_scheme = excluded.residence_scheme, residence_code ="
+                    " excluded.residence_code, channel = excluded.channel, from_month ="
+                    " excluded.from_month, ceased_from = NULL"
                 ).format(self.index),
                 (
                     event.case_id,
+                    event.residence_scheme,
                     event.residence_code,
                     getattr(event, "channel", None) or "post_office",
                     event.from_month,
                 ),
             )
+            self._lived(
+                conn, event.case_id, event.from_month, event.residence_scheme, event.residence_code
+            )
+        elif isinstance(event, Entitlement.TransferredByReorganisation):
+            conn.execute(
+                sql.SQL(
+                    "UPDATE {} SET residence_scheme = %s, residence_code = %s WHERE case_id = %s"
+                ).format(self.index),
+                (event.to_scheme, event.to_code, event.case_id),
+            )
+            conn.execute(
+                sql.SQL("DELETE FROM {} WHERE case_id = %s AND from_month > %s").format(
+                    self.residences
+                ),
+                (event.case_id, event.from_month),
+            )
+            self._lived(conn, event.case_id, event.from_month, event.to_scheme, event.to_code)
         elif isinstance(event, Entitlement.Ceased):
             conn.execute(
                 sql.SQL("UPDATE {} SET ceased_from = %s WHERE case_id = %s").format(self.index),
@@ -100,8 +157,13 @@ class PostgresPayrollRegister(PayrollRegister):
             )
         elif isinstance(event, Entitlement.MovedIn):
             conn.execute(
-                sql.SQL("UPDATE {} SET residence_code = %s WHERE case_id = %s").format(self.index),
-                (event.residence_code, event.case_id),
+                sql.SQL(
+                    "UPDATE {} SET residence_scheme = %s, residence_code = %s WHERE case_id = %s"
+                ).format(self.index),
+                (event.residence_scheme, event.residence_code, event.case_id),
+            )
+            self._lived(
+                conn, event.case_id, event.from_month, event.residence_scheme, event.residence_code
             )
         elif isinstance(event, Entitlement.LineSettled):
             conn.execute(
@@ -125,21 +187,77 @@ class PostgresPayrollRegister(PayrollRegister):
                     ),
                 )
 
+    def _lived(
+        self, conn: psycopg.Connection[Any], case_id: Any, month: str, scheme: str, code: str
+    ) -> None:
+        conn.execute(
+            sql.SQL(
+                "INSERT INTO {} (case_id, from_month, scheme, code) VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT (case_id, from_month) DO UPDATE SET scheme = excluded.scheme,"
+                " code = excluded.code"
+            ).format(self.residences),
+            (case_id, month, scheme, code),
+        )
+
     def entitlements(
-        self, commune: str, channel: str, not_ceased_before: str, batch: int = 1000
+        self,
+        commune: str,
+        channel: str,
+        not_ceased_before: str,
+        batch: int = 1000,
+        *,
+        scheme: str = DVHC_2025_2LEVEL,
+        living_in: str | None = None,
     ) -> Iterator[list[Any]]:
         """Case ids of the commune's entitlements on a channel, in batches (bounded memory)."""
+        if living_in is None:
+            return self._batches(
+                sql.SQL("residence_scheme = %s AND residence_code = %s AND channel = %s"),
+                (scheme, commune, channel),
+                not_ceased_before,
+                batch,
+            )
+        lived_there = sql.SQL(
+            "channel = %s AND EXISTS (SELECT 1 FROM {residences} AS r WHERE r.case_id ="
+            " {index}.case_id AND r.scheme = %s AND r.code = %s AND r.from_month <= %s AND NOT"
+            " EXISTS (SELECT 1 FROM {residences} AS later WHERE later.case_id = r.case_id AND"
+            " later.from_month > r.from_month AND later.from_month <= %s))"
+        ).format(residences=self.residences, index=self.index)
+        return self._batches(
+            lived_there, (channel, scheme, commune, living_in, living_in), not_ceased_before, batch
+        )
+
+    def under_scheme(
+        self,
+        scheme: str,
+        not_ceased_before: str,
+        communes: list[str] | None = None,
+        batch: int = 1000,
+    ) -> Iterator[list[Any]]:
+        if communes is None:
+            return self._batches(
+                sql.SQL("residence_scheme = %s"), (scheme,), not_ceased_before, batch
+            )
+        return self._batches(
+            sql.SQL("residence_scheme = %s AND residence_code = ANY(%s)"),
+            (scheme, communes),
+            not_ceased_before,
+            batch,
+        )
+
+    def _batches(
+        self, where: sql.Composable, values: tuple[Any, ...], not_ceased_before: str, batch: int
+    ) -> Iterator[list[Any]]:
         self.projection.catch_up()
         last = "00000000-0000-0000-0000-000000000000"
         with connect(self.url) as conn:
             while True:
                 rows = conn.execute(
                     sql.SQL(
-                        "SELECT case_id FROM {} WHERE residence_code = %s AND channel = %s"
-                        " AND (ceased_from IS NULL OR ceased_from > %s) AND case_id > %s"
-                        " ORDER BY case_id LIMIT %s"
-                    ).format(self.index),
-                    (commune, channel, not_ceased_before, last, batch),
+                        "SELECT case_id FROM {} WHERE {} AND (ceased_from IS NULL OR ceased_from"
+                        " > %s) AND case_id > %s ORDER BY case_id LIMIT %s"
+                    ).format(self.index, where),
+                    (*values, not_ceased_before, last, batch),
                 ).fetchall()
                 if not rows:
                     return
@@ -199,7 +317,9 @@ class InMemoryPayrollRegister(PayrollRegister):
                 event.case_id,
                 {
                     "case_id": event.case_id,
+                    "residence_scheme": event.residence_scheme,
                     "residence_code": event.residence_code,
+                    "lived": [(event.from_month, event.residence_scheme, event.residence_code)],
                     "channel": getattr(event, "channel", None) or "post_office",
                     "from_month": event.from_month,
                     "ceased_from": None,
@@ -210,7 +330,24 @@ class InMemoryPayrollRegister(PayrollRegister):
         elif isinstance(event, Entitlement.ChannelChanged):
             self._update(event.case_id, channel=event.channel)
         elif isinstance(event, Entitlement.MovedIn):
-            self._update(event.case_id, residence_code=event.residence_code)
+            self._update(
+                event.case_id,
+                residence_scheme=event.residence_scheme,
+                residence_code=event.residence_code,
+            )
+            if event.case_id in self._index:
+                lived = self._index[event.case_id]["lived"]
+                lived[:] = [r for r in lived if r[0] != event.from_month]
+                lived.append((event.from_month, event.residence_scheme, event.residence_code))
+                lived.sort()
+        elif isinstance(event, Entitlement.TransferredByReorganisation):
+            self._update(
+                event.case_id, residence_scheme=event.to_scheme, residence_code=event.to_code
+            )
+            if event.case_id in self._index:
+                lived = self._index[event.case_id]["lived"]
+                lived[:] = [r for r in lived if r[0] < event.from_month]
+                lived.append((event.from_month, event.to_scheme, event.to_code))
         elif isinstance(event, Entitlement.LineSettled):
             if event.line_id in self._lines:
                 self._lines[event.line_id]["result"] = event.result
@@ -234,15 +371,50 @@ class InMemoryPayrollRegister(PayrollRegister):
             self._index[case_id].update(values)
 
     def entitlements(
-        self, commune: str, channel: str, not_ceased_before: str, batch: int = 1000
+        self,
+        commune: str,
+        channel: str,
+        not_ceased_before: str,
+        batch: int = 1000,
+        *,
+        scheme: str = DVHC_2025_2LEVEL,
+        living_in: str | None = None,
+    ) -> Iterator[list[Any]]:
+        def lived_there(row: dict[str, Any]) -> bool:
+            if living_in is None:
+                where = (row["residence_scheme"], row["residence_code"])
+            else:
+                then = [r for r in row["lived"] if r[0] <= living_in]
+                where = then[-1][1:] if then else (None, None)
+            return bool(row["channel"] == channel and where == (scheme, commune))
+
+        return self._batches(lived_there, not_ceased_before, batch)
+
+    def under_scheme(
+        self,
+        scheme: str,
+        not_ceased_before: str,
+        communes: list[str] | None = None,
+        batch: int = 1000,
+    ) -> Iterator[list[Any]]:
+        return self._batches(
+            lambda row: (
+                row["residence_scheme"] == scheme
+                and (communes is None or row["residence_code"] in communes)
+            ),
+            not_ceased_before,
+            batch,
+        )
+
+    def _batches(
+        self, matches: Callable[[dict[str, Any]], bool], not_ceased_before: str, batch: int
     ) -> Iterator[list[Any]]:
         self.projection.catch_up()
         with self.projection.lock:
             found = sorted(
                 row["case_id"]
                 for row in self._index.values()
-                if row["residence_code"] == commune
-                and row["channel"] == channel
+                if matches(row)
                 and (row["ceased_from"] is None or row["ceased_from"] > not_ceased_before)
             )
         for start in range(0, len(found), batch):

@@ -40,6 +40,7 @@ EVENTS: dict[str, str] = {
     "jurisdiction_resolved": "Xác định xã mới (xã cũ bị chia tách)",
     "beneficiary_moved_out": "Chuyển đi (thay đổi nơi cư trú)",
     "beneficiary_moved_in": "Chuyển đến (tiếp tục chi trả)",
+    "beneficiary_transferred_by_reorganisation": "Chuyển về xã mới (sắp xếp đơn vị hành chính 2025)",
     "health_insurance_notice": "Báo tăng / báo giảm BHYT",
 }
 

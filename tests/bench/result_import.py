@@ -99,7 +99,7 @@ def enrolled_payroll(app: PaymentApplication, beneficiaries: int) -> list[str]:
         commune=COMMUNE,
         channel=CHANNEL,
         month=MONTH,
-        entitlements=lambda *_: [cases],
+        register=app.open_payroll_register(),
         actor=OFFICER,
         correlation_id=uuid.uuid4(),
     )

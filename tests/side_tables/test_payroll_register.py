@@ -26,6 +26,7 @@ from tests.support.use_cases import (
 )
 
 TODAY = date(2024, 12, 2)
+DVHC_2025 = "DVHC_2025_2LEVEL"
 OTHER_COMMUNE = "00004"  # Phường Trúc Bạch, Hà Nội (2004 scheme)
 
 
@@ -50,9 +51,20 @@ def enrolled(payment: PaymentApplication, commune: str = OLD_COMMUNE) -> UUID:
     return case_id
 
 
-def listed(payment: PaymentApplication, commune: str, channel: str, month: str) -> list[UUID]:
+def listed(
+    payment: PaymentApplication,
+    commune: str,
+    channel: str,
+    month: str,
+    scheme: str = OLD_SCHEME,
+) -> list[UUID]:
+    """Whom the payroll of `month` of the commune pays: those who lived there that month."""
     register = payment.open_payroll_register()
-    return [c for batch in register.entitlements(commune, channel, month) for c in batch]
+    return [
+        c
+        for batch in register.entitlements(commune, channel, month, scheme=scheme, living_in=month)
+        for c in batch
+    ]
 
 
 def test_a_communes_entitlements_on_a_channel_come_in_case_order_in_batches(
@@ -62,7 +74,11 @@ def test_a_communes_entitlements_on_a_channel_come_in_case_order_in_batches(
     elsewhere = enrolled(payment, OTHER_COMMUNE)
 
     register = payment.open_payroll_register()
-    batches = list(register.entitlements(OLD_COMMUNE, "post_office", "2024-06", batch=2))
+    batches = list(
+        register.entitlements(
+            OLD_COMMUNE, "post_office", "2024-06", batch=2, scheme=OLD_SCHEME, living_in="2024-06"
+        )
+    )
 
     assert [len(batch) for batch in batches] == [2, 2, 1]
     assert [c for batch in batches for c in batch] == sorted(mine)
@@ -97,10 +113,23 @@ def test_a_change_of_channel_a_move_and_a_cessation_are_followed(
         **decided,
     )
 
-    assert listed(payment, OLD_COMMUNE, "post_office", "2024-08") == sorted([died, stays])
-    assert listed(payment, OLD_COMMUNE, "post_office", "2024-09") == [stays]  # ceased from 09
+    assert listed(payment, OLD_COMMUNE, "post_office", "2024-08") == sorted([died, moved, stays])
+    # Ceased from September; the old commune pays September, the month of the move.
+    assert listed(payment, OLD_COMMUNE, "post_office", "2024-09") == sorted([moved, stays])
     assert listed(payment, OLD_COMMUNE, "home_delivery", "2024-09") == [at_home]
-    assert listed(payment, OTHER_COMMUNE, "post_office", "2024-09") == [moved]
+    assert listed(payment, OLD_COMMUNE, "post_office", "2024-10") == [stays]
+    assert listed(payment, OTHER_COMMUNE, "post_office", "2024-10") == [moved]
+
+
+def test_from_july_2025_the_2025_commune_pays_the_beneficiaries_of_the_old_one_it_took_over(
+    payment: PaymentApplication,
+) -> None:
+    """Xã Ngọc Phái (02053) went whole into Xã Chợ Đồn (02020) on 1 July 2025."""
+    running = enrolled(payment)
+
+    assert listed(payment, OLD_COMMUNE, "post_office", "2025-06") == [running]
+    assert listed(payment, "02020", "post_office", "2025-07", DVHC_2025) == [running]
+    assert listed(payment, "02020", "post_office", "2025-06", DVHC_2025) == []
 
 
 def test_a_payrolls_lines_are_paged_by_case_and_month_and_totalled_by_result(
@@ -112,7 +141,7 @@ def test_a_payrolls_lines_are_paged_by_case_and_month_and_totalled_by_result(
         commune=OLD_COMMUNE,
         channel="post_office",
         month="2024-08",
-        entitlements=register.entitlements,
+        register=register,
         actor=PAYMENT_OFFICER,
         correlation_id=uuid.uuid4(),
     )

@@ -67,7 +67,7 @@ def generate(payment: PaymentApplication, month: str, channel: str = "post_offic
         commune=OLD_COMMUNE,
         channel=channel,
         month=month,
-        entitlements=payment.open_payroll_register().entitlements,
+        register=payment.open_payroll_register(),
         actor=PAYMENT_OFFICER,
         correlation_id=uuid.uuid4(),
     )
@@ -120,10 +120,14 @@ def test_an_approval_message_enrols_the_beneficiary_from_the_month_of_signing(
         "BenefitLedger.Opened",
         "BenefitLedger.PeriodStarted",
         "Entitlement.Enrolled",
+        # Still owed after June 2025: Xã Ngọc Phái went whole into Xã Chợ Đồn (02020).
+        "Entitlement.TransferredByReorganisation",
         "HealthInsuranceNotices.FirstNoticeIssued",  # báo tăng: the card from 01/06/2024
     ]
     entitlement = payment.get_entitlement(decision["case_id"])
     assert (entitlement.status, entitlement.from_month) == ("active", "2024-06")
+    assert entitlement.residence_in("2025-06") == ("DVHC_2004_3LEVEL", "02053")
+    assert entitlement.residence_in("2025-07") == ("DVHC_2025_2LEVEL", "02020")
     [notice] = [e for e in recorded.events if type(e).__name__ == "FirstNoticeIssued"]
     assert (notice.kind, notice.card_valid_from) == ("increase", date(2024, 6, 1))
 

@@ -15,9 +15,12 @@ from backbone.correlation import correlation_id
 from backbone.http import create_base_app, ops_router
 from backbone.tracked_consumer import TrackedConsumer
 from contracts.categories import CODE_PATTERN, MOST_HELD
+from contracts.values import Month as MonthValue
 from reference.working_days import today_in_vietnam
 from services.payment.api import payrolls
 from services.payment.application import (
+    MAX_MONTHS_ASKED,
+    CommuneNotPaying,
     EnrolmentHeld,
     EntitlementNotFound,
     InvalidChange,
@@ -34,6 +37,7 @@ ERRORS: dict[type[Exception], int] = {
     EnrolmentHeld: 409,
     InvalidChange: 422,
     PayrollError: 409,
+    CommuneNotPaying: 422,
     UnreadableFile: 422,
     TooManyRows: 413,
 }
@@ -74,6 +78,11 @@ class EntitlementOut(BaseModel):
     moving_to: dict[str, str] | None
     suspension_proposed_for: list[str] | None
     recovery: dict[str, int]
+    arrears_awaiting_decision: dict[str, int] = Field(
+        description="Months owed and unpaid older than the payroll's 36-month look-back, with "
+        "the amount owed: paid once an arrears decision names them"
+    )
+    arrears_decided: dict[str, str] = Field(description="Month -> arrears decision number")
     version: int
 
 
@@ -124,6 +133,8 @@ def get_view(payment: PaymentApplication, case_id: UUID) -> EntitlementOut:
             "received": sum(entitlement.repayments.values()),
             "outstanding": entitlement.recovery_outstanding,
         },
+        arrears_awaiting_decision=dict(sorted(entitlement.arrears_awaiting.items())),
+        arrears_decided=dict(sorted(entitlement.arrears_decided.items())),
         version=entitlement.version,
     )
 
@@ -341,6 +352,17 @@ class RecoveryIn(Strict):
     signed_on: date
 
 
+class ArrearsDecisionIn(Strict):
+    months: list[MonthValue] = Field(
+        min_length=1,
+        max_length=MAX_MONTHS_ASKED,
+        description="Months awaiting an arrears decision (YYYY-MM) that the decision pays",
+    )
+    decision_number: str = Field(min_length=1, max_length=60)
+    signed_on: date
+    basis: str = Field(min_length=1, max_length=500, description="Legal basis of the decision")
+
+
 class RepaymentIn(Strict):
     receipt_number: str = Field(min_length=1, max_length=60)
     amount: int = Field(gt=0)
@@ -399,6 +421,29 @@ def decide_recovery(
     case_id: UUID, body: RecoveryIn, actor: Decider, payment: Payment, correlation: Correlation
 ) -> EntitlementOut:
     payment.decide_recovery(
+        case_id,
+        actor=actor,
+        correlation_id=correlation,
+        today=today_in_vietnam(),
+        **body.model_dump(),
+    )
+    return get_view(payment, case_id)
+
+
+@router.post(
+    "/{case_id}/arrears-decision",
+    summary="Decide to pay months owed older than the look-back (truy lĩnh)",
+)
+def decide_arrears(
+    case_id: UUID,
+    body: ArrearsDecisionIn,
+    actor: Decider,
+    payment: Payment,
+    correlation: Correlation,
+) -> EntitlementOut:
+    """Months owed and unpaid older than the payroll's look-back are never paid, nor dropped,
+    by a payroll on its own: they wait for this decision; the next payroll pays them."""
+    payment.decide_arrears(
         case_id,
         actor=actor,
         correlation_id=correlation,

@@ -13,6 +13,7 @@ funeral decision not before the death, a recovery not before the cessation, a re
 before the recovery decided.
 """
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
@@ -71,6 +72,9 @@ class Entitlement(Aggregate):
     ChannelChanged: ClassVar[type[Any]]
     MovedOut: ClassVar[type[Any]]
     MovedIn: ClassVar[type[Any]]
+    TransferredByReorganisation: ClassVar[type[Any]]
+    ArrearsAwaitingDecision: ClassVar[type[Any]]
+    ArrearsDecided: ClassVar[type[Any]]
 
     @event("Enrolled")
     def __init__(
@@ -139,6 +143,12 @@ class Entitlement(Aggregate):
         ]
         # A move decided by the old commune and not yet taken up by the new one.
         self.moving: dict[str, Any] | None = None
+        # Months owed and unpaid older than the payroll's look-back: shown, never dropped;
+        # paid once an arrears decision names them (month -> amount owed when found).
+        self.arrears_awaiting: dict[str, int] = {}
+        self.arrears_decided: dict[str, str] = {}  # month -> decision number
+        # What a later downward adjustment says each month paid is owed (overpayment check).
+        self.owed_after_change: dict[str, int] = {}
 
     # --- queries ---------------------------------------------------------------------------
 
@@ -222,9 +232,14 @@ class Entitlement(Aggregate):
         actor: Actor,
         correlation_id: UUID,
         paid_category: str | None = None,
+        value: Callable[[str, dict[str, int]], int] | None = None,
     ) -> None:
         """New categories from the month after the condition changed; `paid_category` is the
-        one the policy pays (the highest), which labels the entitlement from then on."""
+        one the policy pays (the highest), which labels the entitlement from then on.
+
+        A decision signed late may reach back over months already paid: `value` (month,
+        categories -> amount owed) values them again, and what was paid above the new amount
+        is an overpayment, detected now (and when a line of such a month is paid later)."""
         self._check_live("adjustment")
         if not categories or any(units < 1 for units in categories.values()):
             raise InvalidChange("categories must name at least one category with units >= 1")
@@ -238,6 +253,12 @@ class Entitlement(Aggregate):
         if not reason.strip():
             raise InvalidChange("reason must say what changed")
         from_month = max(month_after(changed_on), self.from_month)
+        issued_months = sorted({line["month"] for line in self.lines.values()})
+        owed_after = (
+            {m: value(m, dict(categories)) for m in issued_months if m >= from_month}
+            if value is not None
+            else {}
+        )
         self._adjusted(
             case_id=self.case_id,
             from_month=from_month,
@@ -249,7 +270,9 @@ class Entitlement(Aggregate):
             correlation_id=correlation_id,
             causation_id=None,
             category=paid_category,
+            owed_after=owed_after,
         )
+        self._detect_overpayments(actor=actor, correlation_id=correlation_id)
 
     @event("Adjusted")
     def _adjusted(
@@ -265,8 +288,10 @@ class Entitlement(Aggregate):
         correlation_id: UUID,
         causation_id: UUID | None,
         category: str | None = None,
+        owed_after: dict[str, int] | None = None,
     ) -> None:
         self.plan = [p for p in self.plan if p[0] < from_month] + [(from_month, categories)]
+        self.owed_after_change.update(owed_after or {})
         # Adjustments recorded before the category paid was: the label they had then.
         self.category = category or max(categories, key=lambda c: categories[c])
 
@@ -424,13 +449,15 @@ class Entitlement(Aggregate):
 
     def issued_for(self, month: str) -> int:
         """What was issued for a month and not returned unpaid (not collected or failed)."""
-        return sum(
-            line["amount"]
-            for line in self.lines.values()
-            if line["month"] == month
-            and line["kind"] in ALLOWANCE_KINDS
-            and line["result"] not in UNPAID
-        )
+        return self.issued_by_month().get(month, 0)
+
+    def issued_by_month(self) -> dict[str, int]:
+        """What was issued for each month and not returned unpaid, in one pass over the lines."""
+        issued: dict[str, int] = {}
+        for line in self.lines.values():
+            if line["kind"] in ALLOWANCE_KINDS and line["result"] not in UNPAID:
+                issued[line["month"]] = issued.get(line["month"], 0) + line["amount"]
+        return issued
 
     def funeral_support_owed(self) -> int:
         """Funeral support decided and not yet issued on a line (or returned unpaid)."""
@@ -461,10 +488,11 @@ class Entitlement(Aggregate):
         and not yet paid. Issuing again adds nothing."""
         lines = []
         numbered = len(self.lines)
+        issued = self.issued_by_month()
         for month in sorted(owed):
             if month > payroll_month:
                 continue
-            missing = owed[month] - self.issued_for(month)
+            missing = owed[month] - issued.get(month, 0)
             if missing > 0:
                 numbered += 1
                 lines.append(
@@ -588,25 +616,60 @@ class Entitlement(Aggregate):
 
     def _detect_overpayments(self, *, actor: Actor, correlation_id: UUID) -> None:
         """A line paid for a month the entitlement no longer owes (e.g. after the month of
-        death) is an overpayment, recorded once with its amount."""
-        if self.ceased_from is None:
+        death), or paid above what a later downward adjustment says the month is owed, is an
+        overpayment, recorded once with its amount."""
+        if self.ceased_from is None and not self.owed_after_change:
             return
-        found = {
-            line_id: line["amount"]
+        paid = {
+            line_id: line
             for line_id, line in self.lines.items()
-            if line["month"] >= self.ceased_from
-            and line["kind"] in ALLOWANCE_KINDS
-            and line["result"] in PAID
-            and line_id not in self.overpaid
+            if line["kind"] in ALLOWANCE_KINDS and line["result"] in PAID
         }
+        if self.ceased_from is not None:
+            ceased_from = self.ceased_from
+            after = {
+                line_id: line["amount"]
+                for line_id, line in paid.items()
+                if line["month"] >= ceased_from and line_id not in self.overpaid
+            }
+            self._record_overpayment(
+                after,
+                f"paid after the entitlement stopped from {ceased_from} ({self.cessation_reason})",
+                actor=actor,
+                correlation_id=correlation_id,
+            )
+        above: dict[str, int] = {}
+        for month, owed in sorted(self.owed_after_change.items()):
+            of_month = sorted(i for i, line in paid.items() if line["month"] == month)
+            excess = (
+                sum(paid[i]["amount"] for i in of_month)
+                - owed
+                - sum(self.overpaid.get(i, 0) for i in of_month)
+            )
+            for line_id in reversed(of_month):  # the latest lines first
+                if excess <= 0:
+                    break
+                if line_id in self.overpaid:
+                    continue
+                above[line_id] = min(excess, paid[line_id]["amount"])
+                excess -= above[line_id]
+        self._record_overpayment(
+            above,
+            "paid above the amount owed after a later adjustment of the categories",
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+
+    def _record_overpayment(
+        self, found: dict[str, int], reason: str, *, actor: Actor, correlation_id: UUID
+    ) -> None:
         if found:
             self._overpayment_detected(
                 case_id=self.case_id,
                 lines=found,
                 amount=sum(found.values()),
                 months=sorted({self.lines[i]["month"] for i in found}),
-                reason=f"paid after the entitlement stopped from {self.ceased_from} "
-                f"({self.cessation_reason})",
+                reason=reason,
                 actor=actor,
                 correlation_id=correlation_id,
                 causation_id=None,
@@ -1071,3 +1134,177 @@ class Entitlement(Aggregate):
         self.residence_scheme = residence_scheme
         self.residence_code = residence_code
         self.moving = None
+
+    # --- the 2025 reorganisation (DOMAIN §9.2) ----------------------------------------------
+
+    def owed_from(self, month: str) -> bool:
+        """Whether anything may still be owed for `month` or later (not ceased before it)."""
+        return self.ceased_from is None or self.ceased_from > month
+
+    def transfer_by_reorganisation(
+        self,
+        *,
+        reorganised_from: str,
+        to_scheme: str,
+        to_code: str,
+        method: str,
+        mapping_version: str,
+        basis: str,
+        decided_on: date | None,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> None:
+        """From `reorganised_from` (July 2025) the commune that took over the beneficiary's old
+        commune pays and its province's level applies; months before keep the old units. By the
+        official table where the old commune went whole into one new commune, by an official's
+        decision where it was split. History is not rewritten: this is one more event."""
+        if self.residence_scheme == to_scheme:
+            raise InvalidChange(
+                f"the beneficiary's commune is already a {to_scheme} unit ({self.residence_code})"
+            )
+        if method not in ("table", "decision"):
+            raise InvalidChange("method must be table or decision")
+        if self.moving is not None:
+            raise InvalidChange(
+                f"a move to commune {self.moving['to_code']} is pending: the new commune takes "
+                "the beneficiary up first"
+            )
+        self._transferred_by_reorganisation(
+            case_id=self.case_id,
+            from_month=reorganised_from,
+            from_scheme=self.residence_scheme,
+            from_code=self.residence_code,
+            to_scheme=to_scheme,
+            to_code=to_code,
+            method=method,
+            mapping_version=mapping_version,
+            basis=basis,
+            decided_on=decided_on,
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+
+    @event("TransferredByReorganisation")
+    def _transferred_by_reorganisation(
+        self,
+        *,
+        case_id: UUID,
+        from_month: str,
+        from_scheme: str,
+        from_code: str,
+        to_scheme: str,
+        to_code: str,
+        method: str,
+        mapping_version: str,
+        basis: str,
+        decided_on: date | None,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.residences = sorted(
+            [r for r in self.residences if r[0] < from_month] + [(from_month, to_scheme, to_code)]
+        )
+        self.residence_scheme = to_scheme
+        self.residence_code = to_code
+
+    # --- arrears older than the look-back (truy lĩnh, DOMAIN §6.3) ---------------------------
+
+    def flag_arrears_beyond_look_back(
+        self, *, owed: dict[str, int], look_back_from: str, actor: Actor, correlation_id: UUID
+    ) -> dict[str, int]:
+        """Months owed and unpaid before the payroll's look-back window are not paid by a
+        payroll on its own: they are recorded as awaiting an arrears decision (once per month)
+        and shown, so nothing owed disappears. Returns every month still awaiting one."""
+        issued = self.issued_by_month()
+        found = {
+            month: amount - issued.get(month, 0)
+            for month, amount in owed.items()
+            if month < look_back_from
+            and amount > issued.get(month, 0)
+            and month not in self.arrears_awaiting
+            and month not in self.arrears_decided
+        }
+        if found:
+            self._arrears_awaiting_decision(
+                case_id=self.case_id,
+                months=found,
+                amount=sum(found.values()),
+                look_back_from=look_back_from,
+                actor=actor,
+                correlation_id=correlation_id,
+                causation_id=None,
+            )
+        return dict(self.arrears_awaiting)
+
+    @event("ArrearsAwaitingDecision")
+    def _arrears_awaiting_decision(
+        self,
+        *,
+        case_id: UUID,
+        months: dict[str, int],
+        amount: int,
+        look_back_from: str,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.arrears_awaiting.update(months)
+
+    def decide_arrears(
+        self,
+        *,
+        months: list[str],
+        decision_number: str,
+        signed_on: date,
+        basis: str,
+        today: date,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> None:
+        """Pay months owed beyond the look-back: the next payroll issues them as arrears."""
+        if not months:
+            raise InvalidChange("months must name at least one month awaiting a decision")
+        unknown = sorted(set(months) - set(self.arrears_awaiting))
+        if unknown:
+            awaiting = ", ".join(sorted(self.arrears_awaiting)) or "none"
+            raise InvalidChange(
+                f"months {', '.join(unknown)} do not await an arrears decision (awaiting: "
+                f"{awaiting})"
+            )
+        if signed_on > today:
+            raise InvalidChange(f"signed_on {signed_on} is in the future")
+        self._check_decided("signed_on", signed_on)
+        if not basis.strip():
+            raise InvalidChange("basis must state the legal basis of the decision")
+        chosen = sorted(set(months))
+        self._arrears_decided(
+            case_id=self.case_id,
+            months=chosen,
+            amount=sum(self.arrears_awaiting[m] for m in chosen),
+            decision_number=decision_number,
+            signed_on=signed_on,
+            basis=basis.strip(),
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+
+    @event("ArrearsDecided")
+    def _arrears_decided(
+        self,
+        *,
+        case_id: UUID,
+        months: list[str],
+        amount: int,
+        decision_number: str,
+        signed_on: date,
+        basis: str,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        for month in months:
+            self.arrears_awaiting.pop(month, None)
+            self.arrears_decided[month] = decision_number

@@ -20,6 +20,11 @@ class PayrollError(ValueError):
     """The payroll command breaks a rule; nothing is recorded."""
 
 
+class CommuneNotPaying(PayrollError):
+    """The commune code does not pay for that month: an old commune after June 2025 (its
+    successors pay), a 2025 commune before July 2025, or no commune at all."""
+
+
 def payroll_id(commune: str, channel: str, month: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"btxh:payroll:{commune}:{channel}:{month}")
 
@@ -37,6 +42,8 @@ class PayrollRun(Aggregate):
         self.generations: list[dict[str, Any]] = []
         self.approved_on: date | None = None
         self.approved_by: str | None = None
+        self.held_up: list[dict[str, Any]] = []
+        self.arrears_awaiting_decision: list[dict[str, Any]] = []
 
     def check_open(self) -> None:
         """An approved payroll is closed: nothing may be added to it."""
@@ -47,21 +54,49 @@ class PayrollRun(Aggregate):
             )
 
     def record_generation(
-        self, *, beneficiaries: int, lines: int, total: int, arrears: int, actor: Actor
+        self,
+        *,
+        beneficiaries: int,
+        lines: int,
+        total: int,
+        arrears: int,
+        actor: Actor,
+        held_up: list[dict[str, Any]] | None = None,
+        arrears_awaiting_decision: list[dict[str, Any]] | None = None,
     ) -> None:
-        """Totals of one generation (a second one adds only what was missing)."""
+        """Totals of one generation (a second one adds only what was missing), and what it
+        could not pay by itself: beneficiaries of an old commune split in the 2025
+        reorganisation until an official decides which new commune they belong to, and months
+        owed older than the look-back until an arrears decision names them."""
         self.check_open()
         self._generated(
-            beneficiaries=beneficiaries, lines=lines, total=total, arrears=arrears, actor=actor
+            beneficiaries=beneficiaries,
+            lines=lines,
+            total=total,
+            arrears=arrears,
+            actor=actor,
+            held_up=list(held_up or []),
+            arrears_awaiting_decision=list(arrears_awaiting_decision or []),
         )
 
     @event("Generated")
     def _generated(
-        self, *, beneficiaries: int, lines: int, total: int, arrears: int, actor: Actor
+        self,
+        *,
+        beneficiaries: int,
+        lines: int,
+        total: int,
+        arrears: int,
+        actor: Actor,
+        held_up: list[dict[str, Any]] | None = None,
+        arrears_awaiting_decision: list[dict[str, Any]] | None = None,
     ) -> None:
         self.generations.append(
             {"beneficiaries": beneficiaries, "lines": lines, "total": total, "arrears": arrears}
         )
+        # The latest generation's lists: a later one sees what was decided since.
+        self.held_up = list(held_up or [])
+        self.arrears_awaiting_decision = list(arrears_awaiting_decision or [])
 
     def approve(self, *, approved_on: date, today: date, actor: Actor) -> None:
         """The commune approves the list before it is released for payment."""

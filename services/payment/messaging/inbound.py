@@ -6,6 +6,7 @@ from backbone.actor import service_actor
 from backbone.tracked_consumer import Handler
 from contracts.assessment import CaseApprovedV4
 from contracts.envelope import Envelope
+from contracts.intake import JurisdictionResolvedV1
 from services.payment.application import PaymentApplication
 
 
@@ -34,4 +35,20 @@ def handlers(app: PaymentApplication) -> dict[type, Handler]:
             tracking=tracking,
         )
 
-    return {CaseApprovedV4: on_case_approved}
+    def on_jurisdiction_resolved(
+        event: JurisdictionResolvedV1, envelope: Envelope, tracking: Tracking
+    ) -> None:
+        """An official chose the 2025 commune of a case of a split old commune: the running
+        entitlement (or the one enrolled later) is paid there from July 2025."""
+        app.resolve_jurisdiction(
+            case_id=event.case_id,
+            from_code=event.from_residence.code,
+            to_code=event.to_residence.code,
+            basis=event.basis,
+            decided_on=event.decided_on,
+            actor=service_actor("payment"),
+            correlation_id=envelope.correlationid,
+            tracking=tracking,
+        )
+
+    return {CaseApprovedV4: on_case_approved, JurisdictionResolvedV1: on_jurisdiction_resolved}

@@ -9,6 +9,7 @@ from contracts.payment import BeneficiaryEnrolledV1
 from contracts.values import AdminUnitRef
 from services.payment.domain.entitlement import Entitlement
 from services.payment.domain.health_insurance import HealthInsuranceNotices
+from services.payment.domain.jurisdiction import JurisdictionDecision
 from services.payment.domain.ledger import BenefitLedger, HeldEnrolment
 from services.payment.domain.payroll import PayrollRun
 
@@ -173,6 +174,35 @@ def _later_events(event: Any) -> BaseModel | None:
             category=event.category,
             residence=AdminUnitRef(scheme=event.residence_scheme, code=event.residence_code),
         )
+    if isinstance(event, Entitlement.TransferredByReorganisation):
+        return contracts.BeneficiaryTransferredByReorganisationV1(
+            case_id=event.case_id,
+            from_month=event.from_month,
+            from_residence=AdminUnitRef(scheme=event.from_scheme, code=event.from_code),
+            to_residence=AdminUnitRef(scheme=event.to_scheme, code=event.to_code),
+            method=event.method,
+            mapping_version=event.mapping_version,
+            basis=event.basis,
+            decided_on=event.decided_on,
+        )
+    if isinstance(event, Entitlement.ArrearsAwaitingDecision):
+        return contracts.ArrearsAwaitingDecisionV1(
+            case_id=event.case_id,
+            months=event.months,
+            amount=event.amount,
+            look_back_from=event.look_back_from,
+        )
+    if isinstance(event, Entitlement.ArrearsDecided):
+        return contracts.ArrearsDecidedV1(
+            case_id=event.case_id,
+            months=event.months,
+            amount=event.amount,
+            decision_number=event.decision_number,
+            signed_on=event.signed_on,
+            basis=event.basis,
+        )
+    if isinstance(event, JurisdictionDecision.Recorded):
+        return None  # intake published the decision; the transfer it causes is published
     if isinstance(event, PayrollRun.Started | PayrollRun.Generated | PayrollRun.Approved):
         return None  # a payroll run is internal bookkeeping: its lines are on the bus
     if isinstance(event, BenefitLedger.Opened | BenefitLedger.PeriodStarted):

@@ -49,6 +49,7 @@ STATE_EVENTS = frozenset(
         "disability_level_determined",
         "payment_channel_changed",
         "jurisdiction_resolved",
+        "beneficiary_transferred_by_reorganisation",
     }
 )
 
@@ -328,6 +329,9 @@ def _apply(state: dict[str, Any], fact: Fact) -> None:
             moving_to=None,
         )
         _decided(state, data)
+    elif kind == "beneficiary_transferred_by_reorganisation":
+        # From July 2025 the 2025 commune that took over the old one; before, the old one.
+        state["residence"] = _residence(data.get("to_residence")) or state.get("residence")
     elif kind == "disability_level_determined":
         state.update(
             disability_level=data.get("level"),
