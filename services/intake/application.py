@@ -75,6 +75,18 @@ class IntakeApplication(BtxhApplication):
     def personal_id_digest(self, number: str) -> str:
         return personal_id_digest(self._digest_key, number)
 
+    def _claim_key(self, benefit: str, cared_for: dict[str, str] | None) -> str:
+        """What one open case per person is counted over. The monthly allowance: the benefit.
+        Care support is paid for each person cared for, so a household that cares for a person
+        with a special severe disability and also takes in a child holds a case for each: the
+        key adds a keyed digest of the person cared for (name and date of birth), never the
+        name itself."""
+        if benefit != "care_support" or not cared_for:
+            return benefit
+        name = " ".join(str(cared_for.get("full_name", "")).split()).casefold()
+        who = self.personal_id_digest(f"cared-for|{name}|{cared_for.get('date_of_birth', '')}")
+        return f"{benefit}:{who[:32]}"
+
     def receive_dossier(
         self, command: ReceiveDossier, *, actor: Actor, correlation_id: UUID, today: date
     ) -> Dossier:
@@ -152,15 +164,16 @@ class IntakeApplication(BtxhApplication):
             command.personal_id, date_of_birth=command.date_of_birth, sex=command.sex
         )
         digest = self.personal_id_digest(personal_id.number)
-        with self.index.receiving(digest, command.benefit):
+        claimed = self._claim_key(command.benefit, command.cared_for)
+        with self.index.receiving(digest, claimed):
             case_id = uuid4()
-            claim = self.index.claim(digest=digest, benefit=command.benefit, case_id=case_id)
+            claim = self.index.claim(digest=digest, benefit=claimed, case_id=case_id)
             person_id, new_person = claim.person_id, claim.new_person
             if claim.holder is not None and (
                 self._is_open(claim.holder)
                 or not self.index.take_over(
                     person_id=person_id,
-                    benefit=command.benefit,
+                    benefit=claimed,
                     stale=claim.holder,
                     case_id=case_id,
                 )
@@ -197,7 +210,7 @@ class IntakeApplication(BtxhApplication):
             except BaseException:
                 self.index.release(
                     person_id=person_id,
-                    benefit=command.benefit,
+                    benefit=claimed,
                     case_id=case_id,
                     forget_person=new_person,
                 )
@@ -265,7 +278,7 @@ class IntakeApplication(BtxhApplication):
         self.save(dossier)
         self.index.release(
             person_id=dossier.person_id,
-            benefit=dossier.benefit,
+            benefit=self._claim_key(dossier.benefit, dossier.cared_for),
             case_id=dossier.id,
             forget_person=False,
         )
@@ -309,7 +322,7 @@ class IntakeApplication(BtxhApplication):
             dossier = self.get_dossier(case_id)
             self.index.release(
                 person_id=dossier.person_id,
-                benefit=dossier.benefit,
+                benefit=self._claim_key(dossier.benefit, dossier.cared_for),
                 case_id=case_id,
                 forget_person=False,
             )

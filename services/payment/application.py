@@ -29,6 +29,7 @@ from reference.policy import PolicyBook, PolicyError, policy_book
 from reference.valuation import held_with_units
 from reference.working_days import load_calendar
 from services.payment.domain.entitlement import Entitlement, InvalidChange
+from services.payment.domain.funeral import FuneralSupportOnce
 from services.payment.domain.health_insurance import HealthInsuranceNotices
 from services.payment.domain.jurisdiction import JurisdictionDecision
 from services.payment.domain.ledger import BenefitLedger, HeldEnrolment, ledger_id
@@ -145,7 +146,9 @@ class PaymentApplication(BtxhApplication):
         person and benefit is held instead (BenefitLedger) and published as enrolment_held.
         """
         case_id: UUID = approval["case_id"]
-        ledger = self._ledger(approval["person_id"] or case_id, approval["benefit"])
+        ledger = self._ledger(
+            approval["person_id"] or case_id, self._ledger_benefit(approval["benefit"], case_id)
+        )
         earliest = add_months(approval["from_month"], -self.settings.relocation_months)
         start = ledger.continuation_start(approval["from_month"], earliest)
         conflict = ledger.overlapping(start, other_than=case_id)
@@ -280,6 +283,15 @@ class PaymentApplication(BtxhApplication):
         notices.issue(**notice)
         return notices
 
+    @staticmethod
+    def _ledger_benefit(benefit: str, case_id: UUID) -> str:
+        """What "one running entitlement per person" is counted over. The monthly allowance: one
+        per person, whatever the case or commune (only the highest is paid). Care support is a
+        benefit of its own, paid for each person cared for: each case stands alone (intake
+        keeps one open case per caregiver and person cared for), never held against another
+        care support or against the caregiver's own allowance."""
+        return benefit if benefit == "monthly_allowance" else f"{benefit}:{case_id}"
+
     def _ledger(self, person_key: UUID, benefit: str) -> BenefitLedger:
         try:
             ledger: BenefitLedger = self.repository.get(ledger_id(person_key, benefit))
@@ -395,7 +407,9 @@ class PaymentApplication(BtxhApplication):
                     correlation_id=correlation_id,
                 )
             )
-        ledger = self._ledger(entitlement.person_key, entitlement.benefit)
+        ledger = self._ledger(
+            entitlement.person_key, self._ledger_benefit(entitlement.benefit, entitlement.case_id)
+        )
         ledger.end_period(
             case_id=case_id,
             until=entitlement.ceased_from,
@@ -507,13 +521,30 @@ class PaymentApplication(BtxhApplication):
         correlation_id: UUID,
         today: date,
     ) -> Entitlement:
-        """Funeral support for a beneficiary who died: at least 20 x the standard level in
-        force on the day of death (the province may pay more); by default exactly that."""
+        """Funeral support for a beneficiary who died receiving the monthly allowance: at least
+        20 x the standard level in force on the day of death (the province may pay more); by
+        default exactly that. Decided once per deceased person, on the deceased's own case:
+        never on a caregiver's care support for the death of the person cared for."""
         self.dates.fact("signed_on", signed_on, today)
         entitlement = self.get_entitlement(case_id)
         died_on = entitlement.ceased_on
+        if entitlement.benefit != "monthly_allowance":
+            raise InvalidChange(
+                "funeral support is decided on the deceased's own monthly allowance case; care "
+                "support ends with the death of the person cared for and pays no funeral support"
+            )
         if entitlement.cessation_reason != "death" or died_on is None:
             raise InvalidChange("funeral support follows a cessation for death")
+        once_id = derived_id("funeral-support", entitlement.person_key)
+        try:
+            earlier: FuneralSupportOnce = self.repository.get(once_id)
+        except AggregateNotFoundError:
+            pass
+        else:
+            raise InvalidChange(
+                f"funeral support for this person was decided by {earlier.decision_number} "
+                f"on {earlier.signed_on} (case {earlier.case_id}): once per deceased person"
+            )
         # A death recorded before these checks existed may lie outside the policy tables.
         self.dates.query("the death (the cessation's event_date)", died_on)
         policy = self.policy.in_force(self._province(entitlement), died_on)
@@ -530,7 +561,16 @@ class PaymentApplication(BtxhApplication):
             actor=actor,
             correlation_id=correlation_id,
         )
-        self.save(entitlement)
+        once = FuneralSupportOnce(
+            id=once_id,
+            person_key=entitlement.person_key,
+            case_id=case_id,
+            decision_number=decision_number,
+            signed_on=signed_on,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+        self.save(entitlement, once)
         return entitlement
 
     # --- the 2025 reorganisation -------------------------------------------------------------

@@ -8,6 +8,7 @@ from contracts import payment as contracts
 from contracts.payment import BeneficiaryEnrolledV1
 from contracts.values import AdminUnitRef
 from services.payment.domain.entitlement import Entitlement
+from services.payment.domain.funeral import FuneralSupportOnce
 from services.payment.domain.health_insurance import HealthInsuranceNotices
 from services.payment.domain.jurisdiction import JurisdictionDecision
 from services.payment.domain.ledger import BenefitLedger, HeldEnrolment
@@ -201,6 +202,8 @@ def _later_events(event: Any) -> BaseModel | None:
             signed_on=event.signed_on,
             basis=event.basis,
         )
+    if isinstance(event, FuneralSupportOnce.Decided):
+        return None  # bookkeeping across cases: the decision itself is published
     if isinstance(event, JurisdictionDecision.Recorded):
         return None  # intake published the decision; the transfer it causes is published
     if isinstance(event, PayrollRun.Started | PayrollRun.Generated | PayrollRun.Approved):

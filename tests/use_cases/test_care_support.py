@@ -1,0 +1,158 @@
+"""Care support (hỗ trợ kinh phí chăm sóc, nuôi dưỡng) is a benefit of its own, paid for each
+person cared for; funeral support is decided once per deceased person, on their own case.
+
+Given dossiers, approvals and cessations, when a second ground or a second funeral decision
+comes, then these cases, entitlements and refusals."""
+
+import uuid
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from services.intake.application import DuplicateCase, IntakeApplication
+from services.payment.application import InvalidChange, PaymentApplication
+from tests.support.use_cases import (
+    APPROVER,
+    OFFICER,
+    approval,
+    dossier,
+    event_of,
+    service_actor,
+)
+
+TODAY = date(2026, 12, 1)
+CAREGIVER = "001170123456"
+
+
+def care_dossier(intake: IntakeApplication, category: str, cared_for: dict[str, str]) -> Any:
+    return intake.receive_dossier(
+        dossier(
+            number=CAREGIVER,
+            born=date(1970, 2, 3),
+            benefit="care_support",
+            category=category,
+            cared_for=cared_for,
+            received_on=date(2026, 3, 2),
+        ),
+        actor=OFFICER,
+        correlation_id=uuid.uuid4(),
+        today=TODAY,
+    )
+
+
+DISABLED_SON = {"full_name": "Lê Văn An", "date_of_birth": "2001-09-09", "relationship": "son"}
+CHILD_TAKEN_IN = {
+    "full_name": "Phạm Thị Bình",
+    "date_of_birth": "2019-04-12",
+    "relationship": "taken in",
+}
+
+
+def test_a_caregiver_holds_a_care_support_case_for_each_person_cared_for(
+    intake: IntakeApplication,
+) -> None:
+    household = care_dossier(intake, "CARE_HOUSEHOLD_PWD_SPECIAL_SEVERE", DISABLED_SON)
+    taken_in = care_dossier(intake, "CARE_TAKER_CHILD_4P", CHILD_TAKEN_IN)
+
+    assert household.person_id == taken_in.person_id
+    assert household.id != taken_in.id
+    with pytest.raises(DuplicateCase) as refused:
+        care_dossier(intake, "CARE_HOUSEHOLD_PWD_SPECIAL_SEVERE", DISABLED_SON)
+    assert refused.value.case_id == household.id
+
+
+def enrol(payment: PaymentApplication, decided: dict[str, Any]) -> UUID:
+    payment.enrol(
+        approval=decided,
+        actor=service_actor("payment"),
+        correlation_id=uuid.uuid4(),
+        causation_id=uuid.uuid4(),
+        tracking=event_of("btxh/assessment", decided["case_id"]),
+    )
+    case_id: UUID = decided["case_id"]
+    return case_id
+
+
+def test_two_grounds_of_care_support_and_the_caregivers_own_allowance_are_all_paid(
+    payment: PaymentApplication,
+) -> None:
+    person = uuid.uuid4()
+    signed = {"signed_on": date(2024, 8, 5), "commune": "02053", "person_id": person}
+    household = enrol(
+        payment,
+        approval(benefit="care_support", category="CARE_HOUSEHOLD_PWD_SPECIAL_SEVERE", **signed),
+    )
+    taken_in = enrol(
+        payment, approval(benefit="care_support", category="CARE_TAKER_CHILD_4P", **signed)
+    )
+    own = enrol(payment, approval(**signed))
+
+    owed = {
+        case_id: payment.months_owed(case_id, "2024-09", "2024-09")[0].amount
+        for case_id in (household, taken_in, own)
+    }
+    assert owed == {household: 500_000, taken_in: 750_000, own: 750_000}
+
+
+def died(payment: PaymentApplication, case_id: UUID, on: date) -> None:
+    payment.cease(
+        case_id,
+        reason="death",
+        event_date=on,
+        decision_number=f"{uuid.uuid4().hex[:4]}/QĐ",
+        signed_on=on,
+        today=TODAY,
+        actor=APPROVER,
+        correlation_id=uuid.uuid4(),
+    )
+
+
+def funeral(payment: PaymentApplication, case_id: UUID, number: str) -> None:
+    payment.decide_funeral_support(
+        case_id,
+        decision_number=number,
+        signed_on=date(2024, 11, 20),
+        organiser="Con trai",
+        amount=None,
+        today=TODAY,
+        actor=APPROVER,
+        correlation_id=uuid.uuid4(),
+    )
+
+
+def test_funeral_support_is_never_decided_on_a_caregivers_care_support(
+    payment: PaymentApplication,
+) -> None:
+    care = enrol(
+        payment,
+        approval(
+            benefit="care_support",
+            category="CARE_HOUSEHOLD_PWD_SPECIAL_SEVERE",
+            signed_on=date(2024, 8, 5),
+        ),
+    )
+    died(payment, care, date(2024, 10, 3))
+
+    with pytest.raises(InvalidChange, match="own monthly allowance case"):
+        funeral(payment, care, "90/QĐ")
+
+
+def test_funeral_support_is_decided_once_per_deceased_person(
+    payment: PaymentApplication,
+) -> None:
+    """Two entitlements of one person, both ceased for the death (a second case recorded in
+    error): the second funeral decision is refused, naming the first."""
+    person = uuid.uuid4()
+    first = enrol(payment, approval(person_id=person, signed_on=date(2024, 6, 3)))
+    second = enrol(payment, approval(person_id=person, signed_on=date(2024, 8, 5)))  # held
+    died(payment, first, date(2024, 9, 10))  # the held one is enrolled from October
+    died(payment, second, date(2024, 10, 5))
+    funeral(payment, first, "91/QĐ")
+
+    with pytest.raises(InvalidChange, match="91/QĐ"):
+        funeral(payment, second, "92/QĐ")
+
+    assert payment.get_entitlement(first).funeral_support["amount"] == 10_000_000
+    assert payment.get_entitlement(second).funeral_support is None
