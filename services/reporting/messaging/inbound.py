@@ -20,7 +20,6 @@ from contracts.intake import DossierReceivedV2
 from contracts.payment import (
     BeneficiaryEnrolledV1,
     BeneficiaryMovedInV1,
-    BeneficiaryTransferredByReorganisationV1,
     EntitlementAdjustedV1,
     EntitlementCeasedV1,
     EntitlementSuspendedV1,
@@ -58,7 +57,6 @@ REGISTER_UPDATES: dict[type[BaseModel], RegisterUpdate] = {
     EntitlementCeasedV1: register.on_entitlement_ceased,
     EntitlementAdjustedV1: register.on_entitlement_adjusted,
     BeneficiaryMovedInV1: register.on_beneficiary_moved_in,
-    BeneficiaryTransferredByReorganisationV1: register.on_beneficiary_transferred_by_reorganisation,
     PayrollLinesIssuedV2: payments.on_lines_issued,
     PayrollLineSettledV1: payments.on_line_settled,
 }

@@ -27,7 +27,6 @@ from contracts.intake import DossierReceivedV2
 from contracts.payment import (
     BeneficiaryEnrolledV1,
     BeneficiaryMovedInV1,
-    BeneficiaryTransferredByReorganisationV1,
     EntitlementAdjustedV1,
     EntitlementCeasedV1,
     EntitlementSuspendedV1,
@@ -231,23 +230,6 @@ def on_beneficiary_moved_in(
         event.case_id,
         at,
         {"residence_scheme": event.residence.scheme, "residence_code": event.residence.code},
-    )
-
-
-def on_beneficiary_transferred_by_reorganisation(
-    conn: psycopg.Connection[Any],
-    schema: str,
-    event: BeneficiaryTransferredByReorganisationV1,
-    at: datetime,
-) -> None:
-    """From July 2025 the 2025 commune that took over the old one pays: the register lists the
-    beneficiary there (the history keeps the old commune, and so do months before)."""
-    _upsert(
-        conn,
-        schema,
-        event.case_id,
-        at,
-        {"residence_scheme": event.to_residence.scheme, "residence_code": event.to_residence.code},
     )
 
 
