@@ -324,7 +324,7 @@ class AssessmentApplication(BtxhApplication):
     def review(
         self, case_id: UUID, command: Review, *, actor: Actor, correlation_id: UUID, today: date
     ) -> CaseAssessment:
-        """Record the review body's conclusion. Councils (procedure versions A and B) need a
+        """Record the review body's conclusion. Councils (procedure versions 0, A and B) need a
         quorum of two thirds; from 01/07/2025 the data must be verified against the National
         Population Database."""
         self.dates.fact("reviewed_on", command.reviewed_on, today)

@@ -144,6 +144,7 @@ def test_a_category_that_contradicts_the_persons_age_is_refused(
 @pytest.mark.parametrize(
     ("day", "version", "authority"),
     [
+        (date(2012, 3, 1), "0-ND67-2007", "DISTRICT_CHAIRMAN"),
         (date(2016, 5, 2), "A-ND136-2013", "DISTRICT_CHAIRMAN"),
         (date(2018, 10, 8), "B-ND140-2018", "DISTRICT_CHAIRMAN"),
         (date(2021, 7, 1), "C-ND20-2021", "DISTRICT_CHAIRMAN"),
@@ -501,3 +502,60 @@ def test_invalid_eras_max_units_and_valuation_rules_are_refused_naming_the_file_
 ) -> None:
     with pytest.raises(PolicyError, match=message):
         load_policy_book(broken_copy(tmp_path, edit))
+
+
+# --- 2010-2013: Decree 67/2007 as amended by Decree 13/2010 ---------------------------------------
+
+ON_180 = date(2012, 9, 3)
+
+
+@pytest.mark.parametrize(
+    ("held", "expected"),
+    [
+        ({"ELDERLY_80P_NO_PENSION": 1}, 180_000),  # 1.0
+        ({"PWD_SEVERE": 1}, 270_000),  # Decree 28/2012 Art. 16: 1.5
+        ({"PWD_SPECIAL_SEVERE_CHILD_OR_ELDERLY": 1}, 450_000),  # 2.5
+        ({"SINGLE_PARENT_POOR": 2}, 360_000),  # 1.0 per child [U]
+        ({"CARE_TAKER_PWD_SPECIAL_SEVERE": 3}, 540_000),  # Decree 28/2012: 3.0 for two or more
+    ],
+)
+def test_amounts_of_2012_are_paid_at_180000(held: dict[str, int], expected: int) -> None:
+    result = policy_book().in_force(None, ON_180).amount(held)
+    assert result.standard_level == 180_000
+    assert result.monthly_amount == expected
+    assert result.policy_version == "ND13-2010/0-ND67-2007"
+
+
+def test_the_first_day_covered_is_1_january_2010_under_the_decree_67_procedure() -> None:
+    first, basis = policy_book().first_covered
+    assert (first, basis) == (date(2010, 1, 1), "procedure version 0-ND67-2007")
+    procedure = policy_book().procedure_on(date(2013, 12, 31))
+    assert (procedure.review_body, procedure.appraisal_body) == (
+        "COMMUNE_REVIEW_COUNCIL",
+        "DISTRICT_DIVISION_LISA",
+    )
+    assert policy_book().procedure_on(date(2014, 1, 1)).version == "A-ND136-2013"
+
+
+def test_disability_categories_begin_with_decree_28_on_1_june_2012() -> None:
+    with pytest.raises(CategoryNotInForce, match="PWD_SEVERE"):
+        policy_book().in_force(None, date(2012, 5, 31)).category("PWD_SEVERE")
+    category = policy_book().in_force(None, date(2012, 6, 1)).category("PWD_SEVERE")
+    assert category.legal_basis == "NĐ 28/2012/NĐ-CP Đ16 K1"
+
+
+def test_groups_decree_67_did_not_have_or_that_its_bands_cannot_express_are_not_in_force() -> None:
+    categories = policy_book().in_force(None, ON_180).categories
+    for code in ("CHILD_NO_CARE_U4", "CHILD_U3_POOR_DTTS", "ELDERLY_COMMUNITY_CARE"):
+        assert code not in categories
+    # a youth who kept studying was covered to 18, not 22
+    with pytest.raises(CategoryContradictsAge):
+        policy_book().in_force(None, ON_180).check_age("YOUTH_STUDYING_16_22", 18)
+
+
+def test_a_2012_decision_rests_on_decree_67_as_amended_by_decree_13() -> None:
+    basis = policy_book().in_force(None, ON_180).decision_basis(["ELDERLY_80P_NO_PENSION"])
+    assert basis == (
+        "NĐ 67/2007/NĐ-CP Đ4, Đ6 (sửa đổi bởi NĐ 13/2010/NĐ-CP); Luật Người cao tuổi 2009",
+        "NĐ 67/2007/NĐ-CP (sửa đổi bởi NĐ 13/2010/NĐ-CP)",
+    )

@@ -708,3 +708,69 @@ def test_care_support_for_two_grounds_is_granted_their_sum_with_both_provisions(
     assert (granted.standard_level, granted.coefficient) == (500_000, "3.5")
     assert granted.legal_basis[:2] == ["NĐ 20/2021/NĐ-CP Đ20 K2", "NĐ 20/2021/NĐ-CP Đ20 K1"]
     assert granted.legal_basis[-1] == "NĐ 147/2025/NĐ-CP Đ5 K1"
+
+
+def test_a_2012_dossier_is_received_and_approved_under_the_decree_67_procedure_at_180000(
+    intake: IntakeApplication, assessment: AssessmentApplication
+) -> None:
+    # given a dossier of an 82-year-old without a pension, received on Thursday 01/03/2012
+    received = intake.receive_dossier(
+        dossier(
+            category="ELDERLY_80P_NO_PENSION",
+            born=date(1930, 2, 1),
+            received_on=date(2012, 3, 1),
+            residence_scheme=OLD_SCHEME,
+            residence_code=OLD_COMMUNE,
+        ),
+        actor=OFFICER,
+        correlation_id=uuid.uuid4(),
+        today=TODAY_D,
+    )
+    case_id = opened(
+        assessment,
+        received_on=received.received_on,
+        category=received.category,
+        born=received.date_of_birth,
+        commune=OLD_COMMUNE,
+        scheme=OLD_SCHEME,
+    )
+    case = assessment.get_case(case_id)
+    assert case.procedure_version == "0-ND67-2007"
+    assert (case.current_step, case.current_due_on) == ("review", date(2012, 3, 15))
+    steps = {"actor": ASSESSOR, "correlation_id": uuid.uuid4(), "today": TODAY_D}
+    review(
+        assessment,
+        case_id,
+        reviewed_on=date(2012, 3, 5),
+        population_db_verified=False,
+        members_present=7,
+        members_total=9,
+    )
+    posted = assessment.post_results(case_id, date(2012, 3, 6), **steps)
+    assert posted.posted_until == date(2012, 3, 14)  # seven working days
+    with pytest.raises(StepOutOfOrder, match="appraisal"):
+        approve(assessment, case_id, signed_on=date(2012, 3, 20), authority=None, legal_basis=None)
+    assessment.appraise(
+        case_id,
+        Appraisal(appraised_on=date(2012, 3, 19), outcome="eligible", findings="Đủ điều kiện"),
+        **steps,
+    )
+    recorded = Recorded(assessment)
+
+    # when the district chairman signs, neither authority nor legal basis stated
+    approve(assessment, case_id, signed_on=date(2012, 3, 21), authority=None, legal_basis=None)
+
+    # then 180,000 x 1.0 from March 2012, under Decree 67/2007 as amended by Decree 13/2010
+    [granted] = recorded.events
+    assert (granted.standard_level, granted.coefficient, granted.monthly_amount) == (
+        180_000,
+        "1.0",
+        180_000,
+    )
+    assert granted.policy_version == "ND13-2010/0-ND67-2007"
+    assert granted.authority == "DISTRICT_CHAIRMAN"
+    assert granted.legal_basis == [
+        "NĐ 67/2007/NĐ-CP Đ4, Đ6 (sửa đổi bởi NĐ 13/2010/NĐ-CP); Luật Người cao tuổi 2009",
+        "NĐ 67/2007/NĐ-CP (sửa đổi bởi NĐ 13/2010/NĐ-CP)",
+    ]
+    assert (granted.effective_month, granted.on_time) == ("2012-03", True)

@@ -64,7 +64,7 @@ class ReviewIn(Strict):
     population_db_verified: bool = Field(
         default=False, description="Checked against the National Population Database (from 2025)"
     )
-    members_present: int | None = Field(default=None, ge=1, description="Council versions A-B")
+    members_present: int | None = Field(default=None, ge=1, description="Council versions 0-B")
     members_total: int | None = Field(default=None, ge=1)
 
 
