@@ -51,9 +51,6 @@ class ReceiveDossier:
     cared_for: dict[str, str] | None = None
 
 
-POOR_STATUSES = ("poor", "near_poor")
-
-
 class IntakeApplication(BtxhApplication):
     name = "intake"
     service = "intake"
@@ -93,7 +90,9 @@ class IntakeApplication(BtxhApplication):
         """Open a case for a received dossier.
 
         The personal ID must agree with the date of birth and sex; the category must belong to
-        the benefit, be in force on the day of receipt and fit the person's age then; the
+        the benefit, be in force on the day of receipt and fit the person's age then, and the
+        household must meet its poverty requirement as in force that day (poor only, or poor or
+        near-poor: Decree 20/2021 admitted near-poor single parents from 01/07/2021); the
         commune must exist in the stated scheme on that day; a person may hold one open case
         per benefit (a second one is refused with the existing case id). Dates come first: the
         receipt within the policy tables and not after today in Vietnam, dates of birth neither
@@ -144,10 +143,16 @@ class IntakeApplication(BtxhApplication):
                 "care support is paid for a person cared for: give cared_for (full name, date "
                 "of birth)"
             )
-        if "poor_household" in category.requires and command.household_poverty not in POOR_STATUSES:
+        if not category.admits_household(command.household_poverty):
+            households = (
+                "poor or near-poor households"
+                if category.admits_household("near_poor")
+                else "poor households only"
+            )
             raise InvalidDossier(
-                f"category {command.category} is for poor or near-poor households; the household "
-                f"is declared {command.household_poverty!r} (household.poverty_status)"
+                f"category {command.category} is for {households} on {command.received_on} "
+                f"({category.legal_basis}); the household is declared "
+                f"{command.household_poverty!r} (household.poverty_status)"
             )
         if age < 16 and command.representative is None:
             raise InvalidDossier(
