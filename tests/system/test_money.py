@@ -16,6 +16,8 @@ from tests.support.eventually import eventually
 STANDARD_2020 = 270_000
 RECEIVED = date(2020, 7, 1)
 CHO_DON = "02020"  # Xã Chợ Đồn (2025): old 02020, 02050, 02053, 02065 went whole into it
+CAREGIVER_BORN = date(1975, 5, 17)
+CAREGIVER_ID = "019175512345"  # born in 1975 (century digit 1: a woman of the 1900s)
 
 #: (category, born, units, benefit, coefficient) decided in July 2020 in old Xã Ngọc Phái.
 CASES: list[tuple[str, date, int, str, str]] = [
@@ -35,8 +37,10 @@ CASES: list[tuple[str, date, int, str, str]] = [
     ("PWD_SPECIAL_SEVERE_CHILD_OR_ELDERLY", date(1945, 2, 14), 1, "monthly_allowance", "2.5"),
     ("PWD_SEVERE", date(1981, 3, 15), 1, "monthly_allowance", "1.5"),
     ("PWD_SEVERE_CHILD_OR_ELDERLY", date(2011, 4, 16), 1, "monthly_allowance", "2.0"),
-    ("CARE_HOUSEHOLD_PWD_SPECIAL_SEVERE", date(1975, 5, 17), 1, "care_support", "1.0"),
-    ("CARE_TAKER_CHILD_4P", date(1976, 6, 18), 1, "care_support", "1.5"),
+    ("HIV_ADULT_POOR_NO_INCOME", date(1982, 4, 17), 1, "monthly_allowance", "1.5"),
+    # One household, two grounds of care support: both are paid.
+    ("CARE_HOUSEHOLD_PWD_SPECIAL_SEVERE", CAREGIVER_BORN, 1, "care_support", "1.0"),
+    ("CARE_TAKER_CHILD_4P", CAREGIVER_BORN, 1, "care_support", "1.5"),
 ]
 
 
@@ -57,8 +61,9 @@ def decided_in_2020(
     if "HIV" in category and "hiv_confirmation" not in body["documents_presented"]:
         body["documents_presented"].append("hiv_confirmation")
     if benefit == "care_support":
+        body["applicant"]["personal_id"] = CAREGIVER_ID
         body["cared_for"] = {
-            "full_name": f"Người được chăm sóc {born.isoformat()}",
+            "full_name": f"Người được chăm sóc {category}",
             "date_of_birth": "2014-02-02",
             "relationship": "taken in" if "CHILD" in category else "son",
         }
@@ -84,8 +89,6 @@ def decided_in_2020(
             decision_number=f"{case_id[:6]}/QĐ-UBND",
             signed_on="2020-07-14",
             signer="Chủ tịch UBND huyện",
-            authority="DISTRICT_CHAIRMAN",
-            legal_basis=["NĐ 136/2013/NĐ-CP Đ5", "NĐ 136/2013/NĐ-CP Đ8"],
             categories={category: units},
         ),
         201,
@@ -153,6 +156,14 @@ def test_a_2020_district_month_and_the_first_payrolls_after_the_reorganisation(
     )
     everyone = [*cases, other, split]
     eventually(lambda: all(client.enrolled(c) for c in everyone), what="payment enrols all")
+
+    # Authority and legal basis were left out: those in force on 14 July 2020 (Decree 136/2013).
+    approved = eventually(
+        lambda: [e for e in client.history(other) if e["type"].endswith(".case_approved")],
+        what="reporting holds the approval",
+    )
+    assert approved[0]["data"]["authority"] == "DISTRICT_CHAIRMAN"
+    assert any("136/2013" in basis for basis in approved[0]["data"]["legal_basis"])
 
     # August 2020, the old commune's payroll: 270,000 x sum of (coefficient x units).
     client.generate_payroll("02053", "2020-08")
@@ -235,6 +246,42 @@ def test_a_2020_district_month_and_the_first_payrolls_after_the_reorganisation(
     months = sorted(x["month"] for x in paid)
     assert "2025-07" in months
     assert months[-1] == "2025-08"
+
+
+def test_a_death_gets_funeral_support_once_and_never_on_the_care_support_of_its_caregiver(
+    client: Client,
+) -> None:
+    """Uses the cases of the test above (same module, same system)."""
+    register = client.register(commune=CHO_DON)["items"]
+    elder = next(i for i in register if i["category"] == "ELDERLY_POOR_NO_SUPPORTER_80P")
+    care = next(i for i in register if i["category"] == "CARE_HOUSEHOLD_PWD_SPECIAL_SEVERE")
+
+    def decide(case_id: str, path: str, **body: Any) -> httpx.Response:
+        return client.http.post(
+            client.url("payment", f"/entitlements/{case_id}/{path}"),
+            json=body,
+            headers=token("approver"),
+        )
+
+    for case_id in (elder["case_id"], care["case_id"]):
+        ok(
+            decide(
+                case_id,
+                "cessation",
+                reason="death",
+                event_date="2025-08-10",
+                decision_number=f"{case_id[:4]}/QĐ-UBND",
+                signed_on="2025-08-15",
+            )
+        )
+    funeral = {"signed_on": "2025-08-20", "organiser": "Con trai"}
+    decided = ok(decide(elder["case_id"], "funeral-support", decision_number="301/QĐ", **funeral))
+    assert decided["funeral_support"]["amount"] == 10_000_000  # 20 x 500,000
+    again = decide(elder["case_id"], "funeral-support", decision_number="302/QĐ", **funeral)
+    assert again.status_code == 422
+    on_care = decide(care["case_id"], "funeral-support", decision_number="303/QĐ", **funeral)
+    assert on_care.status_code == 422
+    assert "own monthly allowance" in on_care.json()["detail"]
 
 
 def _single_parent(cases: dict[str, tuple[str, int, str]], units: int) -> str:

@@ -32,8 +32,8 @@ from contracts.payment import (
     EntitlementSuspendedV1,
     SuspensionLiftedV1,
 )
-from reference.policy import policy_book
-from reference.valuation import category_paid
+from reference.months import first_day
+from reference.valuation import Valuation
 
 STATUS_SQL = (
     "CASE WHEN r.ceased_from IS NOT NULL THEN 'ceased'"
@@ -234,11 +234,15 @@ def on_beneficiary_moved_in(
 
 
 def on_entitlement_adjusted(
-    conn: psycopg.Connection[Any], schema: str, event: EntitlementAdjustedV1, at: datetime
+    conn: psycopg.Connection[Any],
+    schema: str,
+    event: EntitlementAdjustedV1,
+    at: datetime,
+    valuation: Valuation,
 ) -> None:
     """The entitlement is labelled by the category paid from the adjustment's month on."""
-    policy = policy_book().in_force(None, date.fromisoformat(f"{event.from_month}-01"))
-    _upsert(conn, schema, event.case_id, at, {"category": category_paid(policy, event.categories)})
+    paid = valuation.category_paid(event.categories, first_day(event.from_month))
+    _upsert(conn, schema, event.case_id, at, {"category": paid})
 
 
 @dataclass(frozen=True)

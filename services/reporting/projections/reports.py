@@ -34,6 +34,7 @@ from reference.admin_units import (
     load_admin_units,
 )
 from reference.date_bounds import DateBounds, DateOutOfRange, date_bounds
+from reference.months import add_months
 from reference.policy import PolicyBook, PolicyError
 from services.reporting import labels
 from services.reporting.projections.case_state import Residence, rolled_up
@@ -220,12 +221,6 @@ def parse_month(text: str, bounds: DateBounds | None = None) -> str:
         raise InvalidReportQuery(str(error)) from error
 
 
-def add_months(month: str, count: int) -> str:
-    year, number = (int(part) for part in month.split("-"))
-    index = year * 12 + number - 1 + count
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
 def a_year_before(day: date) -> date:
     """The same day a year earlier (28 February for 29 February)."""
     if day.month == 2 and day.day == 29:
@@ -266,7 +261,8 @@ def _fallback(
     for row in rows:
         code, new = str(row["commune"]), bool(row["reorganised"])
         in_2025 = new and units.get(DVHC_2025_2LEVEL, code) is not None
-        place = rolled_up(Residence(DVHC_2025_2LEVEL if in_2025 else DVHC_2004_3LEVEL, code))
+        scheme = DVHC_2025_2LEVEL if in_2025 else DVHC_2004_3LEVEL
+        place = rolled_up(Residence(scheme, code), units)
         codes.append(code)
         reorganised.append(new)
         communes.append(place.commune_code)
