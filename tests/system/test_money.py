@@ -189,6 +189,31 @@ def test_a_2020_district_month_and_the_first_payrolls_after_the_reorganisation(
     assert counted["SINGLE_PARENT_POOR"] == 3
     assert by_category["total"] == len(CASES) + 1  # and the one of old Xã 02050
 
+    # The same month reported by the units as they were (old district, old province) and by
+    # today's (the 2025 commune the old ones went into): the same money.
+    august_total = sum(x["amount"] for x in august["lines"])
+
+    def reported(**params: str) -> int:
+        found = ok(
+            client.http.get(
+                client.url("reporting", "/reports/monthly-payments"),
+                params={"month": "2020-08", **params},
+                headers=token("inspector"),
+            )
+        )
+        return int(found["total"]["amount"])
+
+    old_district = {"recorded_scheme": "DVHC_2004_3LEVEL", "district": "064"}  # Huyện Chợ Đồn
+    assert reported(**old_district) == august_total
+    assert reported(recorded_scheme="DVHC_2004_3LEVEL", province="06") == august_total  # Bắc Kạn
+    assert reported(commune=CHO_DON) == august_total
+    too_late = client.http.get(
+        client.url("reporting", "/reports/period"),
+        params={"period": "2025", **old_district},
+        headers=token("inspector"),
+    )
+    assert too_late.status_code == 422, too_late.text
+
     # After the reorganisation: the old code pays no more, the 2025 commune pays everyone once.
     refused = client.http.post(
         client.url("payment", "/payrolls"),
