@@ -7,6 +7,7 @@
 """
 
 import os
+import random
 import socket
 import sys
 from dataclasses import dataclass, field
@@ -56,10 +57,30 @@ def describe(kind: str) -> str:
     }[kind]
 
 
+#: Test listeners take ports below the kernel's ephemeral range (net.ipv4.ip_local_port_range,
+#: 32768-60999 by default). A port the kernel hands out for bind(0) comes from that range too,
+#: and so does the local port of every outgoing connection the tests open (Kafka, HTTP): a port
+#: found free that way was seen taken by such a connection before the service bound it (the
+#: service then exits "port already taken" again and again).
+TEST_PORTS = range(15000, 32000)
+_taken: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port free now, never handed out twice by this process, outside the ephemeral range."""
+    candidates = list(TEST_PORTS)
+    random.shuffle(candidates)
+    for port in candidates:
+        if port in _taken:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _taken.add(port)
+        return port
+    raise RuntimeError(f"no free port in {TEST_PORTS.start}-{TEST_PORTS.stop - 1}")
 
 
 @dataclass

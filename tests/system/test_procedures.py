@@ -132,14 +132,18 @@ def test_version_b_2020_council_review_five_days_posting_complaint_appraisal_dis
     assert decided["effective_month"] == "2020-02"
     assert decided["on_time"] is True
 
-    history = eventually(lambda: len(h := client.history(case_id)) == 9 and h, timeout=60)
-    assert [e["type"].rsplit(".", 1)[1] for e in history][2:8] == [
+    # Decided under old Xã Ngọc Phái and still owed after June 2025: payment transfers it to
+    # Xã Chợ Đồn from July 2025 when it enrols it.
+    history = eventually(lambda: len(h := client.history(case_id)) == 10 and h, timeout=60)
+    assert [e["type"].rsplit(".", 1)[1] for e in history][2:] == [
         "case_reviewed",
         "results_posted",
         "complaint_received",
         "complaint_concluded",
         "case_appraised",
         "case_approved",
+        "beneficiary_enrolled",
+        "beneficiary_transferred_by_reorganisation",
     ]
     assert "summary" not in history[4]["data"]  # complaint texts stay in assessment
 
