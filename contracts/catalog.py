@@ -145,6 +145,7 @@ CONTRACTS: tuple[EventContract, ...] = (
             ),
             ("arrears_awaiting_decision", payment.ArrearsAwaitingDecisionV1),
             ("arrears_decided", payment.ArrearsDecidedV1),
+            ("cessation_proposed", payment.CessationProposedV1),
             ("beneficiary_moved_out", payment.BeneficiaryMovedOutV1),
             ("beneficiary_moved_in", payment.BeneficiaryMovedInV1),
             ("enrolment_held", payment.EnrolmentHeldV1),

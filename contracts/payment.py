@@ -177,6 +177,19 @@ class SuspensionProposedV1(BaseModel):
     amount_not_collected: Vnd
 
 
+class CessationProposedV1(BaseModel):
+    """A fact ends the entitlement's ground (the person cared for died): a cessation from
+    `from_month` is proposed to the commune. Nothing changes until it decides."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["cessation_proposed"] = "cessation_proposed"
+    case_id: UUID
+    ground: Literal["death_of_person_cared_for"]
+    cause: str = Field(max_length=100, description="The case of the person cared for")
+    event_date: date
+    from_month: Month
+
+
 class RecoveryDecidedV1(BaseModel):
     """An overpayment is to be recovered in instalments (thu hồi)."""
 

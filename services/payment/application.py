@@ -29,6 +29,7 @@ from reference.months import add_months, first_day, month_of, months_between
 from reference.policy import PolicyBook, PolicyError, policy_book
 from reference.valuation import Valuation
 from reference.working_days import load_calendar
+from services.payment.domain.care_links import CaredForBy
 from services.payment.domain.entitlement import Entitlement, InvalidChange
 from services.payment.domain.funeral import FuneralSupportOnce
 from services.payment.domain.health_insurance import HealthInsuranceNotices
@@ -203,14 +204,16 @@ class PaymentApplication(BtxhApplication):
             causation_id=causation_id,
             categories_held=list(approval["categories_held"]),
             categories=held,
+            dependants=list(approval.get("dependants") or []),
             channel="post_office",
             person_id=approval["person_id"],
             granted_on=approval["signed_on"],
         )
         ledger.start_period(case_id=case_id, from_month=start)
         self._reorganise(entitlement, actor=actor, correlation_id=correlation_id)
+        links = self._link_persons_cared_for(entitlement)
         if not self._insured_by_the_state(entitlement):
-            return [entitlement]
+            return [entitlement, *links]
         valid_from = (
             approval["signed_on"]
             if self.settings.health_insurance_card_start == "decision_date"
@@ -225,7 +228,53 @@ class PaymentApplication(BtxhApplication):
             actor=actor,
             correlation_id=correlation_id,
         )
-        return [entitlement, notices]
+        return [entitlement, notices, *links]
+
+    def _link_persons_cared_for(self, entitlement: Entitlement) -> list[CaredForBy]:
+        """A care-support case that counts persons with cases of their own is linked from each
+        of them, so that their death proposes ending it."""
+        if entitlement.benefit != "care_support":
+            return []
+        links = []
+        for dependant in entitlement.dependants:
+            cared: UUID | None = dependant.get("case_id")
+            if cared is None:
+                continue
+            link_id = derived_id("cared-for-by", cared)
+            try:
+                link: CaredForBy = self.repository.get(link_id)
+            except AggregateNotFoundError:
+                link = CaredForBy(id=link_id, cared_case_id=cared)
+            link.link(entitlement.case_id)
+            links.append(link)
+        return links
+
+    def _propose_ending_care_support(
+        self, deceased: Entitlement, *, actor: Actor, correlation_id: UUID
+    ) -> list[Entitlement]:
+        """The person cared for died: propose ending each care support that counts them (from
+        the month after the death). The commune decides; nothing stops by itself."""
+        if deceased.cessation_reason != "death" or deceased.ceased_on is None:
+            return []
+        try:
+            link: CaredForBy = self.repository.get(derived_id("cared-for-by", deceased.case_id))
+        except AggregateNotFoundError:
+            return []
+        proposed = []
+        for care_case in link.care_cases:
+            try:
+                care = self.get_entitlement(care_case)
+            except (EntitlementNotFound, EnrolmentHeld):
+                continue
+            if care.propose_cessation(
+                ground="death_of_person_cared_for",
+                cause=str(deceased.case_id),
+                event_date=deceased.ceased_on,
+                actor=actor,
+                correlation_id=correlation_id,
+            ):
+                proposed.append(care)
+        return proposed
 
     @staticmethod
     def _insured_by_the_state(entitlement: Entitlement) -> bool:
@@ -414,6 +463,9 @@ class PaymentApplication(BtxhApplication):
             case_id=case_id,
             until=entitlement.ceased_from,
             reason=str(entitlement.cessation_reason),
+        )
+        changed += self._propose_ending_care_support(
+            entitlement, actor=actor, correlation_id=correlation_id
         )
         for held_case in sorted(ledger.held):
             approval = ledger.held[held_case]["approval"]

@@ -32,6 +32,7 @@ def enrolled(from_month: str = "2024-06", granted_on: date | None = None) -> Ent
         person_id=uuid4(),
         granted_on=granted_on,
         categories=None,
+        dependants=None,
     )
 
 

@@ -16,6 +16,7 @@ from services.payment.application import InvalidChange, PaymentApplication
 from tests.support.use_cases import (
     APPROVER,
     OFFICER,
+    Recorded,
     approval,
     dossier,
     event_of,
@@ -156,3 +157,38 @@ def test_funeral_support_is_decided_once_per_deceased_person(
 
     assert payment.get_entitlement(first).funeral_support["amount"] == 10_000_000
     assert payment.get_entitlement(second).funeral_support is None
+
+
+def test_the_death_of_the_person_cared_for_proposes_ending_the_care_support(
+    payment: PaymentApplication,
+) -> None:
+    """The person cared for has a case of their own (special severe disability); the care
+    support counts it. Their death proposes ending the care support from the month after;
+    nothing stops until the commune decides."""
+    cared = enrol(payment, approval(category="PWD_SPECIAL_SEVERE", signed_on=date(2024, 8, 5)))
+    care_decision = approval(
+        benefit="care_support",
+        category="CARE_HOUSEHOLD_PWD_SPECIAL_SEVERE",
+        signed_on=date(2024, 8, 5),
+    )
+    care_decision["dependants"] = [
+        {
+            "dependant_id": uuid.uuid4(),
+            "relation": "person_cared_for",
+            "date_of_birth": date(2001, 9, 9),
+            "case_id": cared,
+        }
+    ]
+    care = enrol(payment, care_decision)
+    recorded = Recorded(payment)
+
+    died(payment, cared, date(2024, 10, 3))
+
+    [proposal] = [e for e in recorded.events if type(e).__name__ == "CessationProposed"]
+    assert (proposal.case_id, proposal.ground, proposal.from_month) == (
+        care,
+        "death_of_person_cared_for",
+        "2024-11",
+    )
+    assert payment.get_entitlement(care).status == "active"
+    assert payment.months_owed(care, "2024-11", "2024-11")[0].amount == 500_000

@@ -75,6 +75,7 @@ class Entitlement(Aggregate):
     TransferredByReorganisation: ClassVar[type[Any]]
     ArrearsAwaitingDecision: ClassVar[type[Any]]
     ArrearsDecided: ClassVar[type[Any]]
+    CessationProposed: ClassVar[type[Any]]
 
     @event("Enrolled")
     def __init__(
@@ -97,8 +98,14 @@ class Entitlement(Aggregate):
         person_id: UUID | None = None,
         granted_on: date | None = None,
         categories: dict[str, int] | None = None,
+        dependants: list[dict[str, Any]] | None = None,
     ) -> None:
         self.case_id = case_id
+        # Children raised, children taken in, persons cared for, as the approval counted them
+        # (dependant_id, relation, date_of_birth, case_id): no names.
+        self.dependants: list[dict[str, Any]] = list(dependants or [])
+        # Cessations proposed to the commune, by ground and cause, each once.
+        self.proposed_cessations: list[str] = []
         self.channel = channel
         # The day the decision granting the allowance was signed; None for enrolments made
         # before it was recorded (the first day of from_month stands for it then).
@@ -1308,3 +1315,47 @@ class Entitlement(Aggregate):
         for month in months:
             self.arrears_awaiting.pop(month, None)
             self.arrears_decided[month] = decision_number
+
+    # --- a cessation proposed, never decided by the system ----------------------------------
+
+    def propose_cessation(
+        self,
+        *,
+        ground: str,
+        cause: str,
+        event_date: date,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> bool:
+        """Propose to the commune that the entitlement stop from the month after `event_date`
+        (e.g. the death of the person cared for ends care support): once per cause, never
+        decided here. Returns whether a proposal was recorded."""
+        key = f"{ground}:{cause}"
+        if self.ceased_from is not None or key in self.proposed_cessations:
+            return False
+        self._cessation_proposed(
+            case_id=self.case_id,
+            ground=ground,
+            cause=cause,
+            event_date=event_date,
+            from_month=max(month_after(event_date), self.from_month),
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+        return True
+
+    @event("CessationProposed")
+    def _cessation_proposed(
+        self,
+        *,
+        case_id: UUID,
+        ground: str,
+        cause: str,
+        event_date: date,
+        from_month: str,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.proposed_cessations.append(f"{ground}:{cause}")

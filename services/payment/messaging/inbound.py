@@ -22,6 +22,7 @@ def handlers(app: PaymentApplication) -> dict[type, Handler]:
                 "categories_held": list(event.categories_held),
                 "categories": [held.model_dump() for held in event.categories],
                 "coefficient": event.coefficient,
+                "dependants": [d.model_dump() for d in event.dependants],
                 "residence_scheme": event.residence.scheme,
                 "residence_code": event.residence.code,
                 "monthly_amount": event.monthly_amount,

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 from contracts import payment as contracts
 from contracts.payment import BeneficiaryEnrolledV1
 from contracts.values import AdminUnitRef
+from services.payment.domain.care_links import CaredForBy
 from services.payment.domain.entitlement import Entitlement
 from services.payment.domain.funeral import FuneralSupportOnce
 from services.payment.domain.health_insurance import HealthInsuranceNotices
@@ -202,6 +203,16 @@ def _later_events(event: Any) -> BaseModel | None:
             signed_on=event.signed_on,
             basis=event.basis,
         )
+    if isinstance(event, Entitlement.CessationProposed):
+        return contracts.CessationProposedV1(
+            case_id=event.case_id,
+            ground=event.ground,
+            cause=event.cause,
+            event_date=event.event_date,
+            from_month=event.from_month,
+        )
+    if isinstance(event, CaredForBy.Opened | CaredForBy.Linked):
+        return None  # bookkeeping across cases: the proposals it causes are published
     if isinstance(event, FuneralSupportOnce.Decided):
         return None  # bookkeeping across cases: the decision itself is published
     if isinstance(event, JurisdictionDecision.Recorded):
