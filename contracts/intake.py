@@ -92,17 +92,16 @@ def upcast_dossier_received_v2(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class DependantsChangedV1(BaseModel):
-    """The dossier's dependants were added, changed or removed after receipt (a child born, a
-    youth who stopped studying, a date of birth corrected). `dependants` is the whole list as it
-    stands after the change; the reason stays in intake."""
+    """The dossier's dependants were added, changed (every field given again) or removed after
+    receipt: a child born, a youth who stopped studying, a date of birth corrected. A subscriber
+    applies the change to the list it holds from dossier_received; the reason stays in intake."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     event: Literal["dependants_changed"] = "dependants_changed"
     case_id: UUID
     changed_on: date
-    dependants: list[DeclaredDependant] = Field(max_length=MOST_DEPENDANTS)
-    added: list[UUID] = Field(max_length=MOST_DEPENDANTS)
-    changed: list[UUID] = Field(max_length=MOST_DEPENDANTS)
+    added: list[DeclaredDependant] = Field(max_length=MOST_DEPENDANTS)
+    changed: list[DeclaredDependant] = Field(max_length=MOST_DEPENDANTS)
     removed: list[UUID] = Field(max_length=MOST_DEPENDANTS)
 
 
