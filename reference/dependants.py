@@ -163,7 +163,10 @@ def shortfall(
         if counted(category, per, dependants, on):
             return None
         listed = [d for d in dependants if d.relation == per]
-        why = "; ".join(_why_not(d, on) for d in listed) or f"no {per} is listed"
+        why = (
+            "; ".join(f"born {d.date_of_birth} is {why_not_counted(d, on)}" for d in listed)
+            or f"no {per} is listed"
+        )
         what = (
             f"a {per} under {CHILD_AGE}, or {CHILD_AGE} to {STUDYING_UNTIL} and studying,"
             if per == "child_raised"
@@ -198,13 +201,14 @@ def _age(dependant: DependantFacts, on: date) -> str:
     return f"{months} months" if months < 48 else str(age_on(dependant.date_of_birth, on))
 
 
-def _why_not(dependant: DependantFacts, on: date) -> str:
+def why_not_counted(dependant: DependantFacts, on: date) -> str:
+    """Why a child raised does not count on `on`, e.g. "17 and not studying"."""
     if dependant.date_of_birth > on:
-        return f"born {dependant.date_of_birth} is not born yet"
+        return "not born yet"
     age = age_on(dependant.date_of_birth, on)
     if age >= STUDYING_UNTIL:
-        return f"born {dependant.date_of_birth} is {age}"
-    return f"born {dependant.date_of_birth} is {age} and not studying"
+        return f"{age}"
+    return f"{age} and not studying"
 
 
 # --- birthdays that call for a decision (DOMAIN §2.4) ------------------------------------------
