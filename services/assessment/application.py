@@ -778,6 +778,57 @@ class AssessmentApplication(BtxhApplication):
             return True
         return False
 
+    def propose_for_dependant(
+        self,
+        case_id: UUID,
+        dependant_id: UUID,
+        *,
+        on: date,
+        effective_month: str,
+        actor: Actor,
+    ) -> int:
+        """Propose the decisions a dependant's birthday on `on` calls for in each category the
+        approved case holds (the daily trigger job), naming the dependant: a single parent's
+        child who stops counting (16 and not studying, or 22) adjusts the units to those still
+        counting, or ends the allowance with the last one; a child taken in turning 4 moves to
+        CARE_TAKER_CHILD_4P and turning 16 ends the care support; a child of a parent with a
+        disability reaching 36 months ends it, unless a younger one keeps it. Nothing changes
+        by itself. Returns how many proposals this call recorded."""
+        case = self.get_case(case_id)
+        record = self.dependants_of(case_id)
+        if case.decision != "approved" or record is None or dependant_id not in record.listed:
+            return 0
+        try:
+            policy = self.policy.in_force(self._province(case), on)
+        except PolicyError:
+            return 0
+        units: dict[str, int] = getattr(case, "categories", None) or {}
+        proposed = 0
+        for code in case.categories_held:
+            category = policy.categories.get(code)
+            per = category.per if category is not None else None
+            for found in dependant_rules.proposals_for(
+                record.listed[dependant_id], record.dependants, code, per, on
+            ):
+                if case.propose_change(
+                    trigger=found.trigger,
+                    reached_on=on,
+                    from_category=code,
+                    proposal=found.proposal,
+                    to_category=found.to_category,
+                    effective_month=effective_month,
+                    legal_basis=found.legal_basis,
+                    actor=actor,
+                    correlation_id=uuid4(),
+                    dependant_id=dependant_id,
+                    from_units=units.get(code) if per is not None else None,
+                    to_units=found.to_units,
+                ):
+                    proposed += 1
+        if proposed:
+            self.save(case)
+        return proposed
+
 
 __all__ = [
     "AlreadyDecided",

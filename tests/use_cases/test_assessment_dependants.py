@@ -7,19 +7,22 @@ event at all). Cases follow version D in Xã Chợ Đồn (national level 500,00
 received 10/02/2026, posted 12-13/02, decided 24/02/2026."""
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
 import pytest
 from eventsourcing.persistence import IntegrityError
 
+from reference.date_bounds import DateOutOfRange
+from services.assessment import daily_jobs
 from services.assessment.application import AssessmentApplication, InvalidDecision
 from services.assessment.messaging.outbound import to_contract
 from tests.support.use_cases import (
     APPROVER,
     TODAY_D,
     Recorded,
+    approved,
     commune_decision,
     dependant,
     event_of,
@@ -184,3 +187,134 @@ def test_a_care_support_decision_carries_the_child_taken_in_it_is_for(
     assert [d.dependant_id for d in to_contract(granted).dependants] == [
         UUID(child["dependant_id"])
     ]
+
+
+# --- birthdays of dependants -----------------------------------------------------------------------
+
+
+def run(assessment: AssessmentApplication, on: date) -> int:
+    register = assessment.open_deadline_register()
+    found: int = daily_jobs.propose_for_ages_reached(assessment, register, on, today=on)["proposed"]
+    return found
+
+
+def test_a_child_turning_16_without_studying_proposes_fewer_units_that_day_naming_the_child(
+    assessment: AssessmentApplication,
+) -> None:
+    turning = dependant(date(2010, 6, 15))
+    case_id = single_parent(assessment, turning, THIRTEEN, NINE)
+    approved(assessment, case_id)
+    recorded = Recorded(assessment)
+
+    assert run(assessment, date(2026, 6, 14)) == 0
+    assert run(assessment, date(2026, 6, 15)) == 1
+    assert run(assessment, date(2026, 6, 15)) == 0  # once only
+
+    assert recorded.names == ["CaseAssessment.ChangeProposed"]
+    [proposal] = recorded.events
+    assert (proposal.trigger, proposal.proposal, proposal.dependant_id) == (
+        "age_16",
+        "adjust",
+        UUID(turning["dependant_id"]),
+    )
+    assert (proposal.from_category, proposal.to_category) == (
+        "SINGLE_PARENT_POOR",
+        "SINGLE_PARENT_POOR",
+    )
+    assert (proposal.from_units, proposal.to_units) == (3, 2)
+    assert proposal.effective_month == "2026-07"
+    published = to_contract(proposal)
+    assert (str(published.dependant_id), published.to_units) == (turning["dependant_id"], 2)
+    assert assessment.get_case(case_id).monthly_amount == 1_500_000  # unchanged until decided
+
+
+def test_twins_turning_16_get_a_proposal_each_counting_what_is_left(
+    assessment: AssessmentApplication,
+) -> None:
+    twins = [dependant(date(2010, 6, 15)), dependant(date(2010, 6, 15))]
+    case_id = single_parent(assessment, *twins, NINE)
+    approved(assessment, case_id)
+    recorded = Recorded(assessment)
+
+    assert run(assessment, date(2026, 6, 15)) == 2
+
+    assert sorted(str(e.dependant_id) for e in recorded.events) == sorted(ids(*twins))
+    assert {(e.from_units, e.to_units) for e in recorded.events} == {(3, 1)}
+
+
+def test_a_child_turning_16_who_studies_still_counts_and_nothing_is_proposed(
+    assessment: AssessmentApplication,
+) -> None:
+    studying = dependant(date(2010, 6, 15), studying=True)
+    case_id = single_parent(assessment, studying)
+    approved(assessment, case_id)
+    recorded = Recorded(assessment)
+
+    assert run(assessment, date(2026, 6, 15)) == 0
+
+    assert recorded.events == []
+
+
+def test_a_child_taken_in_turning_4_proposes_the_4_and_over_care_category(
+    assessment: AssessmentApplication,
+) -> None:
+    child = dependant(date(2022, 7, 1), "child_taken_in")
+    case_id = opened(
+        assessment,
+        category="CARE_TAKER_CHILD_U4",
+        born=date(1970, 2, 3),
+        benefit="care_support",
+        dependants=[child],
+    )
+    approved(assessment, case_id)
+    recorded = Recorded(assessment)
+
+    assert run(assessment, date(2026, 7, 1)) == 1
+
+    [proposal] = recorded.events
+    assert (proposal.trigger, proposal.proposal) == ("age_4", "adjust")
+    assert (proposal.from_category, proposal.to_category) == (
+        "CARE_TAKER_CHILD_U4",
+        "CARE_TAKER_CHILD_4P",
+    )
+    assert (proposal.dependant_id, proposal.to_units) == (UUID(child["dependant_id"]), None)
+
+
+def test_a_child_of_a_parent_with_a_disability_reaching_36_months_proposes_the_end(
+    assessment: AssessmentApplication,
+) -> None:
+    child = dependant(date(2024, 1, 20))
+    case_id = opened(
+        assessment,
+        category="CARE_PWD_PREGNANT_OR_CHILD_U36M",
+        born=date(1995, 2, 3),
+        benefit="care_support",
+        dependants=[child],
+    )
+    approved(assessment, case_id)
+    recorded = Recorded(assessment)
+
+    assert run(assessment, date(2027, 1, 20)) == 1
+
+    [proposal] = recorded.events
+    assert (proposal.trigger, proposal.proposal, proposal.to_category) == (
+        "age_36_months",
+        "cease",
+        None,
+    )
+
+
+def test_the_job_for_a_day_after_today_is_refused_and_nothing_is_recorded(
+    assessment: AssessmentApplication,
+) -> None:
+    case_id = single_parent(assessment, dependant(date(2010, 3, 3)))
+    approved(assessment, case_id)
+    register = assessment.open_deadline_register()
+    recorded = Recorded(assessment)
+
+    with pytest.raises(DateOutOfRange, match="in the future"):
+        daily_jobs.propose_for_ages_reached(
+            assessment, register, TODAY_D + timedelta(days=1), today=TODAY_D
+        )
+
+    assert recorded.events == []

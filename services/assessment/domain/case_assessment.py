@@ -776,10 +776,14 @@ class CaseAssessment(Aggregate):
         legal_basis: str,
         actor: Actor,
         correlation_id: UUID,
+        dependant_id: UUID | None = None,
+        from_units: int | None = None,
+        to_units: int | None = None,
     ) -> bool:
         """Propose a decision because a condition changed (e.g. the child turned 16): never a
-        silent change. Recorded once per trigger; returns whether this call recorded it."""
-        key = f"{trigger}:{from_category}"
+        silent change. Recorded once per trigger (and dependant, for a dependant's age);
+        returns whether this call recorded it."""
+        key = _proposal_key(trigger, from_category, dependant_id)
         if self.decision != "approved" or key in self.proposals:
             return False
         self._change_proposed(
@@ -791,6 +795,9 @@ class CaseAssessment(Aggregate):
             to_category=to_category,
             effective_month=effective_month,
             legal_basis=legal_basis,
+            dependant_id=dependant_id,
+            from_units=from_units,
+            to_units=to_units,
             actor=actor,
             correlation_id=correlation_id,
             causation_id=None,
@@ -812,8 +819,11 @@ class CaseAssessment(Aggregate):
         actor: Actor,
         correlation_id: UUID,
         causation_id: UUID | None,
+        dependant_id: UUID | None = None,
+        from_units: int | None = None,
+        to_units: int | None = None,
     ) -> None:
-        self.proposals.add(f"{trigger}:{from_category}")
+        self.proposals.add(_proposal_key(trigger, from_category, dependant_id))
 
     # --- facts learned from intake after receipt -------------------------------------------
 
@@ -885,3 +895,9 @@ class CaseAssessment(Aggregate):
     ) -> None:
         self.withdrawn_on = withdrawn_on
         self.current_step, self.current_due_on = None, None
+
+
+def _proposal_key(trigger: str, from_category: str, dependant_id: UUID | None) -> str:
+    """Once per trigger and category, and per dependant for a dependant's age (twins)."""
+    key = f"{trigger}:{from_category}"
+    return f"{key}:{dependant_id}" if dependant_id is not None else key
