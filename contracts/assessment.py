@@ -259,10 +259,17 @@ class ChangeProposedV2(ChangeProposedV1):
         description="The dependant whose age was reached; None for the person's own age."
     )
     from_units: int | None = Field(
-        ge=0, le=MOST_UNITS, description="Units the decision pays the category for (per dependant)"
+        ge=0,
+        le=MOST_UNITS,
+        description="Units the decision pays from_category for, where it is paid per dependant "
+        "(None otherwise, and for the person's own age).",
     )
     to_units: int | None = Field(
-        ge=0, le=MOST_UNITS, description="Units still counting after the change (per dependant)"
+        ge=0,
+        le=MOST_UNITS,
+        description="Dependants still counting in from_category after the change, where it is "
+        "paid per dependant: 'adjust' to the same category pays that many; 'adjust' to another "
+        "to_category moves the named dependant there; 'cease' when none is left.",
     )
 
 

@@ -45,7 +45,7 @@ class DateBounds:
     calendar_from: date
     calendar_until: date
     policy_from: date
-    #: What sets `policy_from` (e.g. "procedure version A-ND136-2013"), for messages.
+    #: What sets `policy_from` (e.g. "procedure version 0-ND67-2007"), for messages.
     policy_basis: str
     max_age_years: int = MAX_AGE_YEARS
 

@@ -100,13 +100,16 @@ def _age_text(months: int) -> str:
     return f"{months // 12}" if months % 12 == 0 and months != 36 else f"{months} months"
 
 
-#: Care-support categories (Decree 20/2021 Art. 20) and the person each is for.
+#: Care-support categories (Decree 20/2021 Art. 20) and the persons each is for. A category the
+#: policy pays per person cared for (`per`) counts each such person; the others are for one
+#: (`one_only`: a household caring for its own member with a special severe disability) or, for
+#: a parent with a disability, for the children under 36 months they raise.
 NEEDS: Final[dict[str, Need]] = {
-    "CARE_TAKER_CHILD_U4": Need("child_taken_in", below_months=48, one_only=True),
-    "CARE_TAKER_CHILD_4P": Need("child_taken_in", from_months=48, below_months=192, one_only=True),
+    "CARE_TAKER_CHILD_U4": Need("child_taken_in", below_months=48),
+    "CARE_TAKER_CHILD_4P": Need("child_taken_in", from_months=48, below_months=192),
     "CARE_HOUSEHOLD_PWD_SPECIAL_SEVERE": Need("person_cared_for", one_only=True),
     "CARE_TAKER_PWD_SPECIAL_SEVERE": Need("person_cared_for"),
-    "CARE_TAKER_ELDERLY": Need("person_cared_for", one_only=True),
+    "CARE_TAKER_ELDERLY": Need("person_cared_for"),
     "CARE_PWD_PREGNANT_OR_CHILD_U36M": Need(
         "child_raised", below_months=36, unless_document="pregnancy_confirmation"
     ),
@@ -115,11 +118,12 @@ NEEDS: Final[dict[str, Need]] = {
 
 
 def relation_for(category: str, per: str | None) -> str | None:
-    """The relation of the dependants a category is for or paid per (None: no dependant)."""
-    if per is not None:
-        return per
+    """The relation of the dependants a category is for or paid per (None: no dependant). A
+    care category names its own (a child taken in is paid as a person cared for)."""
     need = NEEDS.get(category)
-    return need.relation if need else None
+    if need is not None:
+        return need.relation
+    return per
 
 
 def relation_of_cared_for(category: str) -> str:
@@ -132,15 +136,16 @@ Facts = TypeVar("Facts", bound=DependantFacts)
 
 
 def counted(category: str, per: str | None, dependants: Iterable[Facts], on: date) -> list[Facts]:
-    """The dependants a category counts on `on`: for a category paid per dependant (`per`, e.g.
-    SINGLE_PARENT_POOR per child raised), each that counts; for a care-support category, the
-    person it is for while in its age band; none otherwise."""
+    """The dependants a category counts on `on`: a care category, the persons it is for while
+    in its age band (CARE_TAKER_CHILD_U4: each child taken in under 4); a category paid per
+    dependant (`per`, e.g. SINGLE_PARENT_POOR per child raised), each that counts (a child
+    raised under 16, or 16 to 22 and studying); none otherwise."""
+    need = NEEDS.get(category)
+    if need is not None:
+        return [d for d in dependants if need.admits(d, on) and counts(d, on)]
     if per is not None:
         return [d for d in dependants if d.relation == per and counts(d, on)]
-    need = NEEDS.get(category)
-    if need is None:
-        return []
-    return [d for d in dependants if need.admits(d, on)]
+    return []
 
 
 def shortfall(
@@ -154,40 +159,39 @@ def shortfall(
 ) -> str | None:
     """What a dossier's dependants lack for its category on the day of receipt, or None.
 
-    A category paid per dependant needs at least one that counts (a single parent: a child under
-    16, or 16 to 22 and studying); a care-support category needs the person it is for, one per
-    case where a caregiver holds a case for each (CARE_PWD_PREGNANT_OR_CHILD_U36M: a child under
-    36 months, unless a pregnancy confirmation is presented); a provincial care category without
-    a rule here, at least one dependant."""
-    if per is not None:
-        if counted(category, per, dependants, on):
-            return None
-        listed = [d for d in dependants if d.relation == per]
-        why = (
-            "; ".join(f"born {d.date_of_birth} is {why_not_counted(d, on)}" for d in listed)
-            or f"no {per} is listed"
-        )
-        what = (
-            f"a {per} under {CHILD_AGE}, or {CHILD_AGE} to {STUDYING_UNTIL} and studying,"
-            if per == "child_raised"
-            else f"a {per}"
-        )
-        return f"{category} is paid for each {per}: list at least {what} on {on} ({why})"
+    A category paid per child raised needs at least one who counts (a single parent: a child
+    under 16, or 16 to 22 and studying); a care-support category needs the person it is for, in
+    its age band (CARE_TAKER_CHILD_U4: a child taken in under 4; CARE_PWD_PREGNANT_OR_CHILD_U36M:
+    a child under 36 months, unless a pregnancy confirmation is presented), and one only where
+    the household cares for its own member; a provincial care category without a rule here, at
+    least one dependant."""
     need = NEEDS.get(category)
-    if need is None:
+    relation = relation_for(category, per)
+    if relation is None:
         if benefit == "care_support" and not dependants:
             return f"{category} is care support, paid for a person cared for: list them"
         return None
-    of_relation = [d for d in dependants if d.relation == need.relation]
-    if need.one_only and len(of_relation) > 1:
+    of_relation = [d for d in dependants if d.relation == relation]
+    if need is not None and need.one_only and len(of_relation) > 1:
         return (
-            f"{category} is for one {need.relation} ({len(of_relation)} listed): a caregiver "
-            "holds a case for each person, receive a dossier for each"
+            f"{category} is for one {relation} ({len(of_relation)} listed): a caregiver holds a "
+            "case for each person, receive a dossier for each"
         )
-    if any(need.admits(d, on) for d in of_relation):
+    if counted(category, per, dependants, on):
         return None
-    if need.unless_document is not None and need.unless_document in documents:
+    if need is not None and need.unless_document is not None and need.unless_document in documents:
         return None
+    if need is None:
+        why = (
+            "; ".join(f"born {d.date_of_birth} is {why_not_counted(d, on)}" for d in of_relation)
+            or f"no {relation} is listed"
+        )
+        what = (
+            f"a {relation} under {CHILD_AGE}, or {CHILD_AGE} to {STUDYING_UNTIL} and studying,"
+            if relation == "child_raised"
+            else f"a {relation}"
+        )
+        return f"{category} is paid for each {relation}: list at least {what} on {on} ({why})"
     unless = f", unless a {need.unless_document} is presented" if need.unless_document else ""
     why = "; ".join(f"born {d.date_of_birth} is {_age(d, on)}" for d in of_relation)
     return (
@@ -308,10 +312,11 @@ def proposals_for(
     """What a dependant's birthday on `on` calls for in a category held (`dependants`: all the
     case holds, the one whose birthday it is among them).
 
-    In a category paid per dependant, only a dependant that stops counting that day calls for a
-    decision (a single parent's child turning 16 and studying still counts): an adjustment of
-    the units to those still counting, or the end of the allowance when none is left. A care
-    category ends only when no other dependant keeps it (a second child under 36 months).
+    In a category paid per child raised, only a child who stops counting that day calls for a
+    decision (a single parent's child turning 16 and studying still counts). In a category paid
+    per dependant, `to_units` is how many still count in it after the birthday: an end becomes
+    an adjustment while others are left, and the last one ends it. A care category paid for
+    one situation (a parent's children under 36 months) ends only when no other child keeps it.
     """
     found = []
     for trigger in DEPENDANT_TRIGGERS:
@@ -321,34 +326,30 @@ def proposals_for(
             or not reached_on(dependant, trigger.months, on)
         ):
             continue
-        if trigger.per is not None:
-            if not counts(dependant, on - timedelta(days=1)) or counts(dependant, on):
-                continue
-            left = len(counted(category, per, dependants, on))
+        if trigger.per is not None and (
+            not counts(dependant, on - timedelta(days=1)) or counts(dependant, on)
+        ):
+            continue
+        left = [
+            d
+            for d in counted(category, per, dependants, on)
+            if d.dependant_id != dependant.dependant_id
+        ]
+        if per is None:
+            if trigger.proposal == "cease" and left:
+                continue  # another dependant keeps the category
             found.append(
                 DependantProposal(
-                    trigger.trigger,
-                    "adjust" if left else "cease",
-                    category if left else None,
-                    trigger.legal_basis,
-                    left,
+                    trigger.trigger, trigger.proposal, trigger.to_category, trigger.legal_basis
                 )
             )
             continue
-        need = NEEDS.get(category)
-        if (
-            trigger.proposal == "cease"
-            and need is not None
-            and any(
-                need.admits(other, on)
-                for other in dependants
-                if other.dependant_id != dependant.dependant_id
-            )
-        ):
-            continue
+        proposal, to_category = trigger.proposal, trigger.to_category
+        if to_category is None:  # the dependant stops counting in this category
+            proposal, to_category = ("adjust", category) if left else ("cease", None)
         found.append(
             DependantProposal(
-                trigger.trigger, trigger.proposal, trigger.to_category, trigger.legal_basis
+                trigger.trigger, proposal, to_category, trigger.legal_basis, len(left)
             )
         )
     return found

@@ -1,33 +1,45 @@
 """Social-assistance policy as dated, versioned data: what is in force for a province on a date.
 
-The law changed in 2014, 2018, 2021, 2024 and 2025 and will change again, and inspectors judge
-each decision by the rules in force when it was made. So nothing here is a constant: standard
-levels (mức chuẩn trợ giúp xã hội), categories (đối tượng) with coefficients (hệ số), the
-"highest coefficient only" rule, provincial overrides and procedure versions (quy trình) are
-loaded from `policy_data/` and validated at start-up; `PolicyBook.in_force(province, on)` answers
-with one `PolicyInForce`, whose `version` every decision records.
+The law changed in 2010, 2012, 2014, 2018, 2021, 2024 and 2025 and will change again, and
+inspectors judge each decision by the rules in force when it was made. So nothing here is a
+constant: standard levels (mức chuẩn trợ giúp xã hội), categories (đối tượng) with coefficients
+(hệ số) and the legal basis of their era, how each benefit values several categories held at
+once, provincial overrides and procedure versions (quy trình) are loaded from `policy_data/` and
+validated at start-up; `PolicyBook.in_force(province, on)` answers with one `PolicyInForce`,
+whose `version` every decision records and whose `decision_basis` names the provisions a
+decision rests on.
 
 Amounts are integer VND, computed exactly (Decimal) as standard level x coefficient (x units
-where a category is paid per child raised or per person cared for).
+where a category is paid per child raised or per person cared for, up to its `max_units`).
 """
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 POLICY_DIR = Path(__file__).parent / "policy_data"
 
 BENEFITS = ("monthly_allowance", "care_support")
+#: Household poverty a category requires, and the household statuses that meet it.
+POVERTY_REQUIREMENTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "poor_household": ("poor",),
+        "poor_or_near_poor_household": ("poor", "near_poor"),
+    }
+)
 REQUIREMENTS = frozenset(
-    {"poor_household", "hiv", "disability_special_severe", "disability_severe"}
+    {*POVERTY_REQUIREMENTS, "hiv", "disability_special_severe", "disability_severe"}
 )
 PER_UNITS = frozenset({"child_raised", "person_cared_for"})
+#: How a benefit values several categories held at once.
+VALUATION_RULES = frozenset({"highest_only", "sum_of_grounds"})
 STEP_ANCHORS = frozenset(
     {"dossier_received", "dossier_complete", "posting_end", "proposal", "appraisal"}
 )
@@ -65,6 +77,8 @@ class StandardLevel:
     confidence: str
     #: Provincial levels only: when the national level is higher, the national one applies.
     national_applies_if_higher: bool = True
+    #: Where the effective date comes from, when another provision than `instrument` sets it.
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,7 +108,8 @@ class AgeRule:
 
 @dataclass(frozen=True)
 class Category:
-    """A category of beneficiary with its coefficient, as in force over a period."""
+    """A category of beneficiary with its coefficient and legal basis, as in force over a
+    period (one entry per era: the same code may have several, never overlapping)."""
 
     code: str
     benefit: str
@@ -109,9 +124,32 @@ class Category:
     per: str | None = None
     #: "national" or "province:<code>" for a provincial extra category.
     source: str = "national"
+    #: The most units paid (e.g. Decree 28/2012: 1.5 for one person cared for, 3.0 for two or
+    #: more, so 2); None: every unit held is paid.
+    max_units: int | None = None
+    #: Confidence of the article numbers cited in `legal_basis` (S, M or U).
+    basis_confidence: str = "M"
 
     def valid_on(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    @property
+    def period(self) -> str:
+        return (
+            f"{self.valid_from.isoformat()}..{self.valid_to.isoformat() if self.valid_to else ''}"
+        )
+
+    @property
+    def poverty(self) -> str | None:
+        """The household poverty required ("poor_household", "poor_or_near_poor_household")."""
+        return next((r for r in sorted(self.requires) if r in POVERTY_REQUIREMENTS), None)
+
+    def admits_household(self, poverty_status: str) -> bool:
+        """Whether a household declared `poverty_status` meets the category's requirement."""
+        return self.poverty is None or poverty_status in POVERTY_REQUIREMENTS[self.poverty]
+
+    def units_counted(self, units: int) -> int:
+        return units if self.max_units is None else min(units, self.max_units)
 
 
 @dataclass(frozen=True)
@@ -141,6 +179,9 @@ class ProcedureVersion:
     complaint_window_days: int
     population_db_check_required: bool
     steps: tuple[ProcedureStep, ...]
+    #: The provision a decision under this version cites for its procedure and authority
+    #: (e.g. "NĐ 136/2013/NĐ-CP Đ8").
+    legal_basis: str = ""
 
     def in_force_on(self, day: date) -> bool:
         return self.effective_from <= day and (
@@ -152,13 +193,43 @@ class ProcedureVersion:
 
 
 @dataclass(frozen=True)
-class Stacking:
-    """Several categories at once: only the highest coefficient, unless a pair is excepted."""
+class DatedBasis:
+    """A provision cited over a period (the same rule restated by successive instruments)."""
 
+    valid_from: date
+    valid_to: date | None
+    text: str
+    confidence: str
+
+    def valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class Valuation:
+    """How one benefit values several categories held at once.
+
+    `highest_only` (the monthly allowance): only the highest coefficient x units is paid, unless
+    a pair is listed as a cumulative exception. `sum_of_grounds` (care support): each category
+    held is a separate ground and all are paid, except that within an exclusive group (grounds
+    that describe one situation in two degrees) only the highest counts.
+    """
+
+    benefit: str
     rule: str
-    legal_basis: str
+    legal_basis: tuple[DatedBasis, ...]
     cumulative_exceptions: frozenset[frozenset[str]] = frozenset()
+    exclusive_groups: tuple[frozenset[str], ...] = ()
 
+    def basis_on(self, day: date) -> str | None:
+        return next((b.text for b in self.legal_basis if b.valid_on(day)), None)
+
+    def group_of(self, code: str) -> frozenset[str] | None:
+        return next((g for g in self.exclusive_groups if code in g), None)
+
+
+#: The monthly allowance's rule, under the name the code used first.
+Stacking = Valuation
 
 PROPOSALS = frozenset({"adjust", "cease", "cease_or_studying", "redetermine_disability"})
 
@@ -183,8 +254,25 @@ class ProvincialPolicy:
 
 
 @dataclass(frozen=True)
+class AmountPart:
+    """One category counted in an amount: its coefficient, the units held and counted."""
+
+    category: str
+    coefficient: Decimal
+    units: int
+    units_counted: int
+    monthly_amount: int
+    legal_basis: str
+
+
+@dataclass(frozen=True)
 class Amount:
-    """A monthly amount with everything needed to reproduce and judge it."""
+    """A monthly amount with everything needed to reproduce and judge it.
+
+    `category`, `coefficient` and `units` (units counted, after any `max_units`) are those of
+    the highest category paid; `parts` lists every category paid (one under "highest only",
+    each ground under a sum), and `monthly_amount` is their total.
+    """
 
     benefit: str
     standard_level: int
@@ -195,6 +283,15 @@ class Amount:
     categories_held: tuple[str, ...]
     policy_version: str
     legal_basis: tuple[str, ...]
+    parts: tuple[AmountPart, ...] = ()
+    rule: str = "highest_only"
+
+    @property
+    def total_coefficient(self) -> Decimal:
+        """The coefficient x units that the standard level is multiplied by, all parts added."""
+        if not self.parts:
+            return self.coefficient * self.units
+        return sum((p.coefficient * p.units_counted for p in self.parts), Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -206,7 +303,7 @@ class PolicyInForce:
     national_level: StandardLevel
     provincial_level: StandardLevel | None
     categories: Mapping[str, Category]
-    stacking: Stacking
+    valuations: Mapping[str, Valuation]
     procedure: ProcedureVersion
 
     @property
@@ -231,6 +328,11 @@ class PolicyInForce:
         """Recorded on every decision: standard level(s) and procedure version."""
         return f"{self.level_version}/{self.procedure.version}"
 
+    @property
+    def stacking(self) -> Valuation:
+        """The monthly allowance's rule for several categories held ("highest only")."""
+        return self.valuations["monthly_allowance"]
+
     def category(self, code: str) -> Category:
         found = self.categories.get(code)
         if found is None:
@@ -248,11 +350,26 @@ class PolicyInForce:
                 f"on {self.on.isoformat()}"
             )
 
+    def decision_basis(self, categories: Iterable[str]) -> tuple[str, ...]:
+        """The provisions a decision signed on this date rests on, by default: the legal basis
+        of each category (as in force on the date), the benefit's rule for several categories
+        where more than one is held, and the procedure version's provision (who decides)."""
+        found = [self.category(code) for code in dict.fromkeys(categories)]
+        bases = [c.legal_basis for c in found]
+        for benefit in BENEFITS:
+            if sum(c.benefit == benefit for c in found) > 1:
+                bases.append(self.valuations[benefit].basis_on(self.on) or "")
+        bases.append(self.procedure.legal_basis)
+        return tuple(dict.fromkeys(b for b in bases if b.strip()))
+
     def amount(self, held: Mapping[str, int]) -> Amount:
         """The monthly amount for the categories a person holds, with units per category.
 
-        Only the highest (coefficient x units) is paid; categories listed together as a
-        cumulative exception are added up instead.
+        Units beyond a category's `max_units` are not paid. The benefit's valuation rule then
+        decides what is added up: under "highest only" (monthly allowance) the highest
+        coefficient x units, plus any category listed with it as a cumulative exception; under
+        "sum of grounds" (care support) every category held, but only the highest of an
+        exclusive group.
         """
         if not held:
             raise PolicyError("at least one category is needed to compute an amount")
@@ -262,43 +379,64 @@ class PolicyInForce:
             raise PolicyError(
                 "monthly allowance and care support are separate benefits: compute each alone"
             )
-        for code, units in held.items():
-            category = self.category(code)
+        for category in categories:
+            units = held[category.code]
             if units < 1 or (category.per is None and units != 1):
                 raise PolicyError(
-                    f"category {code} takes {'one unit' if category.per is None else 'units >= 1'}"
-                    f" (got {units})"
+                    f"category {category.code} takes "
+                    f"{'one unit' if category.per is None else 'units >= 1'} (got {units})"
                 )
-        weights = {c.code: c.coefficient * held[c.code] for c in categories}
-        chosen = max(categories, key=lambda c: (weights[c.code], c.code))
-        stacked = [
-            c
-            for c in categories
-            if c is not chosen
-            and frozenset({c.code, chosen.code}) in self.stacking.cumulative_exceptions
-        ]
-        total_coefficient = weights[chosen.code] + sum(weights[c.code] for c in stacked)
-        exact = Decimal(self.standard_level) * total_coefficient
-        if exact != exact.to_integral_value():
-            raise PolicyError(
-                f"{self.standard_level} x {total_coefficient} is not a whole number of đồng: the "
-                "province's policy must state a rounding rule"
-            )
+        valuation = self.valuations[categories[0].benefit]
+        counted = {c.code: c.units_counted(held[c.code]) for c in categories}
+        ranked = sorted(
+            categories, key=lambda c: (c.coefficient * counted[c.code], c.code), reverse=True
+        )
+        chosen = ranked[0]
+        if valuation.rule == "sum_of_grounds":
+            paid: list[Category] = []
+            for category in ranked:
+                group = valuation.group_of(category.code)
+                if group is None or not any(p.code in group for p in paid):
+                    paid.append(category)
+        else:
+            paid = [chosen] + [
+                c
+                for c in categories
+                if c is not chosen
+                and frozenset({c.code, chosen.code}) in valuation.cumulative_exceptions
+            ]
+        parts = tuple(self._part(c, held[c.code], counted[c.code]) for c in paid)
+        rule_basis = valuation.basis_on(self.on) if len(held) > 1 else None
         return Amount(
             benefit=chosen.benefit,
             standard_level=self.standard_level,
             category=chosen.code,
             coefficient=chosen.coefficient,
-            units=held[chosen.code],
-            monthly_amount=int(exact),
+            units=counted[chosen.code],
+            monthly_amount=sum(p.monthly_amount for p in parts),
             categories_held=tuple(sorted(held)),
             policy_version=self.version,
             legal_basis=tuple(
-                dict.fromkeys(
-                    [chosen.legal_basis, *(c.legal_basis for c in stacked)]
-                    + ([self.stacking.legal_basis] if len(held) > 1 else [])
-                )
+                dict.fromkeys([p.legal_basis for p in parts] + ([rule_basis] if rule_basis else []))
             ),
+            parts=parts,
+            rule=valuation.rule,
+        )
+
+    def _part(self, category: Category, units: int, counted: int) -> AmountPart:
+        exact = Decimal(self.standard_level) * category.coefficient * counted
+        if exact != exact.to_integral_value():
+            raise PolicyError(
+                f"{self.standard_level} x {category.coefficient * counted} is not a whole number "
+                "of đồng: the province's policy must state a rounding rule"
+            )
+        return AmountPart(
+            category=category.code,
+            coefficient=category.coefficient,
+            units=units,
+            units_counted=counted,
+            monthly_amount=int(exact),
+            legal_basis=category.legal_basis,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -312,12 +450,10 @@ class PolicyInForce:
             "provincial_standard_level": _level_dict(self.provincial_level)
             if self.provincial_level
             else None,
-            "stacking": {
-                "rule": self.stacking.rule,
-                "legal_basis": self.stacking.legal_basis,
-                "cumulative_exceptions": sorted(
-                    sorted(pair) for pair in self.stacking.cumulative_exceptions
-                ),
+            "stacking": _valuation_dict(self.stacking, self.on),
+            "valuation": {
+                benefit: _valuation_dict(valuation, self.on)
+                for benefit, valuation in self.valuations.items()
             },
             "categories": [
                 {
@@ -327,17 +463,22 @@ class PolicyInForce:
                     "coefficient": str(c.coefficient),
                     "monthly_amount": int(Decimal(self.standard_level) * c.coefficient),
                     "per": c.per,
+                    "max_units": c.max_units,
                     "ages": c.age.describe() if c.age else "any age",
                     "requires": sorted(c.requires),
                     "legal_basis": c.legal_basis,
+                    "valid_from": c.valid_from.isoformat(),
+                    "valid_to": c.valid_to.isoformat() if c.valid_to else None,
                     "source": c.source,
                     "confidence": c.confidence,
+                    "basis_confidence": c.basis_confidence,
                 }
                 for c in sorted(self.categories.values(), key=lambda c: (c.benefit, c.code))
             ],
             "procedure": {
                 "version": self.procedure.version,
                 "instrument": self.procedure.instrument,
+                "legal_basis": self.procedure.legal_basis,
                 "effective_from": self.procedure.effective_from.isoformat(),
                 "effective_to": self.procedure.effective_to.isoformat()
                 if self.procedure.effective_to
@@ -363,6 +504,15 @@ class PolicyInForce:
         }
 
 
+def _valuation_dict(valuation: Valuation, on: date) -> dict[str, Any]:
+    return {
+        "rule": valuation.rule,
+        "legal_basis": valuation.basis_on(on),
+        "cumulative_exceptions": sorted(sorted(pair) for pair in valuation.cumulative_exceptions),
+        "exclusive_groups": [sorted(group) for group in valuation.exclusive_groups],
+    }
+
+
 def _level_dict(level: StandardLevel | None) -> dict[str, Any] | None:
     if level is None:
         return None
@@ -371,6 +521,7 @@ def _level_dict(level: StandardLevel | None) -> dict[str, Any] | None:
         "effective_from": level.effective_from.isoformat(),
         "amount": level.amount,
         "instrument": level.instrument,
+        "source": level.source or None,
         "confidence": level.confidence,
     }
 
@@ -381,13 +532,17 @@ class PolicyBook:
 
     national_levels: tuple[StandardLevel, ...]
     categories: tuple[Category, ...]
-    stacking: Stacking
+    valuations: Mapping[str, Valuation]
     procedures: tuple[ProcedureVersion, ...]
     provinces: Mapping[str, ProvincialPolicy] = field(default_factory=dict)
     age_triggers: tuple[AgeTrigger, ...] = ()
     document_labels: Mapping[str, str] = field(default_factory=dict)
     identity_documents: tuple[str, ...] = ()
     documents_by_category: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def stacking(self) -> Valuation:
+        return self.valuations["monthly_allowance"]
 
     def missing_documents(self, category: str, presented: list[str]) -> list[str]:
         """Documents the category needs that were not presented ("identity" stands for any
@@ -430,6 +585,7 @@ class PolicyBook:
             raise PolicyError(f"no national standard level in force on {on.isoformat()}")
         provincial_policy = self.provinces.get(province) if province else None
         provincial = _level_on(provincial_policy.standard_levels, on) if provincial_policy else None
+        # The entries of one code never overlap (checked at load): one per code on any date.
         categories = {c.code: c for c in self.categories if c.valid_on(on)}
         if provincial_policy:
             categories.update(
@@ -441,7 +597,7 @@ class PolicyBook:
             national_level=national,
             provincial_level=provincial,
             categories=categories,
-            stacking=self.stacking,
+            valuations=self.valuations,
             procedure=self.procedure_on(on),
         )
 
@@ -470,6 +626,7 @@ def _levels(raw: list[dict[str, Any]], where: str) -> tuple[StandardLevel, ...]:
             instrument=str(item["instrument"]),
             confidence=str(item.get("confidence", "M")),
             national_applies_if_higher=bool(item.get("national_applies_if_higher", True)),
+            source=str(item.get("source", "")),
         )
         for item in raw
     )
@@ -485,7 +642,8 @@ def _levels(raw: list[dict[str, Any]], where: str) -> tuple[StandardLevel, ...]:
 
 def _category(item: dict[str, Any], where: str, source: str) -> Category:
     code = str(item["code"])
-    here = f"{where} category {code}"
+    valid_from = _date(item.get("valid_from", "2010-01-01"), f"{where} category {code}")
+    here = f"{where} category {code} from {valid_from.isoformat()}"
     benefit = str(item["benefit"])
     if benefit not in BENEFITS:
         raise PolicyError(f"{here}: benefit must be one of {', '.join(BENEFITS)}")
@@ -495,9 +653,23 @@ def _category(item: dict[str, Any], where: str, source: str) -> Category:
     requires = frozenset(item.get("requires", []))
     if not requires <= REQUIREMENTS:
         raise PolicyError(f"{here}: unknown requirement(s) {sorted(requires - REQUIREMENTS)}")
+    if len(requires & POVERTY_REQUIREMENTS.keys()) > 1:
+        raise PolicyError(
+            f"{here}: give one poverty requirement, {' or '.join(sorted(POVERTY_REQUIREMENTS))}"
+        )
     per = item.get("per")
     if per is not None and per not in PER_UNITS:
         raise PolicyError(f"{here}: 'per' must be one of {sorted(PER_UNITS)}")
+    max_units = item.get("max_units")
+    if max_units is not None and (
+        per is None
+        or isinstance(max_units, bool)
+        or not isinstance(max_units, int)
+        or max_units < 1
+    ):
+        raise PolicyError(
+            f"{here}: max_units must be a whole number >= 1, on a category paid 'per' unit"
+        )
     age_raw = item.get("age")
     age = (
         AgeRule(
@@ -508,21 +680,123 @@ def _category(item: dict[str, Any], where: str, source: str) -> Category:
     )
     if age and age.from_age is not None and age.below is not None and age.from_age >= age.below:
         raise PolicyError(f"{here}: age 'from' must be below 'below'")
-    valid_to = item.get("valid_to")
+    valid_to = _date(item["valid_to"], here) if item.get("valid_to") else None
+    if valid_to is not None and valid_to < valid_from:
+        raise PolicyError(f"{here}: valid_to {valid_to.isoformat()} is before valid_from")
+    legal_basis = str(item["legal_basis"])
+    if not legal_basis.strip():
+        raise PolicyError(f"{here}: legal_basis must name the provision")
+    confidence = str(item.get("confidence", "M"))
     return Category(
         code=code,
         benefit=benefit,
         form=str(item.get("form", "")),
         coefficient=coefficient,
-        legal_basis=str(item["legal_basis"]),
-        valid_from=_date(item.get("valid_from", "2010-01-01"), here),
-        valid_to=_date(valid_to, here) if valid_to else None,
-        confidence=str(item.get("confidence", "M")),
+        legal_basis=legal_basis,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        confidence=confidence,
         age=age,
         requires=requires,
         per=per,
         source=source,
+        max_units=max_units,
+        basis_confidence=str(item.get("basis_confidence", confidence)),
     )
+
+
+def _check_category_periods(categories: Sequence[Category], where: str) -> None:
+    """Entries of one code follow each other: none overlaps another, and one that ends is
+    followed the next day by the next entry, if any (a code may end for good)."""
+    by_code: dict[str, list[Category]] = {}
+    for category in categories:
+        by_code.setdefault(category.code, []).append(category)
+    for code, entries in by_code.items():
+        ordered = sorted(entries, key=lambda c: c.valid_from)
+        if len({c.benefit for c in ordered}) > 1:
+            raise PolicyError(f"{where} category {code}: every entry must be of one benefit")
+        for earlier, later in pairwise(ordered):
+            if earlier.valid_to is None or earlier.valid_to >= later.valid_from:
+                raise PolicyError(
+                    f"{where} category {code} {earlier.period} overlaps the entry "
+                    f"{later.period}: entries of one code must not overlap"
+                )
+            if (later.valid_from - earlier.valid_to).days != 1:
+                raise PolicyError(
+                    f"{where} category {code}: a gap between the entry {earlier.period} and the "
+                    f"entry {later.period}: the next entry begins the day after one ends"
+                )
+
+
+def _dated_bases(raw: Any, here: str) -> tuple[DatedBasis, ...]:
+    """A provision as one string (any date), or a list of {valid_from, valid_to, text,
+    confidence} in date order, following each other without gaps."""
+    if isinstance(raw, str):
+        return (DatedBasis(date.min, None, raw, "M"),)
+    bases = tuple(
+        DatedBasis(
+            valid_from=_date(item["valid_from"], here),
+            valid_to=_date(item["valid_to"], here) if item.get("valid_to") else None,
+            text=str(item["text"]),
+            confidence=str(item.get("confidence", "M")),
+        )
+        for item in raw
+    )
+    for earlier, later in pairwise(bases):
+        if earlier.valid_to is None or later.valid_from != earlier.valid_to + timedelta(days=1):
+            raise PolicyError(
+                f"{here}: legal basis from {later.valid_from.isoformat()} must begin the day "
+                "after the previous one ends"
+            )
+    return bases
+
+
+def _valuations(
+    raw: dict[str, Any], categories: Sequence[Category], where: str
+) -> dict[str, Valuation]:
+    given = {k for k in raw if k != "note"}
+    if given != set(BENEFITS):
+        raise PolicyError(
+            f"{where}: valuation must give one rule for each benefit ({', '.join(BENEFITS)}); "
+            f"got {sorted(given)}"
+        )
+    benefit_of = {c.code: c.benefit for c in categories}
+    valuations: dict[str, Valuation] = {}
+    for benefit in BENEFITS:
+        item = raw[benefit]
+        here = f"{where} valuation {benefit}"
+        rule = str(item["rule"])
+        if rule not in VALUATION_RULES:
+            raise PolicyError(f"{here}: rule must be one of {sorted(VALUATION_RULES)}")
+        pairs = frozenset(frozenset(pair) for pair in item.get("cumulative_exceptions", []))
+        groups = tuple(frozenset(group) for group in item.get("exclusive_groups", []))
+        if pairs and rule != "highest_only":
+            raise PolicyError(f"{here}: cumulative exceptions belong to the 'highest_only' rule")
+        if groups and rule != "sum_of_grounds":
+            raise PolicyError(f"{here}: exclusive groups belong to the 'sum_of_grounds' rule")
+        for pair in pairs:
+            if len(pair) != 2 or any(benefit_of.get(code) != benefit for code in pair):
+                raise PolicyError(
+                    f"{here}: cumulative exception {sorted(pair)} must name 2 categories of "
+                    f"{benefit}"
+                )
+        for group in groups:
+            if len(group) < 2 or any(benefit_of.get(code) != benefit for code in group):
+                raise PolicyError(
+                    f"{here}: exclusive group {sorted(group)} must name at least 2 categories "
+                    f"of {benefit}"
+                )
+        listed = [code for group in groups for code in group]
+        if len(listed) != len(set(listed)):
+            raise PolicyError(f"{here}: a category may be in one exclusive group only")
+        valuations[benefit] = Valuation(
+            benefit=benefit,
+            rule=rule,
+            legal_basis=_dated_bases(item["legal_basis"], here),
+            cumulative_exceptions=pairs,
+            exclusive_groups=groups,
+        )
+    return valuations
 
 
 def _procedure(item: dict[str, Any], where: str) -> ProcedureVersion:
@@ -562,6 +836,7 @@ def _procedure(item: dict[str, Any], where: str) -> ProcedureVersion:
         complaint_window_days=int(item["complaint_window_days"]),
         population_db_check_required=bool(item["population_db_check_required"]),
         steps=steps,
+        legal_basis=str(item.get("legal_basis") or item["instrument"]),
     )
 
 
@@ -583,14 +858,8 @@ def load_policy_book(directory: Path = POLICY_DIR) -> PolicyBook:
     try:
         levels = _levels(raw["standard_levels"], where)
         categories = tuple(_category(c, where, "national") for c in raw["categories"])
-        stacking_raw = raw["stacking"]
-        stacking = Stacking(
-            rule=str(stacking_raw["rule"]),
-            legal_basis=str(stacking_raw["legal_basis"]),
-            cumulative_exceptions=frozenset(
-                frozenset(pair) for pair in stacking_raw.get("cumulative_exceptions", [])
-            ),
-        )
+        _check_category_periods(categories, where)
+        valuations = _valuations(raw["valuation"], categories, where)
         procedures = tuple(_procedure(p, where) for p in raw["procedures"])
         triggers = tuple(
             AgeTrigger(
@@ -604,16 +873,7 @@ def load_policy_book(directory: Path = POLICY_DIR) -> PolicyBook:
         )
     except (KeyError, TypeError, ArithmeticError) as error:
         raise PolicyError(f"{where}: missing or malformed entry: {error!r}") from error
-    codes = [c.code for c in categories]
-    if len(set(codes)) != len(codes):
-        raise PolicyError(f"{where}: duplicate category codes")
-    if stacking.rule != "highest_only":
-        raise PolicyError(f"{where}: stacking rule must be 'highest_only' (with exceptions)")
-    for pair in stacking.cumulative_exceptions:
-        if len(pair) != 2 or not pair <= set(codes):
-            raise PolicyError(
-                f"{where}: cumulative exception {sorted(pair)} must name 2 categories"
-            )
+    codes = {c.code for c in categories}
     _check_procedure_periods(procedures, where)
     documents = raw.get("documents", {})
     labels = dict(documents.get("codes", {}))
@@ -627,7 +887,7 @@ def load_policy_book(directory: Path = POLICY_DIR) -> PolicyBook:
         raise PolicyError(f"{where}: identity_any_of names unknown documents")
     for trigger in triggers:
         named = {trigger.from_category} | ({trigger.to_category} if trigger.to_category else set())
-        if not named <= set(codes):
+        if not named <= codes:
             raise PolicyError(f"{where}: age trigger names unknown categories {sorted(named)}")
         if trigger.proposal not in PROPOSALS or trigger.age <= 0:
             raise PolicyError(
@@ -636,12 +896,12 @@ def load_policy_book(directory: Path = POLICY_DIR) -> PolicyBook:
             )
     provinces: dict[str, ProvincialPolicy] = {}
     for path in sorted((directory / "provinces").glob("*.json")):
-        provincial = _load_province(path, set(codes))
+        provincial = _load_province(path, codes)
         provinces[provincial.province] = provincial
     return PolicyBook(
         national_levels=levels,
         categories=categories,
-        stacking=stacking,
+        valuations=valuations,
         procedures=procedures,
         provinces=provinces,
         age_triggers=triggers,
@@ -673,6 +933,7 @@ def _load_province(path: Path, national_codes: set[str]) -> ProvincialPolicy:
         extra = tuple(
             _category(c, where, f"province:{province}") for c in raw.get("extra_categories", [])
         )
+        _check_category_periods(extra, where)
         provincial = ProvincialPolicy(
             province=province,
             name=str(raw["name"]),

@@ -5,9 +5,17 @@ units (children raised, persons cared for), by the policy in force in that month
 """
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
-from reference.policy import PolicyError, PolicyInForce
+from reference.admin_units import AdminUnits, load_admin_units
+from reference.months import first_day
+from reference.policy import Amount, PolicyBook, PolicyError, PolicyInForce, policy_book
+
+#: A residence as recorded: (scheme, code), e.g. ("DVHC_2004_3LEVEL", "02053").
+Place = tuple[str, str]
 
 
 def units_from_decision(
@@ -71,3 +79,53 @@ def category_paid(policy: PolicyInForce, held: Mapping[str, int]) -> str | None:
             return Decimal(0)
 
     return max(sorted(held), key=weight)
+
+
+@dataclass(frozen=True)
+class Valuation:
+    """What a month of a benefit is worth for a person, where they lived: the dated policy book
+    and the administrative units, given to it (a deployment's BTXH_POLICY_DIR on both sides),
+    never read from module globals. Payment pays with it; reporting shows the same amounts."""
+
+    policy: PolicyBook
+    units: AdminUnits
+
+    @classmethod
+    def of(cls, policy_dir: Path | None = None) -> "Valuation":
+        """The valuation of a deployment's policy directory (default: the repository's)."""
+        return cls(policy_book(policy_dir), load_admin_units())
+
+    def province(self, residence: Place | None) -> str | None:
+        """The province whose level applies to a residence ({scheme, code}, as recorded)."""
+        if residence is None:
+            return None
+        return self.units.province_code(residence[0], residence[1])
+
+    def in_force(self, residence: Place | None, day: date) -> PolicyInForce:
+        """Everything in force on `day` in the province of the residence."""
+        return self.policy.in_force(self.province(residence), day)
+
+    def amount(self, held: Mapping[str, int], residence: Place | None, day: date) -> Amount:
+        """The categories held with their units, valued on `day` where the person lived."""
+        return self.in_force(residence, day).amount(held)
+
+    def month(self, held: Mapping[str, int], residence: Place | None, month: str) -> int:
+        """What a month is owed: valued by the policy in force on its first day."""
+        return self.amount(held, residence, first_day(month)).monthly_amount
+
+    def standard_level(self, residence: Place | None, day: date) -> int:
+        return self.in_force(residence, day).standard_level
+
+    def category_paid(self, held: Mapping[str, int], day: date) -> str | None:
+        return category_paid(self.policy.in_force(None, day), held)
+
+    def held_by_approval(
+        self,
+        categories: Iterable[Mapping[str, object]],
+        coefficient: str | Decimal,
+        residence: Place | None,
+        signed_on: date,
+    ) -> dict[str, int]:
+        """An approval's categories with units (derived from its coefficient when it predates
+        units on the bus), by the policy in force where and when it was signed."""
+        return held_with_units(self.in_force(residence, signed_on), categories, coefficient)

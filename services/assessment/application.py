@@ -16,6 +16,7 @@ from reference import dependants as dependant_rules
 from reference.admin_units import AdminUnits, load_admin_units
 from reference.date_bounds import DateBounds
 from reference.policy import (
+    Amount,
     PolicyBook,
     PolicyError,
     PolicyInForce,
@@ -92,9 +93,11 @@ class Approve:
     decision_number: str
     signed_on: date
     signer: str
-    authority: str
-    legal_basis: list[str]
-    monthly_amount: int | None
+    #: None: the deciding authority of the procedure in force on signed_on.
+    authority: str | None = None
+    #: None: the provisions in force on signed_on (PolicyInForce.decision_basis).
+    legal_basis: list[str] | None = None
+    monthly_amount: int | None = None
     #: Categories held with their units; None units (or no categories): count the dependants.
     categories: Mapping[str, int | None] | None = None
 
@@ -104,9 +107,9 @@ class Reject:
     decision_number: str
     signed_on: date
     signer: str
-    authority: str
     reasons: list[str]
-    legal_basis: list[str]
+    authority: str | None = None
+    legal_basis: list[str] | None = None
 
 
 class AssessmentApplication(BtxhApplication):
@@ -387,7 +390,7 @@ class AssessmentApplication(BtxhApplication):
     def review(
         self, case_id: UUID, command: Review, *, actor: Actor, correlation_id: UUID, today: date
     ) -> CaseAssessment:
-        """Record the review body's conclusion. Councils (procedure versions A and B) need a
+        """Record the review body's conclusion. Councils (procedure versions 0, A and B) need a
         quorum of two thirds; from 01/07/2025 the data must be verified against the National
         Population Database."""
         self.dates.fact("reviewed_on", command.reviewed_on, today)
@@ -564,29 +567,37 @@ class AssessmentApplication(BtxhApplication):
 
         The authority, the steps that must come first and the amount follow the rules in force
         on the signing date: standard level (national, or the province's where higher) times
-        the highest coefficient (x units) of the categories held; a stated amount that differs
-        is refused. A category paid per child raised or per person cared for is paid for the
-        dependants who count on the signing date (a child raised under 16, or 16 to 22 and
-        studying; each child taken in or person cared for): without units given they are the
-        units, and units that differ from them are refused naming who was counted (a case
-        received before dependants were recorded takes the units given). The decision carries
-        the dependants it counts. Entitlement starts in the month of signing. Repeating the same
-        decision (same number) is an idempotent success; a different decision for a decided
-        case is a conflict. Returns the case and whether this call recorded the decision.
+        the highest coefficient of the categories held for the monthly allowance, or the sum
+        over the grounds held for care support; a stated amount that differs is refused.
+        A category paid per child raised or per person cared for is paid for the dependants who
+        count on the signing date (a child raised under 16, or 16 to 22 and studying; each
+        child taken in or person cared for): without units given they are the units, and units
+        that differ from them are refused naming who was counted (a case received before
+        dependants were recorded takes the units given). The decision carries the dependants it
+        counts. Without an authority, the one the procedure in force names is recorded; without
+        a legal basis, the provisions in force that day: each category's (e.g. Decree 136/2013
+        Art. 5 in 2016, Decree 20/2021 Art. 5 from 01/07/2021) and the procedure's (Decree
+        136/2013 Art. 8 to 2021, Decree 147/2025 Art. 5 from 01/07/2025). Entitlement starts
+        in the month of signing. Repeating the same decision (same number) is an idempotent
+        success; a different decision for a decided case is a conflict. Returns the case and
+        whether this call recorded the decision.
         """
         self.dates.fact("signed_on", command.signed_on, today)
         case = self.get_case(case_id)
         if case.decision == "approved" and case.decision_number == command.decision_number:
             return case, False
         procedure = self._check_authority(command.authority, command.signed_on)
+        given: Mapping[str, int | None] = command.categories or {case.category: None}
+        legal_basis = self._legal_basis(
+            command.legal_basis, case, dict.fromkeys(given, 1), command.signed_on, procedure
+        )
         case.check_decision_allowed(
             command.signed_on,
-            command.legal_basis,
+            legal_basis,
             today,
             procedure.public_posting_days > 0,
             procedure.appraisal_body is not None,
         )
-        given: Mapping[str, int | None] = command.categories or {case.category: None}
         try:
             policy = self.policy.in_force(self._province(case), command.signed_on)
             age = age_on(case.date_of_birth, command.signed_on)
@@ -604,19 +615,18 @@ class AssessmentApplication(BtxhApplication):
         if command.monthly_amount is not None and command.monthly_amount != amount.monthly_amount:
             raise InvalidDecision(
                 f"monthly_amount {command.monthly_amount} differs from the policy amount "
-                f"{amount.monthly_amount} ({amount.standard_level} x {amount.coefficient}"
-                f"{f' x {amount.units}' if amount.units > 1 else ''}, policy "
-                f"{amount.policy_version}) for {amount.category} on {command.signed_on}"
+                f"{amount.monthly_amount} ({_valued(amount)}, policy {amount.policy_version}) for "
+                f"{', '.join(p.category for p in amount.parts)} on {command.signed_on}"
             )
         case.approve(
             decision_number=command.decision_number,
             signed_on=command.signed_on,
             signer=command.signer,
-            authority=command.authority,
-            legal_basis=command.legal_basis,
+            authority=procedure.decision_authority,
+            legal_basis=legal_basis,
             policy_version=amount.policy_version,
             standard_level=amount.standard_level,
-            coefficient=amount.coefficient * amount.units,
+            coefficient=amount.total_coefficient,
             monthly_amount=amount.monthly_amount,
             categories_held=sorted(held),
             categories=dict(sorted(held.items())),
@@ -649,7 +659,8 @@ class AssessmentApplication(BtxhApplication):
             if category.per is None:
                 held[code] = 1 if units is None else units
                 continue
-            others = [d for d in listed if d.relation == category.per and d not in found]
+            relation = dependant_rules.relation_for(code, category.per)
+            others = [d for d in listed if d.relation == relation and d not in found]
             not_counted = (
                 "; not counted: "
                 + ", ".join(
@@ -667,7 +678,7 @@ class AssessmentApplication(BtxhApplication):
                         else ""
                     )
                     raise InvalidDecision(
-                        f"{code} is paid for each {category.per}, and none counts on {on}"
+                        f"{code} is paid for each {relation}, and none counts on {on}"
                         f"{not_counted}: record them at intake "
                         f"(POST /dossiers/{case.case_id}/dependants){legacy}"
                     )
@@ -675,7 +686,7 @@ class AssessmentApplication(BtxhApplication):
             elif record is not None and units != len(found):
                 who = ", ".join(d.describe() for d in found) or "nobody"
                 raise InvalidDecision(
-                    f"{code} is paid for each {category.per} who counts on {on}: {units} given, "
+                    f"{code} is paid for each {relation} who counts on {on}: {units} given, "
                     f"{len(found)} counted ({who}){not_counted}. Leave the units out to pay for "
                     "those counted, or record the change of dependants at intake first"
                 )
@@ -686,24 +697,32 @@ class AssessmentApplication(BtxhApplication):
         self, case_id: UUID, command: Reject, *, actor: Actor, correlation_id: UUID, today: date
     ) -> tuple[CaseAssessment, bool]:
         """Refuse the application with written reasons (mandatory), by the authority the
-        procedure in force on the signing date names. Repeating it is an idempotent success."""
+        procedure in force on the signing date names (recorded when none is given). Without a
+        legal basis, the provisions in force that day: the category applied for, where it is
+        in force then, and the procedure's. Repeating it is an idempotent success."""
         self.dates.fact("signed_on", command.signed_on, today)
         case = self.get_case(case_id)
         if case.decision == "rejected" and case.decision_number == command.decision_number:
             return case, False
-        self._check_authority(command.authority, command.signed_on)
+        procedure = self._check_authority(command.authority, command.signed_on)
         try:
-            version = self.policy.in_force(self._province(case), command.signed_on).version
+            policy = self.policy.in_force(self._province(case), command.signed_on)
         except PolicyError as error:
             raise InvalidDecision(str(error)) from error
+        applied_for = [case.category] if case.category in policy.categories else []
+        legal_basis = (
+            list(command.legal_basis)
+            if command.legal_basis is not None
+            else list(policy.decision_basis(applied_for))
+        )
         case.reject(
             decision_number=command.decision_number,
             signed_on=command.signed_on,
             signer=command.signer,
-            authority=command.authority,
+            authority=procedure.decision_authority,
             reasons=command.reasons,
-            legal_basis=command.legal_basis,
-            policy_version=version,
+            legal_basis=legal_basis,
+            policy_version=policy.version,
             today=today,
             actor=actor,
             correlation_id=correlation_id,
@@ -711,12 +730,32 @@ class AssessmentApplication(BtxhApplication):
         self.save(case)
         return case, True
 
-    def _check_authority(self, authority: str, signed_on: date) -> ProcedureVersion:
+    def _legal_basis(
+        self,
+        given: list[str] | None,
+        case: CaseAssessment,
+        held: dict[str, int],
+        signed_on: date,
+        procedure: ProcedureVersion,
+    ) -> list[str]:
+        """The legal basis stated, or else the provisions in force on the signing date for the
+        categories held. A category not in force that day is refused later, with the amount;
+        until then the procedure's provision stands in, so the steps are checked first."""
+        if given is not None:
+            return list(given)
+        try:
+            return list(self.policy.in_force(self._province(case), signed_on).decision_basis(held))
+        except PolicyError:
+            return [procedure.legal_basis]
+
+    def _check_authority(self, authority: str | None, signed_on: date) -> ProcedureVersion:
+        """The procedure version in force on the signing date; a stated authority must be the
+        one it gives the decision to (none stated: that one is recorded)."""
         try:
             procedure = self.policy.procedure_on(signed_on)
         except PolicyError as error:
             raise InvalidDecision(str(error)) from error
-        if authority != procedure.decision_authority:
+        if authority is not None and authority != procedure.decision_authority:
             raise WrongAuthority(
                 f"on {signed_on} the procedure {procedure.version} gives the decision to "
                 f"{procedure.decision_authority}, not {authority}"
@@ -828,6 +867,17 @@ class AssessmentApplication(BtxhApplication):
         if proposed:
             self.save(case)
         return proposed
+
+
+def _valued(amount: Amount) -> str:
+    """How an amount was valued: "500000 x 1.5", "270000 x 1.5 x 2" or, for a sum of grounds,
+    "500000 x (2.5 + 1.0)"."""
+    terms = [
+        f"{p.coefficient}{f' x {p.units_counted}' if p.units_counted > 1 else ''}"
+        for p in amount.parts
+    ]
+    factor = terms[0] if len(terms) == 1 else f"({' + '.join(terms)})"
+    return f"{amount.standard_level} x {factor}"
 
 
 __all__ = [

@@ -78,9 +78,6 @@ class ReceiveDossier:
     dependants: tuple[DependantGiven, ...] = ()
 
 
-POOR_STATUSES = ("poor", "near_poor")
-
-
 class IntakeApplication(BtxhApplication):
     name = "intake"
     service = "intake"
@@ -120,7 +117,9 @@ class IntakeApplication(BtxhApplication):
         """Open a case for a received dossier.
 
         The personal ID must agree with the date of birth and sex; the category must belong to
-        the benefit, be in force on the day of receipt and fit the person's age then; the
+        the benefit, be in force on the day of receipt and fit the person's age then, and the
+        household must meet its poverty requirement as in force that day (poor only, or poor or
+        near-poor: Decree 20/2021 admitted near-poor single parents from 01/07/2021); the
         commune must exist in the stated scheme on that day; a person may hold one open case
         per benefit (a second one is refused with the existing case id). Dates come first: the
         receipt within the policy tables and not after today in Vietnam, dates of birth neither
@@ -175,13 +174,19 @@ class IntakeApplication(BtxhApplication):
             policy.check_age(command.category, age)
         except PolicyError as error:
             raise InvalidDossier(str(error)) from error
+        if not category.admits_household(command.household_poverty):
+            households = (
+                "poor or near-poor households"
+                if category.admits_household("near_poor")
+                else "poor households only"
+            )
+            raise InvalidDossier(
+                f"category {command.category} is for {households} on {command.received_on} "
+                f"({category.legal_basis}); the household is declared "
+                f"{command.household_poverty!r} (household.poverty_status)"
+            )
         dependants = self._dependants(given, "dependants", on=command.received_on)
         self._check_needs(command.category, category, dependants, command)
-        if "poor_household" in category.requires and command.household_poverty not in POOR_STATUSES:
-            raise InvalidDossier(
-                f"category {command.category} is for poor or near-poor households; the household "
-                f"is declared {command.household_poverty!r} (household.poverty_status)"
-            )
         if age < 16 and command.representative is None:
             raise InvalidDossier(
                 "the applicant is a child: the dossier needs the guardian or representative "

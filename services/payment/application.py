@@ -25,15 +25,15 @@ from reference.admin_units import (
     load_admin_units,
 )
 from reference.date_bounds import DateBounds, DateOutOfRange
+from reference.months import add_months, first_day, month_of, months_between
 from reference.policy import PolicyBook, PolicyError, policy_book
-from reference.valuation import held_with_units
+from reference.valuation import Valuation
 from reference.working_days import load_calendar
 from services.payment.domain.entitlement import Entitlement, InvalidChange
 from services.payment.domain.funeral import FuneralSupportOnce
 from services.payment.domain.health_insurance import HealthInsuranceNotices
 from services.payment.domain.jurisdiction import JurisdictionDecision
 from services.payment.domain.ledger import BenefitLedger, HeldEnrolment, ledger_id
-from services.payment.domain.months import add_months, first_day, month_of, months_between
 from services.payment.domain.payroll import (
     CHANNELS,
     CommuneNotPaying,
@@ -111,6 +111,8 @@ class PaymentApplication(BtxhApplication):
         self.policy = policy or policy_book(settings.policy_dir)
         self.admin_units = admin_units or load_admin_units()
         self.dates = DateBounds.of(self.policy, load_calendar())
+        # The one valuation payment and reporting share: policy and units given, not global.
+        self.valuation = Valuation(self.policy, self.admin_units)
 
     def _check_dates(self, decision: dict[str, Any], *fields: str) -> None:
         """A decision's dates, before anything is loaded or computed: covered by the policy
@@ -240,13 +242,12 @@ class PaymentApplication(BtxhApplication):
         listed = approval.get("categories") or [
             {"code": code, "units": None} for code in approval["categories_held"]
         ]
-        province = self.admin_units.province_code(
-            approval["residence_scheme"], approval["residence_code"]
+        residence = (approval["residence_scheme"], approval["residence_code"])
+        held = self.valuation.held_by_approval(
+            listed, approval.get("coefficient") or "0", residence, approval["signed_on"]
         )
-        policy = self.policy.in_force(province, approval["signed_on"])
-        held = held_with_units(policy, listed, approval.get("coefficient") or "0")
         try:
-            return held, policy.amount(held).category
+            return held, self.valuation.amount(held, residence, approval["signed_on"]).category
         except PolicyError:
             return held, approval["category"]
 
@@ -335,8 +336,8 @@ class PaymentApplication(BtxhApplication):
         """New categories from the month after the condition changed (e.g. a child turned 4)."""
         self._check_dates(change, "changed_on", "signed_on")
         entitlement = self.get_entitlement(case_id)
-        province = self._province(entitlement)
-        policy = self.policy.in_force(province, change["changed_on"])
+        residence = (entitlement.residence_scheme, entitlement.residence_code)
+        policy = self.valuation.in_force(residence, change["changed_on"])
         try:
             for code in change["categories"]:
                 policy.category(code)
@@ -346,8 +347,7 @@ class PaymentApplication(BtxhApplication):
 
         def value(month: str, held: dict[str, int]) -> int:
             """What a month is owed with these categories, where the beneficiary lived then."""
-            province_then = self._province_in(entitlement, month)
-            return self.policy.in_force(province_then, first_day(month)).amount(held).monthly_amount
+            return self.valuation.month(held, entitlement.residence_in(month), month)
 
         entitlement.adjust(
             actor=actor, correlation_id=correlation_id, paid_category=paid, value=value, **change
@@ -547,7 +547,9 @@ class PaymentApplication(BtxhApplication):
             )
         # A death recorded before these checks existed may lie outside the policy tables.
         self.dates.query("the death (the cessation's event_date)", died_on)
-        policy = self.policy.in_force(self._province(entitlement), died_on)
+        policy = self.valuation.in_force(
+            (entitlement.residence_scheme, entitlement.residence_code), died_on
+        )
         minimum = FUNERAL_MULTIPLE * policy.standard_level
         entitlement.decide_funeral_support(
             amount=minimum if amount is None else amount,
@@ -762,8 +764,7 @@ class PaymentApplication(BtxhApplication):
             if held is None:
                 owed.append(MonthOwed(month, self._why_not(entitlement, month), None, 0, None))
                 continue
-            province = self._province_in(entitlement, month)
-            amount = self.policy.in_force(province, first_day(month)).amount(held)
+            amount = self.valuation.amount(held, entitlement.residence_in(month), first_day(month))
             owed.append(
                 MonthOwed(month, "payable", held, amount.monthly_amount, amount.policy_version)
             )
@@ -776,15 +777,6 @@ class PaymentApplication(BtxhApplication):
         if entitlement.ceased_from is not None and month >= entitlement.ceased_from:
             return "ceased"
         return "suspended"
-
-    def _province_in(self, entitlement: Entitlement, month: str) -> str | None:
-        """Province of the commune the beneficiary lived in that month: its level applies."""
-        return self.admin_units.province_code(*entitlement.residence_in(month))
-
-    def _province(self, entitlement: Entitlement) -> str | None:
-        return self.admin_units.province_code(
-            entitlement.residence_scheme, entitlement.residence_code
-        )
 
     # --- the monthly payroll ---------------------------------------------------------------
 
@@ -823,7 +815,7 @@ class PaymentApplication(BtxhApplication):
         )
         window_start = add_months(month, 1 - LOOK_BACK_MONTHS)
         beyond_look_back: list[dict[str, Any]] = []
-        valued: dict[tuple[str | None, str, frozenset[tuple[str, int]]], int] = {}
+        valued: dict[tuple[tuple[str, str], str, frozenset[tuple[str, int]]], int] = {}
         checked = beneficiaries = lines = total = arrears = 0
         unsaved: list[Entitlement] = []  # saved together, a hundred per transaction
         for batch in register.entitlements(
@@ -836,11 +828,10 @@ class PaymentApplication(BtxhApplication):
                     held = entitlement.held_in(owed_month)
                     if held is None:
                         continue
-                    province = self._province_in(entitlement, owed_month)
-                    key = (province, owed_month, frozenset(held.items()))
+                    residence = entitlement.residence_in(owed_month)
+                    key = (residence, owed_month, frozenset(held.items()))
                     if key not in valued:
-                        policy = self.policy.in_force(province, first_day(owed_month))
-                        valued[key] = policy.amount(held).monthly_amount
+                        valued[key] = self.valuation.month(held, residence, owed_month)
                     owed[owed_month] = valued[key]
                 flagged = len(entitlement.arrears_awaiting)
                 awaiting = entitlement.flag_arrears_beyond_look_back(

@@ -250,7 +250,10 @@ class PostgresPayrollRegister(PayrollRegister):
     ) -> Iterator[list[Any]]:
         self.projection.catch_up()
         last = "00000000-0000-0000-0000-000000000000"
-        with connect(self.url) as conn:
+        # Autocommit: each batch is read in its own short transaction, so the caller may take
+        # its time between batches without holding a transaction open (sessions idle in one
+        # are cut after BTXH's idle-in-transaction bound).
+        with connect(self.url, autocommit=True) as conn:
             while True:
                 rows = conn.execute(
                     sql.SQL(

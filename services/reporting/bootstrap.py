@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from backbone.kafka import OrderedProducer
 from backbone.tracked_consumer import ParkingStore, TrackedConsumer
 from contracts import topics
+from reference.valuation import Valuation
 from services.reporting.messaging import inbound
 from services.reporting.projections.catalog import (
     ActiveProjection,
@@ -66,13 +67,17 @@ def build_api(settings: ReportingSettings) -> "FastAPI":
     from services.reporting.api import create_app
 
     if not settings.catalogued():  # pinned to BTXH_PROJECTION_SCHEMA
-        store = ProjectionStore(settings.database_url, settings.projections())
+        store = ProjectionStore(
+            settings.database_url, settings.projections(), Valuation.of(settings.policy_dir)
+        )
         consumer = build_consumer_for(settings, store, publish_dead_letters=False)
         return create_app(settings, store, lambda: consumer)
 
     def open_projection(name: str) -> OpenProjection:
         projection = settings.for_projection(name)
-        store = ProjectionStore(settings.database_url, projection.projections())
+        store = ProjectionStore(
+            settings.database_url, projection.projections(), Valuation.of(settings.policy_dir)
+        )
         return OpenProjection(
             store, build_consumer_for(projection, store, publish_dead_letters=False)
         )
@@ -89,13 +94,17 @@ def build_worker_app(settings: ReportingSettings) -> "FastStream":
     from backbone.worker import build_worker
 
     if not settings.catalogued():  # pinned: a hand-started rebuild into another schema
-        store = ProjectionStore(settings.database_url, settings.projections())
+        store = ProjectionStore(
+            settings.database_url, settings.projections(), Valuation.of(settings.policy_dir)
+        )
         consumer = build_consumer_for(settings, store, publish_dead_letters=True)
         return build_worker(consumer, settings, SUBSCRIBED_TOPICS)
 
     def open_consumer(name: str, updating: Callable[[], bool]) -> TrackedConsumer:
         projection = settings.for_projection(name)
-        store = ProjectionStore(settings.database_url, projection.projections())
+        store = ProjectionStore(
+            settings.database_url, projection.projections(), Valuation.of(settings.policy_dir)
+        )
         return build_consumer_for(projection, store, publish_dead_letters=True, updating=updating)
 
     # The subscriber serves the projection live at start; the runner feeds any other

@@ -86,7 +86,7 @@ def with_applicant(**changes: object) -> dict[str, object]:
         (  # a category that did not exist yet on the day of receipt
             {
                 **dossier_body(received_on=date(2020, 3, 2)),
-                "category": "HIV_ADULT_POOR_NO_INCOME",
+                "category": "ELDERLY_75_80_POOR_DTTS",  # added by Decree 20/2021
                 "residence": {"scheme": "DVHC_2004_3LEVEL", "code": "02053"},
             },
             422,

@@ -19,8 +19,12 @@ from tests.support.eventually import eventually
 from tests.support.payrolls import approved_payroll
 from tests.system.test_bad_input import intake_event_count
 
-#: The first day the policy tables cover, read from the policy book as the services do.
-FIRST = policy_book().first_covered[0].isoformat()
+#: The first day the policy tables cover, read from the policy book as the services do, and
+#: the month and the year before it.
+FIRST_DAY = policy_book().first_covered[0]
+FIRST = FIRST_DAY.isoformat()
+MONTH_BEFORE = f"{FIRST_DAY - timedelta(days=1):%Y-%m}"
+YEAR_BEFORE = str(FIRST_DAY.year - 1)
 
 
 def post(client: Client, service: str, path: str, role: str, **body: Any) -> httpx.Response:
@@ -214,9 +218,19 @@ NOBODY = "00000000-0000-4000-8000-000000000000"  # dates are refused before any 
             {"commune": "02020", "month": "9999-12"},
             "month 9999-12 is after",
         ),
-        ("reporting", "/reports/monthly-payments", {"month": "2013-12"}, "month 2013-12 is before"),
+        (
+            "reporting",
+            "/reports/monthly-payments",
+            {"month": MONTH_BEFORE},
+            f"month {MONTH_BEFORE} is before",
+        ),
         ("reporting", "/reports/period", {"period": "1999"}, "period 1999 is before"),
-        ("reporting", "/reports/budget-estimate", {"year": "2012"}, "year 2012 is before"),
+        (
+            "reporting",
+            "/reports/budget-estimate",
+            {"year": YEAR_BEFORE},
+            f"year {YEAR_BEFORE} is before",
+        ),
         (
             "reporting",
             "/reports/budget-estimate",
@@ -244,7 +258,7 @@ def test_a_date_asked_about_outside_the_policy_tables_or_the_calendar_is_a_422(
     ("month", "says"),
     [
         ("9999-12", "payroll month 9999-12 is after 2100-12-31"),
-        ("2013-12", f"payroll month 2013-12 is before {FIRST}"),
+        (MONTH_BEFORE, f"payroll month {MONTH_BEFORE} is before {FIRST}"),
         (too_far_month(), f"payroll month {too_far_month()} is after"),
     ],
 )

@@ -24,6 +24,7 @@ from typing import Any
 
 from backbone.system import System
 from contracts.envelope import ROLES
+from reference.policy import policy_book
 from tests.conftest import SystemFactory
 from tests.support.api import Client, token
 from tests.support.eventually import eventually
@@ -33,6 +34,8 @@ SERVICES = ("intake", "assessment", "payment", "reporting")
 SECONDS = int(os.environ.get("BTXH_FUZZ_SECONDS", "15"))
 SEED = int(os.environ.get("BTXH_FUZZ_SEED", "20261207"))
 COMMUNE = "02020"
+#: The first day the policy tables cover.
+FIRST = policy_book().first_covered[0]
 
 
 @dataclass
@@ -52,8 +55,8 @@ def edge_dates(today: date) -> list[str]:
         "0001-01-01",
         "0920-03-16",
         "1900-01-01",
-        "2013-12-31",
-        "2014-01-01",
+        (FIRST - timedelta(days=1)).isoformat(),
+        FIRST.isoformat(),
         today.isoformat(),
         (today + timedelta(days=1)).isoformat(),
         "2099-01-01",
@@ -98,7 +101,14 @@ def config(path: Path, case_ids: list[str], month: str, dates: set[str], today: 
     values: dict[str, list[str]] = {
         "cases": case_ids,
         "communes": [COMMUNE, "00004"],
-        "months": [month, month, "0001-01", "2013-12", "2099-01", "9999-12"],
+        "months": [
+            month,
+            month,
+            "0001-01",
+            f"{FIRST - timedelta(days=1):%Y-%m}",
+            "2099-01",
+            "9999-12",
+        ],
         "dates": edge_dates(today),
     }
     # One worker: Python 3.11.7's ast.parse is not thread-safe, and hypothesis calls it.

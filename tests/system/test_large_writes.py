@@ -18,9 +18,9 @@ from backbone.actor import Actor
 from backbone.eventstore import EventTooLarge
 from backbone.system import System
 from contracts.topics import INTAKE_EVENTS
+from reference.months import add_months
 from services.intake.application import IntakeApplication, ReceiveDossier
 from services.intake.settings import IntakeSettings
-from services.payment.domain.months import add_months
 from tests.conftest import LOG_DIR
 from tests.support import kafka
 from tests.support.api import Client, ok, personal_id, steps_before, token

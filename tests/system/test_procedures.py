@@ -476,3 +476,64 @@ def test_version_a_2016_seven_day_posting_across_tet_then_district_appraisal_and
     assert decided["monthly_amount"] == 405_000  # 270,000 x 1.5 (Decree 136/2013)
     assert decided["effective_month"] == "2016-02"
     assert decided["on_time"] is True
+
+
+def test_version_0_2012_a_migrated_case_is_decided_by_the_district_on_the_provisions_of_2012(
+    client: Client,
+) -> None:
+    # given a dossier of 01/03/2012 (Decree 67/2007 as amended by Decree 13/2010): 80+, no pension
+    case_id = receive(
+        client,
+        received_on=date(2012, 3, 1),
+        residence=OLD_COMMUNE,
+        category="ELDERLY_80P_NO_PENSION",
+        born=date(1930, 2, 1),
+    )
+    case = client.assessment_case(case_id)
+    assert case is not None
+    assert case["procedure_version"] == "0-ND67-2007"
+    assert (case["current_step"], case["current_due_on"]) == ("review", "2012-03-15")
+    council = {"members_present": 7, "members_total": 9}
+    review = {"reviewed_on": "2012-03-05", "outcome": "eligible", "findings": "Đủ điều kiện"}
+    ok(step(client, case_id, "review", "assessor", **review, **council))
+    posted = ok(step(client, case_id, "posting", "assessor", posted_from="2012-03-06"))
+    assert posted["posted_until"] == "2012-03-14"  # seven working days
+    appraisal = {"appraised_on": "2012-03-19", "outcome": "eligible", "findings": "Đủ điều kiện"}
+    ok(step(client, case_id, "appraisal", "assessor", **appraisal))
+
+    # when the district chairman's decision is recorded without authority or legal basis
+    decided = ok(
+        step(
+            client,
+            case_id,
+            "approval",
+            "approver",
+            decision_number=f"{case_id[:6]}/QĐ-UBND",
+            signed_on="2012-03-21",
+            signer="Chủ tịch UBND huyện",
+        ),
+        201,
+    )
+
+    # then 180,000 x 1.0 from March 2012, on the provisions and by the authority of 2012
+    assert (decided["monthly_amount"], decided["effective_month"]) == (180_000, "2012-03")
+
+    def approval() -> dict[str, Any] | None:
+        response = client.http.get(
+            client.url("reporting", f"/cases/{case_id}/timeline"), headers=token("inspector")
+        )
+        if response.status_code != 200:
+            return None
+        return next((e for e in response.json() if e["type"].endswith(".case_approved")), None)
+
+    decision = eventually(approval, what="reporting holds the approval")
+    assert decision["authority"] == "DISTRICT_CHAIRMAN"
+    assert decision["legal_basis"] == [
+        "NĐ 67/2007/NĐ-CP Đ4, Đ6 (sửa đổi bởi NĐ 13/2010/NĐ-CP); Luật Người cao tuổi 2009",
+        "NĐ 67/2007/NĐ-CP (sửa đổi bởi NĐ 13/2010/NĐ-CP)",
+    ]
+    assert decision["summary"]["policy_version"] == "ND13-2010/0-ND67-2007"
+    assert (decision["summary"]["standard_level"], decision["summary"]["coefficient"]) == (
+        180_000,
+        "1.0",
+    )

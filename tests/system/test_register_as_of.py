@@ -16,6 +16,7 @@ from psycopg.rows import dict_row
 from backbone.system import System
 from contracts.topics import ASSESSMENT_EVENTS, INTAKE_EVENTS, PAYMENT_EVENTS
 from reference.admin_units import load_admin_units
+from reference.valuation import Valuation
 from services.reporting.api.register import EXPORT_COLUMNS
 from services.reporting.projections import register_periods
 from services.reporting.projections.case_state import periods
@@ -459,7 +460,9 @@ def test_events_of_many_cases_applied_at_once_leave_periods_equal_to_a_refold(
                 ).format(sql.Identifier(schema, "register_period")),
                 (case_id,),
             ).fetchall()
-            refolded = periods(case_id, register_periods.facts_of(conn, schema, case_id))
+            refolded = periods(
+                case_id, register_periods.facts_of(conn, schema, case_id), Valuation.of()
+            )
             assert [(r["valid_from"], r["valid_to"], r["status"]) for r in stored] == [
                 (p.valid_from, p.valid_to, p.state.status) for p in refolded
             ]

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
 
+from reference.valuation import Valuation
 from services.reporting.projections.case_state import (
     Fact,
     Residence,
@@ -21,6 +22,8 @@ NEW = {"scheme": "DVHC_2025_2LEVEL", "code": "02020"}
 ELSEWHERE = {"scheme": "DVHC_2025_2LEVEL", "code": "00004"}
 CATEGORY = "ELDERLY_POOR_NO_SUPPORTER_60_80"
 _versions = itertools.count(1)
+
+VALUATION = Valuation.of()
 
 
 def fact(kind: str, source: str, recorded: str, **data: Any) -> Fact:
@@ -94,19 +97,22 @@ def life() -> list[Fact]:
 
 def test_the_amount_follows_the_standard_level_in_force_around_1_july_2024() -> None:
     facts = life()
-    before = state_as_of(CASE, facts, date(2024, 6, 30))
-    after = state_as_of(CASE, facts, date(2024, 7, 1))
+    before = state_as_of(CASE, facts, date(2024, 6, 30), valuation=VALUATION)
+    after = state_as_of(CASE, facts, date(2024, 7, 1), valuation=VALUATION)
     assert before is not None
     assert after is not None
     assert before.status == after.status == "active"
-    assert monthly_amount(before) == 360_000 * 3 // 2
-    assert monthly_amount(after) == 500_000 * 3 // 2
+    assert monthly_amount(before, VALUATION) == 360_000 * 3 // 2
+    assert monthly_amount(after, VALUATION) == 500_000 * 3 // 2
 
 
 def test_statuses_by_date_and_nothing_before_the_dossier() -> None:
     facts = life()
-    assert state_as_of(CASE, facts, date(2024, 6, 2)) is None
-    on = {d: state_as_of(CASE, facts, d) for d in (date(2024, 6, 10), date(2026, 3, 1))}
+    assert state_as_of(CASE, facts, date(2024, 6, 2), valuation=VALUATION) is None
+    on = {
+        d: state_as_of(CASE, facts, d, valuation=VALUATION)
+        for d in (date(2024, 6, 10), date(2026, 3, 1))
+    }
     assert on[date(2024, 6, 10)] is not None
     assert on[date(2024, 6, 10)].status == "received"
     ceased = on[date(2026, 3, 1)]
@@ -117,8 +123,8 @@ def test_statuses_by_date_and_nothing_before_the_dossier() -> None:
 
 def test_a_relocated_case_is_in_the_right_commune_on_each_date() -> None:
     facts = life()
-    february = state_as_of(CASE, facts, date(2025, 2, 28))
-    march = state_as_of(CASE, facts, date(2025, 3, 1))
+    february = state_as_of(CASE, facts, date(2025, 2, 28), valuation=VALUATION)
+    march = state_as_of(CASE, facts, date(2025, 3, 1), valuation=VALUATION)
     assert february is not None
     assert march is not None
     assert (february.residence, february.commune_code) == (Residence(**OLD), "02020")
@@ -129,9 +135,13 @@ def test_what_was_known_then_differs_from_what_is_known_now() -> None:
     """The death was recorded in May 2026: in April the case was still thought active."""
     facts = life()
     known_in_april = state_as_of(
-        CASE, facts, date(2026, 3, 15), known_at=datetime(2026, 4, 30, tzinfo=UTC)
+        CASE,
+        facts,
+        date(2026, 3, 15),
+        valuation=VALUATION,
+        known_at=datetime(2026, 4, 30, tzinfo=UTC),
     )
-    known_now = state_as_of(CASE, facts, date(2026, 3, 15))
+    known_now = state_as_of(CASE, facts, date(2026, 3, 15), valuation=VALUATION)
     assert known_in_april is not None
     assert known_in_april.status == "active"
     assert known_now is not None
@@ -140,19 +150,19 @@ def test_what_was_known_then_differs_from_what_is_known_now() -> None:
 
 def test_any_arrival_order_and_duplicates_give_the_same_periods() -> None:
     facts = life()
-    expected = periods(CASE, facts)
+    expected = periods(CASE, facts, VALUATION)
     assert [p.state.status for p in expected] == ["received", "active", "active", "ceased"]
     assert expected[-1].valid_to is None
     for seed in range(20):
         shuffled = facts + random.Random(seed).sample(facts, k=3)
         random.Random(seed).shuffle(shuffled)
-        assert periods(CASE, shuffled) == expected
+        assert periods(CASE, shuffled, VALUATION) == expected
 
 
 def test_a_split_old_commune_is_not_guessed() -> None:
-    split = rolled_up(Residence("DVHC_2004_3LEVEL", "00007"))
+    split = rolled_up(Residence("DVHC_2004_3LEVEL", "00007"), VALUATION.units)
     assert split.commune_code is None
     assert len(split.candidates) >= 2
-    whole = rolled_up(Residence("DVHC_2004_3LEVEL", "02053"))
+    whole = rolled_up(Residence("DVHC_2004_3LEVEL", "02053"), VALUATION.units)
     assert whole.commune_code == "02020"
     assert whole.province_code == "19"

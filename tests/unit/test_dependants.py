@@ -64,9 +64,12 @@ def test_a_single_parent_counts_children_under_16_and_those_to_22_who_study() ->
         ),
         ("CARE_TAKER_CHILD_U4", None, [Child(date(2020, 1, 1), "child_taken_in")], (), "under 4"),
         (
-            "CARE_TAKER_CHILD_4P",
+            "CARE_HOUSEHOLD_PWD_SPECIAL_SEVERE",
             None,
-            [Child(date(2019, 1, 1), "child_taken_in"), Child(date(2018, 1, 1), "child_taken_in")],
+            [
+                Child(date(2001, 1, 1), "person_cared_for"),
+                Child(date(2003, 1, 1), "person_cared_for"),
+            ],
             (),
             "a dossier for each",
         ),
@@ -142,7 +145,7 @@ def test_a_child_turning_16_who_studies_still_counts_until_22() -> None:
 def test_a_child_taken_in_turning_4_moves_to_the_4_and_over_category() -> None:
     child = Child(date(2022, 3, 2), relation="child_taken_in")
 
-    [proposal] = proposals_for(child, [child], "CARE_TAKER_CHILD_U4", None, ON)
+    [proposal] = proposals_for(child, [child], "CARE_TAKER_CHILD_U4", "person_cared_for", ON)
 
     assert (proposal.trigger, proposal.proposal, proposal.to_category) == (
         "age_4",
@@ -161,3 +164,25 @@ def test_a_child_reaching_36_months_ends_care_support_unless_a_younger_one_keeps
 
     assert (ends.trigger, ends.proposal) == ("age_36_months", "cease")
     assert kept == []
+
+
+def test_a_child_taken_in_turning_16_adjusts_a_case_paid_per_child_while_others_are_left() -> None:
+    turning = Child(date(2010, 3, 2), relation="child_taken_in")
+    other = Child(date(2015, 5, 5), relation="child_taken_in")
+
+    [adjust] = proposals_for(
+        turning, [turning, other], "CARE_TAKER_CHILD_4P", "person_cared_for", ON
+    )
+    [cease] = proposals_for(turning, [turning], "CARE_TAKER_CHILD_4P", "person_cared_for", ON)
+
+    assert (adjust.proposal, adjust.to_category, adjust.to_units) == (
+        "adjust",
+        "CARE_TAKER_CHILD_4P",
+        1,
+    )
+    assert (cease.trigger, cease.proposal, cease.to_category, cease.to_units) == (
+        "age_16",
+        "cease",
+        None,
+        0,
+    )

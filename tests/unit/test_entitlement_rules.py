@@ -6,8 +6,8 @@ from uuid import uuid4
 import pytest
 
 from backbone.actor import Actor
+from reference.months import add_months, month_after, months_between, next_month
 from services.payment.domain.entitlement import Entitlement, InvalidChange
-from services.payment.domain.months import add_months, month_after, months_between, next_month
 
 ACTOR = Actor("chairman", "approver", "02020")
 TODAY = date(2026, 11, 24)

@@ -7,6 +7,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from reference.valuation import Valuation
 from services.reporting.projections.checks import (
     Event,
     EventRef,
@@ -384,7 +385,7 @@ def test_a_line_below_the_standard_level_times_coefficient_of_its_month_is_a_fin
         "2024-07", 540_000, kind="arrears", payroll_month="2024-08", issued="2024-08-05T01:00:00"
     )
     august = line("2024-08", 750_000, payroll_month="2024-08", issued="2024-08-05T01:00:00")
-    [finding] = amount_mismatch([june, july, august], periods, ON)
+    [finding] = amount_mismatch([june, july, august], periods, ON, Valuation.of())
     assert finding.kind == "too_low"
     assert finding.details["line_id"] == july.line_id
     assert (finding.details["expected"], finding.details["difference"]) == (750_000, -210_000)

@@ -8,9 +8,9 @@ from uuid import uuid4
 import pytest
 
 from backbone.actor import Actor
+from reference.months import add_months
 from services.payment.domain.entitlement import Entitlement, InvalidChange
 from services.payment.domain.ledger import BenefitLedger
-from services.payment.domain.months import add_months
 from tests.unit.test_entitlement_rules import ACTOR, TODAY, enrolled, names
 
 POST_OFFICE = Actor("post-office", "post_office", "02020")

@@ -140,6 +140,29 @@ def test_holidays_of_2025_include_tet_hung_kings_reunification_labour_and_nation
     assert list(named) == sorted(named)
 
 
+def test_the_calendar_covers_2010_to_2013_for_migrated_cases_with_their_holidays() -> None:
+    # Tết Nhâm Thìn 22-26/01/2012 and the day swapped with Saturday 04/02, Hùng Kings on
+    # Saturday 31/03 observed on Monday 02/04, 30/04, 01/05 and National Day observed 03/09
+    named = dict(CALENDAR.holidays_in(2012))
+    assert {
+        date(2012, 1, 2),
+        *(date(2012, 1, d) for d in range(22, 28)),
+        date(2012, 4, 2),
+        date(2012, 4, 30),
+        date(2012, 5, 1),
+        date(2012, 9, 3),
+    } <= named.keys()
+    assert CALENDAR.is_working_day(date(2012, 2, 4))  # Saturday worked for Friday 27/01
+    # Hùng Kings' day is a holiday in each of those years (from 2007)
+    assert all(
+        any("Hùng Vương" in name for _, name in CALENDAR.holidays_in(year))
+        for year in range(2010, 2014)
+    )
+    # 10 working days from Thursday 19/01/2012: 20/01, 30/01-03/02, the worked Saturday 04/02,
+    # 06-08/02
+    assert CALENDAR.add_working_days(date(2012, 1, 19), 10) == date(2012, 2, 8)
+
+
 @pytest.mark.parametrize(
     ("entries", "says"),
     [

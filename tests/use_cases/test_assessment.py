@@ -29,9 +29,11 @@ from services.assessment.application import (
     StepOutOfOrder,
     WrongAuthority,
 )
+from services.intake.application import IntakeApplication
 from tests.support.use_cases import (
     APPROVER,
     ASSESSOR,
+    OFFICER,
     OLD_COMMUNE,
     OLD_SCHEME,
     POSTED_D,
@@ -41,6 +43,7 @@ from tests.support.use_cases import (
     Recorded,
     approved,
     commune_decision,
+    dossier,
     event_of,
     opened,
     reviewed_and_posted,
@@ -515,3 +518,259 @@ def test_a_child_turning_4_gets_one_proposal_effective_the_next_month(
         "CHILD_NO_CARE_4_16",
     )
     assert proposal.effective_month == "2027-02"
+
+
+# --- the legal basis and authority in force on the signing date --------------------------------
+
+
+def under_version_a(
+    assessment: AssessmentApplication,
+    *,
+    category: str = "ELDERLY_POOR_NO_SUPPORTER_60_80",
+    born: date = date(1950, 5, 17),
+) -> UUID:
+    """Given: a case of February 2016 (Decree 136/2013, version A) reviewed by the council,
+    posted seven working days across Tết Bính Thân and appraised by the district division."""
+    case_id = opened(
+        assessment,
+        received_on=date(2016, 2, 1),
+        category=category,
+        born=born,
+        commune=OLD_COMMUNE,
+        scheme=OLD_SCHEME,
+    )
+    steps = {"actor": ASSESSOR, "correlation_id": uuid.uuid4(), "today": TODAY_D}
+    review(
+        assessment,
+        case_id,
+        reviewed_on=date(2016, 2, 2),
+        population_db_verified=False,
+        members_present=6,
+        members_total=8,
+    )
+    assessment.post_results(case_id, date(2016, 2, 3), **steps)
+    assessment.appraise(
+        case_id,
+        Appraisal(appraised_on=date(2016, 2, 24), outcome="eligible", findings="Đủ điều kiện"),
+        **steps,
+    )
+    return case_id
+
+
+def test_a_2016_approval_without_a_legal_basis_cites_decree_136_and_the_district_decides(
+    assessment: AssessmentApplication,
+) -> None:
+    case_id = under_version_a(assessment)
+    recorded = Recorded(assessment)
+
+    approve(assessment, case_id, signed_on=date(2016, 2, 26), authority=None, legal_basis=None)
+
+    [granted] = recorded.events
+    assert granted.authority == "DISTRICT_CHAIRMAN"
+    assert granted.legal_basis == [
+        "NĐ 136/2013/NĐ-CP Đ5 K5 điểm a; Đ6 K1",
+        "NĐ 136/2013/NĐ-CP Đ8",
+    ]
+    assert granted.monthly_amount == 405_000  # 270,000 x 1.5
+    assert granted.policy_version == "ND136-2013/A-ND136-2013"
+
+
+def test_a_2026_approval_without_a_legal_basis_cites_decree_20_and_decree_147(
+    assessment: AssessmentApplication,
+) -> None:
+    case_id = opened(assessment)
+    reviewed_and_posted(assessment, case_id)
+    recorded = Recorded(assessment)
+
+    approve(assessment, case_id, authority=None, legal_basis=None)
+
+    [granted] = recorded.events
+    assert granted.authority == "COMMUNE_CHAIRMAN"
+    assert granted.legal_basis == [
+        "NĐ 20/2021/NĐ-CP Đ5 K5 điểm a; Đ6 K1",
+        "NĐ 147/2025/NĐ-CP Đ5 K1",
+    ]
+
+
+def test_a_stated_legal_basis_is_kept_and_a_stated_authority_must_be_the_one_in_force(
+    assessment: AssessmentApplication,
+) -> None:
+    case_id = under_version_a(assessment)
+    recorded = Recorded(assessment)
+    with pytest.raises(WrongAuthority, match="A-ND136-2013 gives the decision to DISTRICT"):
+        approve(assessment, case_id, signed_on=date(2016, 2, 26))  # COMMUNE_CHAIRMAN
+    assert recorded.events == []
+
+    approve(
+        assessment,
+        case_id,
+        signed_on=date(2016, 2, 26),
+        authority="DISTRICT_CHAIRMAN",
+        legal_basis=["NĐ 136/2013/NĐ-CP Đ5 K5"],
+    )
+
+    assert recorded.events[0].legal_basis == ["NĐ 136/2013/NĐ-CP Đ5 K5"]
+
+
+def test_a_2019_rejection_without_a_legal_basis_cites_the_category_and_procedure_then(
+    assessment: AssessmentApplication,
+) -> None:
+    case_id = opened(
+        assessment, received_on=date(2019, 5, 6), commune=OLD_COMMUNE, scheme=OLD_SCHEME
+    )
+    recorded = Recorded(assessment)
+
+    assessment.reject(
+        case_id,
+        Reject(
+            decision_number="3/TB-UBND",
+            signed_on=date(2019, 5, 20),
+            signer="Chủ tịch UBND huyện",
+            reasons=["Hộ gia đình không thuộc danh sách hộ nghèo năm 2019"],
+        ),
+        actor=APPROVER,
+        correlation_id=uuid.uuid4(),
+        today=TODAY_D,
+    )
+
+    [rejected] = recorded.events
+    assert rejected.authority == "DISTRICT_CHAIRMAN"
+    assert rejected.legal_basis == [
+        "NĐ 136/2013/NĐ-CP Đ5 K5 điểm a; Đ6 K1",
+        "NĐ 136/2013/NĐ-CP Đ8 (sửa đổi bởi NĐ 140/2018/NĐ-CP)",
+    ]
+
+
+def test_a_poor_adult_with_hiv_received_in_2016_is_granted_1_5_under_decree_136(
+    intake: IntakeApplication, assessment: AssessmentApplication
+) -> None:
+    # given the dossier intake receives on 01/02/2016, as assessment learns it
+    received = intake.receive_dossier(
+        dossier(
+            category="HIV_ADULT_POOR_NO_INCOME",
+            born=date(1979, 8, 1),
+            received_on=date(2016, 2, 1),
+            residence_scheme=OLD_SCHEME,
+            residence_code=OLD_COMMUNE,
+        ),
+        actor=OFFICER,
+        correlation_id=uuid.uuid4(),
+        today=TODAY_D,
+    )
+    assert received.received_on == date(2016, 2, 1)
+    case_id = under_version_a(
+        assessment, category="HIV_ADULT_POOR_NO_INCOME", born=received.date_of_birth
+    )
+    recorded = Recorded(assessment)
+
+    # when the district chairman signs, stating neither authority nor legal basis
+    approve(assessment, case_id, signed_on=date(2016, 2, 26), authority=None, legal_basis=None)
+
+    # then 270,000 x 1.5 under Decree 136/2013 Art. 5.7
+    [granted] = recorded.events
+    assert granted.monthly_amount == 405_000
+    assert granted.coefficient == "1.5"
+    assert granted.legal_basis == ["NĐ 136/2013/NĐ-CP Đ5 K7; Đ6 K1", "NĐ 136/2013/NĐ-CP Đ8"]
+
+
+def test_care_support_for_two_grounds_is_granted_their_sum_with_both_provisions(
+    assessment: AssessmentApplication,
+) -> None:
+    # given a household caring for its special-severe PWD that also takes in a child under 4
+    case_id = uuid.uuid4()
+    assessment.open_case(
+        case_id=case_id,
+        benefit="care_support",
+        category="CARE_HOUSEHOLD_PWD_SPECIAL_SEVERE",
+        residence_scheme="DVHC_2025_2LEVEL",
+        residence_code="02020",
+        date_of_birth=date(1972, 3, 4),
+        dossier_received_on=RECEIVED_D,
+        person_id=uuid.uuid4(),
+        dossier_complete_on=RECEIVED_D,
+        actor=service_actor("assessment"),
+        correlation_id=uuid.uuid4(),
+        causation_id=uuid.uuid4(),
+        tracking=event_of("btxh/intake", case_id),
+    )
+    reviewed_and_posted(assessment, case_id)
+    recorded = Recorded(assessment)
+
+    approve(
+        assessment,
+        case_id,
+        legal_basis=None,
+        categories={"CARE_HOUSEHOLD_PWD_SPECIAL_SEVERE": 1, "CARE_TAKER_CHILD_U4": 1},
+    )
+
+    [granted] = recorded.events
+    assert granted.monthly_amount == 1_750_000  # (1.0 + 2.5) x 500,000
+    assert (granted.standard_level, granted.coefficient) == (500_000, "3.5")
+    assert granted.legal_basis[:2] == ["NĐ 20/2021/NĐ-CP Đ20 K2", "NĐ 20/2021/NĐ-CP Đ20 K1"]
+    assert granted.legal_basis[-1] == "NĐ 147/2025/NĐ-CP Đ5 K1"
+
+
+def test_a_2012_dossier_is_received_and_approved_under_the_decree_67_procedure_at_180000(
+    intake: IntakeApplication, assessment: AssessmentApplication
+) -> None:
+    # given a dossier of an 82-year-old without a pension, received on Thursday 01/03/2012
+    received = intake.receive_dossier(
+        dossier(
+            category="ELDERLY_80P_NO_PENSION",
+            born=date(1930, 2, 1),
+            received_on=date(2012, 3, 1),
+            residence_scheme=OLD_SCHEME,
+            residence_code=OLD_COMMUNE,
+        ),
+        actor=OFFICER,
+        correlation_id=uuid.uuid4(),
+        today=TODAY_D,
+    )
+    case_id = opened(
+        assessment,
+        received_on=received.received_on,
+        category=received.category,
+        born=received.date_of_birth,
+        commune=OLD_COMMUNE,
+        scheme=OLD_SCHEME,
+    )
+    case = assessment.get_case(case_id)
+    assert case.procedure_version == "0-ND67-2007"
+    assert (case.current_step, case.current_due_on) == ("review", date(2012, 3, 15))
+    steps = {"actor": ASSESSOR, "correlation_id": uuid.uuid4(), "today": TODAY_D}
+    review(
+        assessment,
+        case_id,
+        reviewed_on=date(2012, 3, 5),
+        population_db_verified=False,
+        members_present=7,
+        members_total=9,
+    )
+    posted = assessment.post_results(case_id, date(2012, 3, 6), **steps)
+    assert posted.posted_until == date(2012, 3, 14)  # seven working days
+    with pytest.raises(StepOutOfOrder, match="appraisal"):
+        approve(assessment, case_id, signed_on=date(2012, 3, 20), authority=None, legal_basis=None)
+    assessment.appraise(
+        case_id,
+        Appraisal(appraised_on=date(2012, 3, 19), outcome="eligible", findings="Đủ điều kiện"),
+        **steps,
+    )
+    recorded = Recorded(assessment)
+
+    # when the district chairman signs, neither authority nor legal basis stated
+    approve(assessment, case_id, signed_on=date(2012, 3, 21), authority=None, legal_basis=None)
+
+    # then 180,000 x 1.0 from March 2012, under Decree 67/2007 as amended by Decree 13/2010
+    [granted] = recorded.events
+    assert (granted.standard_level, granted.coefficient, granted.monthly_amount) == (
+        180_000,
+        "1.0",
+        180_000,
+    )
+    assert granted.policy_version == "ND13-2010/0-ND67-2007"
+    assert granted.authority == "DISTRICT_CHAIRMAN"
+    assert granted.legal_basis == [
+        "NĐ 67/2007/NĐ-CP Đ4, Đ6 (sửa đổi bởi NĐ 13/2010/NĐ-CP); Luật Người cao tuổi 2009",
+        "NĐ 67/2007/NĐ-CP (sửa đổi bởi NĐ 13/2010/NĐ-CP)",
+    ]
+    assert (granted.effective_month, granted.on_time) == ("2012-03", True)

@@ -277,7 +277,12 @@ def test_a_child_taken_in_turning_4_proposes_the_4_and_over_care_category(
         "CARE_TAKER_CHILD_U4",
         "CARE_TAKER_CHILD_4P",
     )
-    assert (proposal.dependant_id, proposal.to_units) == (UUID(child["dependant_id"]), None)
+    # paid per child taken in: none is left under 4, the child moves to the 4-and-over category
+    assert (proposal.dependant_id, proposal.from_units, proposal.to_units) == (
+        UUID(child["dependant_id"]),
+        1,
+        0,
+    )
 
 
 def test_a_child_of_a_parent_with_a_disability_reaching_36_months_proposes_the_end(

@@ -14,10 +14,17 @@ import pytest
 
 from backbone.eventstore import EventTooLarge
 from reference.date_bounds import DateOutOfRange
-from services.intake.application import DuplicateCase, IntakeApplication
+from services.intake.application import DependantGiven, DuplicateCase, IntakeApplication
 from services.intake.domain.dossier import Dossier, InvalidDossier
 from services.intake.settings import IntakeSettings
-from tests.support.use_cases import OFFICER, Recorded, dossier, event_of
+from tests.support.use_cases import (
+    OFFICER,
+    OLD_COMMUNE,
+    OLD_SCHEME,
+    Recorded,
+    dossier,
+    event_of,
+)
 
 RECEIVED = date(2026, 2, 10)
 TODAY = date(2026, 3, 2)
@@ -55,7 +62,8 @@ def test_a_dossier_that_meets_the_rules_opens_a_case_with_its_form_household_and
             {"category": "CHILD_NO_CARE_U4", "born": date(2024, 5, 1), "representative": None},
             "representative",
         ),
-        ({"household_poverty": "none"}, "poor or near-poor"),
+        ({"household_poverty": "none"}, "for poor households only on 2026-03-02"),
+        ({"household_poverty": "near_poor"}, "ELDERLY_POOR_NO_SUPPORTER_60_80 is for poor"),
         ({"documents_presented": ("passport",)}, "unknown documents"),
         ({"category": "CARE_HOUSEHOLD_PWD_SPECIAL_SEVERE"}, "not a category of monthly_allowance"),
         ({"residence_code": "99999"}, "residence"),
@@ -102,6 +110,67 @@ def test_care_support_needs_the_person_cared_for(intake: IntakeApplication) -> N
 
     assert recorded.names == ["Dossier.Received"]
     assert (accepted.form, accepted.cared_for) == ("2a", cared_for)
+
+
+def test_a_near_poor_single_parent_is_refused_in_2019_naming_decree_136_and_nothing_is_stored(
+    intake: IntakeApplication,
+) -> None:
+    # given a single mother of a near-poor household, received under Decree 136/2013
+    near_poor_in_2019 = {
+        "category": "SINGLE_PARENT_POOR",
+        "born": date(1988, 4, 9),
+        "household_poverty": "near_poor",
+        "received_on": date(2019, 5, 6),
+        "residence_scheme": OLD_SCHEME,
+        "residence_code": OLD_COMMUNE,
+    }
+    recorded = Recorded(intake)
+
+    with pytest.raises(InvalidDossier) as refused:
+        receive(intake, **near_poor_in_2019)
+
+    assert str(refused.value) == (
+        "category SINGLE_PARENT_POOR is for poor households only on 2019-05-06 "
+        "(NĐ 136/2013/NĐ-CP Đ5 K4; Đ6 K1); the household is declared 'near_poor' "
+        "(household.poverty_status)"
+    )
+    assert recorded.events == []
+
+
+def test_a_near_poor_single_parent_is_received_from_decree_20_in_2022(
+    intake: IntakeApplication,
+) -> None:
+    recorded = Recorded(intake)
+
+    received = receive(
+        intake,
+        category="SINGLE_PARENT_POOR",
+        born=date(1988, 4, 9),
+        household_poverty="near_poor",
+        received_on=date(2022, 3, 7),
+        residence_scheme=OLD_SCHEME,
+        residence_code=OLD_COMMUNE,
+        dependants=(DependantGiven("child_raised", "Con Thứ Nhất", date(2015, 1, 2)),),
+    )
+
+    assert recorded.names == ["Dossier.Received"]
+    assert (received.category, received.household_poverty) == ("SINGLE_PARENT_POOR", "near_poor")
+
+
+def test_a_poor_adult_with_hiv_is_received_in_2016(intake: IntakeApplication) -> None:
+    recorded = Recorded(intake)
+
+    received = receive(
+        intake,
+        category="HIV_ADULT_POOR_NO_INCOME",
+        born=date(1979, 8, 1),
+        received_on=date(2016, 3, 1),
+        residence_scheme=OLD_SCHEME,
+        residence_code=OLD_COMMUNE,
+    )
+
+    assert recorded.names == ["Dossier.Received"]
+    assert received.form == "1đ"
 
 
 # --- one open case per person and benefit ------------------------------------------------------

@@ -44,7 +44,9 @@ def test_in_2020_the_review_council_procedure_and_270000_were_in_force(api: Test
     assert body["standard_level"] == 270_000
     assert body["procedure"]["version"] == "B-ND140-2018"
     assert body["procedure"]["public_posting_days"] == 5
-    assert "HIV_ADULT_POOR_NO_INCOME" not in {c["code"] for c in body["categories"]}
+    categories = {c["code"]: c for c in body["categories"]}
+    assert "CHILD_U3_POOR_DTTS" not in categories  # added by Decree 20/2021
+    assert categories["HIV_ADULT_POOR_NO_INCOME"]["legal_basis"].startswith("NĐ 136/2013/NĐ-CP")
 
 
 def test_questions_the_policy_cannot_answer_get_a_clear_4xx(api: TestClient) -> None:

@@ -194,3 +194,25 @@ def _envelope(case_id: UUID) -> Envelope:
         schemaversion=1,
         data={},
     )
+
+
+def test_the_operators_run_lists_split_communes_beneficiaries_and_transfers_nothing_twice(
+    payment: PaymentApplication,
+) -> None:
+    whole = enrol(payment, "02053")  # transferred when enrolled
+    split = enrol(payment, "00007")
+
+    first = payment.reorganise_all(actor=PAYMENT_OFFICER, correlation_id=uuid.uuid4())
+    again = payment.reorganise_all(actor=PAYMENT_OFFICER, correlation_id=uuid.uuid4())
+
+    assert (
+        first
+        == again
+        == {
+            "transferred": 0,
+            "awaiting_decision": [
+                {"case_id": split, "old_commune": "00007", "candidates": ["00008", "00025"]}
+            ],
+        }
+    )
+    assert payment.get_entitlement(whole).residence_code == CHO_DON

@@ -64,7 +64,7 @@ class ReviewIn(Strict):
     population_db_verified: bool = Field(
         default=False, description="Checked against the National Population Database (from 2025)"
     )
-    members_present: int | None = Field(default=None, ge=1, description="Council versions A-B")
+    members_present: int | None = Field(default=None, ge=1, description="Council versions 0-B")
     members_total: int | None = Field(default=None, ge=1)
 
 
@@ -97,14 +97,21 @@ class DecisionIn(Strict):
     decision_number: str = Field(min_length=1, max_length=60, examples=["125/QĐ-UBND"])
     signed_on: date
     signer: str = Field(min_length=1, max_length=200, description="Name of the signing chairman")
-    authority: Authority = Field(
-        default="COMMUNE_CHAIRMAN",
-        description="Must be the deciding authority of the procedure in force on signed_on",
+    authority: Authority | None = Field(
+        default=None,
+        description="The deciding authority of the procedure in force on signed_on "
+        "(DISTRICT_CHAIRMAN before 01/07/2025, COMMUNE_CHAIRMAN from then); if given, it must "
+        "be that one. Omitted: that one is recorded.",
     )
-    legal_basis: list[Provision] = Field(
-        default_factory=lambda: ["NĐ 20/2021/NĐ-CP Đ5", "NĐ 147/2025/NĐ-CP Đ5 K1"],
+    legal_basis: list[Provision] | None = Field(
+        default=None,
         min_length=1,
         max_length=20,
+        description="Provisions the decision rests on. Omitted: those in force on signed_on, "
+        "each category's (e.g. 'NĐ 136/2013/NĐ-CP Đ5 K4; Đ6 K1' in 2016, 'NĐ 20/2021/NĐ-CP "
+        "Đ5 K4; Đ6 K1' from 01/07/2021) and the procedure's ('NĐ 136/2013/NĐ-CP Đ8' to "
+        "30/06/2021, 'NĐ 20/2021/NĐ-CP Đ8', 'NĐ 147/2025/NĐ-CP Đ5 K1' from 01/07/2025), as "
+        "GET /policy?on= lists them.",
     )
 
 
@@ -116,9 +123,11 @@ class ApprovalIn(DecisionIn):
         default=None,
         max_length=MOST_HELD,
         description="Categories held with units (children raised, persons cared for); "
-        "by default the dossier's category. Only the highest is paid. A category paid per child "
-        "or per person takes as units the dependants who count on signed_on (leave the units "
-        "out, or null); units that differ are refused naming who was counted.",
+        "by default the dossier's category. The monthly allowance pays only the highest; care "
+        "support pays each ground held (only the highest of an exclusive group), and units "
+        "beyond a category's max_units are not paid. A category paid per child or per person "
+        "takes as units the dependants who count on signed_on (leave the units out, or null); "
+        "units that differ are refused naming who was counted.",
     )
 
 

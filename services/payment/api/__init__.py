@@ -285,10 +285,36 @@ def create_app(
     app.state.application = application
     app.include_router(router)
     app.include_router(payrolls.router)
+    app.include_router(reorganisation)
     app.state.payrolls = application.open_payroll_register()
     app.state.payroll_jobs = PayrollJobs(settings.database_url, settings.schema_name("payment"))
     app.include_router(ops_router(consumer_factory))
     return app
+
+
+reorganisation = APIRouter(prefix="/ops/reorganisation", tags=["operations"])
+Operator = Annotated[Actor, Depends(require_roles("operator"))]
+
+
+class ReorganisationOut(BaseModel):
+    transferred: int = Field(description="Entitlements transferred to their 2025 commune now")
+    awaiting_decision: list[dict[str, Any]] = Field(
+        description="Beneficiaries of split old communes: case, old commune, candidate communes"
+        " (an official decides at intake: POST /dossiers/{id}/jurisdiction)"
+    )
+
+
+@reorganisation.post(
+    "/transfers",
+    summary="Transfer every entitlement still under a pre-2025 commune (sắp xếp ĐVHC 2025)",
+)
+def transfer_all(actor: Operator, payment: Payment, correlation: Correlation) -> ReorganisationOut:
+    """Every running entitlement recorded under an old commune that went whole into one 2025
+    commune is transferred to it, effective July 2025, by one event each (each payroll of a 2025
+    commune also does it for its own); those of split communes are listed, never guessed.
+    Running it again transfers nothing twice."""
+    found = payment.reorganise_all(actor=actor, correlation_id=correlation)
+    return ReorganisationOut(**found)
 
 
 class FuneralSupportIn(Strict):

@@ -21,7 +21,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from backbone.actor import Actor
-from services.payment.domain.months import add_months, first_day, month_after, month_of
+from reference.months import add_months, first_day, month_after, month_of
 
 SUSPENSION_GROUNDS = ("not_collected_3_months", "refused_redetermination", "detention_1_month")
 CESSATION_REASONS = (

@@ -16,6 +16,7 @@ from backbone.database import connection
 from backbone.identity import personal_id_digest
 from contracts.categories import label as category_label
 from reference.admin_units import load_admin_units
+from reference.valuation import Valuation
 from reference.working_days import today_in_vietnam
 from services.reporting import labels
 from services.reporting.api.deps import Bounds, Reader, Store
@@ -223,17 +224,17 @@ def _state(store: Store, case_id: UUID, on: date, known_at: datetime | None) -> 
         facts = register_periods.facts_of(conn, store.schema, case_id)
     if not facts:
         raise CaseNotFound(f"no event of case {case_id} has reached reporting")
-    state = state_as_of(case_id, facts, on, known_at=known_at)
+    state = state_as_of(case_id, facts, on, valuation=store.valuation, known_at=known_at)
     if state is None:
         raise CaseNotFound(
             f"case {case_id} had not begun on {on.isoformat()}"
             + (f" as known at {known_at.isoformat()}" if known_at else "")
             + ": its first event takes effect later"
         )
-    return state_view(state, known_at)
+    return state_view(state, known_at, store.valuation)
 
 
-def state_view(state: CaseState, known_at: datetime | None) -> StateView:
+def state_view(state: CaseState, known_at: datetime | None, valuation: Valuation) -> StateView:
     residence = None
     if state.residence is not None:
         unit = load_admin_units().get(state.residence.scheme, state.residence.code)  # type: ignore[arg-type]
@@ -258,8 +259,8 @@ def state_view(state: CaseState, known_at: datetime | None) -> StateView:
         commune_code=state.commune_code,
         province_code=state.province_code,
         commune_candidates=list(state.commune_candidates),
-        monthly_amount=monthly_amount(state),
-        standard_level=standard_level(state),
+        monthly_amount=monthly_amount(state, valuation),
+        standard_level=standard_level(state, valuation),
         decision_number=state.decision_number,
         signed_on=state.signed_on,
         authority=state.authority,
@@ -321,10 +322,10 @@ def get_diff(
         )
     rows = _history_rows(store, case_id)
     facts = [Fact.from_row(row) for row in rows]  # the fold keeps the events that change state
-    before = state_as_of(case_id, facts, from_)
-    after = state_as_of(case_id, facts, to)
-    old = state_view(before, None).model_dump(mode="json") if before else {}
-    new = state_view(after, None).model_dump(mode="json") if after else {}
+    before = state_as_of(case_id, facts, from_, valuation=store.valuation)
+    after = state_as_of(case_id, facts, to, valuation=store.valuation)
+    old = state_view(before, None, store.valuation).model_dump(mode="json") if before else {}
+    new = state_view(after, None, store.valuation).model_dump(mode="json") if after else {}
     changes = [
         Change(field=name, label=title, before=old.get(name), after=new.get(name))
         for name, title in labels.STATE_FIELDS.items()

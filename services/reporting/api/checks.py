@@ -140,7 +140,7 @@ def run_check(
     with connection(store.url) as conn, conn.transaction():
         # One snapshot for the several reads of a check.
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        found = checks.run_check(conn, store.schema, code, scope, limits)
+        found = checks.run_check(conn, store.schema, code, scope, limits, store.valuation)
     page = found[offset : offset + limit]
     shown = {f.case_id for f in page} | {e.case_id for f in page for e in f.evidence}
     if shown:

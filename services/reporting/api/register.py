@@ -24,6 +24,7 @@ from backbone.database import connection
 from contracts.categories import CODE_PATTERN
 from contracts.categories import label as category_label
 from reference.admin_units import DVHC_2025_2LEVEL, load_admin_units
+from reference.valuation import Valuation
 from reference.working_days import today_in_vietnam
 from services.reporting import excel, labels
 from services.reporting.api.deps import Bounds, Reader, Store, Viewer
@@ -126,7 +127,9 @@ def register_filter(
 Filter = Annotated[register.RegisterFilter, Depends(register_filter)]
 
 
-def _entries(rows: list[dict[str, Any]], on: date | None) -> list[RegisterEntry]:
+def _entries(
+    rows: list[dict[str, Any]], on: date | None, valuation: Valuation
+) -> list[RegisterEntry]:
     entries = []
     for row in rows:
         payable = row["status"] in ("active", "suspended")
@@ -138,7 +141,7 @@ def _entries(rows: list[dict[str, Any]], on: date | None) -> list[RegisterEntry]
                 else None
             )
             amount = (
-                amount_in_force(row.get("categories_held") or {}, residence, on)
+                amount_in_force(row.get("categories_held") or {}, residence, on, valuation)
                 if payable
                 else None
             )
@@ -182,7 +185,7 @@ def _read(
             total, rows = register.query_as_of(
                 conn, store.schema, on=on, where=where, limit=limit, offset=offset
             )
-    return total, _entries(rows, on)
+    return total, _entries(rows, on, store.valuation)
 
 
 @router.get(
@@ -299,7 +302,7 @@ def _exported(
     before the batch is handed on, so nothing leaves without a trace."""
     first = 1
     for rows in register.export(store.url, store.schema, on=on, where=where, batch=EXPORT_BATCH):
-        items = _entries(rows, on)
+        items = _entries(rows, on, store.valuation)
         reader.record("register export", [item.case_id for item in items])
         yield _export_rows(items, first)
         first += len(items)

@@ -15,6 +15,7 @@ from fastapi.responses import StreamingResponse
 from openpyxl import Workbook
 
 from backbone.database import connection
+from reference.months import last_day
 from reference.policy import policy_book
 from reference.working_days import today_in_vietnam
 from services.reporting import excel
@@ -64,6 +65,37 @@ Commune = Annotated[
         examples=["02020"],
     ),
 ]
+District = Annotated[
+    str | None,
+    Query(
+        max_length=10,
+        description="With recorded_scheme=DVHC_2004_3LEVEL: an old district, 3-digit code",
+        examples=["063"],
+    ),
+]
+RecordedScheme = Annotated[
+    Literal["DVHC_2025_2LEVEL", "DVHC_2004_3LEVEL"],
+    Query(
+        description="DVHC_2004_3LEVEL: commune, district or province are the units as they were"
+        " up to 30/06/2025 (for months before July 2025); default: the 2025 units"
+    ),
+]
+
+
+def _scope(
+    scheme: str, *, commune: str | None, district: str | None, province: str | None
+) -> reports.Scope:
+    """The 2025 units (old records rolled up), or one unit as it was before July 2025."""
+    if scheme == "DVHC_2004_3LEVEL":
+        return reports.Scope.as_was(commune=commune, district=district, province=province)
+    if district is not None:
+        raise reports.InvalidReportQuery(
+            "districts ended on 30/06/2025: give recorded_scheme=DVHC_2004_3LEVEL with district"
+            " for a period before July 2025, or a 2025 commune or province"
+        )
+    return reports.Scope.of(commune=commune, province=province)
+
+
 XLSX: dict[int | str, dict[str, Any]] = {
     200: {"content": {excel.CONTENT_TYPE: {}}, "description": "JSON, or the Excel file"}
 }
@@ -97,6 +129,8 @@ def get_monthly_payments(
     ],
     province: Province = None,
     commune: Commune = None,
+    district: District = None,
+    recorded_scheme: RecordedScheme = "DVHC_2025_2LEVEL",
     format: Format = "json",
 ) -> Any:
     """Every line the payrolls of `month` issued in a commune, a province or the country (arrears
@@ -106,7 +140,8 @@ def get_monthly_payments(
     """
     with _refused():
         month = reports.parse_month(month, bounds)
-        scope = reports.Scope.of(commune=commune, province=province)
+        scope = _scope(recorded_scheme, commune=commune, district=district, province=province)
+        scope.check_period(last_day(month))
     with connection(store.url) as conn:
         found = reports.monthly_payments(conn, store.schema, month=month, scope=scope)
     if format == "xlsx":
@@ -130,6 +165,8 @@ def get_period_report(
     ],
     province: Province = None,
     commune: Commune = None,
+    district: District = None,
+    recorded_scheme: RecordedScheme = "DVHC_2025_2LEVEL",
     format: Format = "json",
 ) -> Any:
     """Beneficiaries at the period's end by category and coefficient (caregiver households
@@ -139,7 +176,8 @@ def get_period_report(
     time or late, rejections with reasons, complaints)."""
     with _refused():
         parsed = reports.ReportPeriod.parse(period, bounds)
-        scope = reports.Scope.of(commune=commune, province=province)
+        scope = _scope(recorded_scheme, commune=commune, district=district, province=province)
+        scope.check_period(parsed.end)
     with connection(store.url) as conn:
         found = reports.period_report(conn, store.schema, period=parsed, scope=scope)
     if format == "xlsx":

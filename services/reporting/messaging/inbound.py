@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -20,7 +21,6 @@ from contracts.intake import DossierReceivedV2
 from contracts.payment import (
     BeneficiaryEnrolledV1,
     BeneficiaryMovedInV1,
-    BeneficiaryTransferredByReorganisationV1,
     EntitlementAdjustedV1,
     EntitlementCeasedV1,
     EntitlementSuspendedV1,
@@ -56,9 +56,7 @@ REGISTER_UPDATES: dict[type[BaseModel], RegisterUpdate] = {
     EntitlementSuspendedV1: register.on_entitlement_suspended,
     SuspensionLiftedV1: register.on_suspension_lifted,
     EntitlementCeasedV1: register.on_entitlement_ceased,
-    EntitlementAdjustedV1: register.on_entitlement_adjusted,
     BeneficiaryMovedInV1: register.on_beneficiary_moved_in,
-    BeneficiaryTransferredByReorganisationV1: register.on_beneficiary_transferred_by_reorganisation,
     PayrollLinesIssuedV2: payments.on_lines_issued,
     PayrollLineSettledV1: payments.on_line_settled,
 }
@@ -74,7 +72,7 @@ def handlers(store: ProjectionStore) -> tuple[dict[type[BaseModel], Handler], Ha
                 history.record(conn, store.schema, envelope)
                 update(conn, store.schema, event, envelope.time)
                 register_periods.refresh_if_state_changed(
-                    conn, store.schema, envelope.subject, envelope.type
+                    conn, store.schema, envelope.subject, envelope.type, store.valuation
                 )
 
         return apply
@@ -83,4 +81,9 @@ def handlers(store: ProjectionStore) -> tuple[dict[type[BaseModel], Handler], Ha
         """An event type with no register columns of its own (or one this version does not
         know): still part of the case's history, and of its periods if it changes the state."""
 
-    return {model: typed(update) for model, update in REGISTER_UPDATES.items()}, typed(history_only)
+    updates: dict[type[BaseModel], RegisterUpdate] = {
+        **REGISTER_UPDATES,
+        # Valued by the deployment's policy: the category paid labels the entitlement.
+        EntitlementAdjustedV1: partial(register.on_entitlement_adjusted, valuation=store.valuation),
+    }
+    return {model: typed(update) for model, update in updates.items()}, typed(history_only)

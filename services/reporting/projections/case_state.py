@@ -25,9 +25,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from reference.admin_units import DVHC_2004_3LEVEL, DVHC_2025_2LEVEL, load_admin_units
-from reference.policy import PolicyError, policy_book
-from reference.valuation import held_with_units
+from reference.admin_units import DVHC_2004_3LEVEL, DVHC_2025_2LEVEL, AdminUnits
+from reference.months import first_day
+from reference.policy import PolicyError
+from reference.valuation import Valuation
 from reference.working_days import VIETNAM
 
 #: Event types (the part after "vn.btxh.<service>.") that change the state of a case.
@@ -59,11 +60,6 @@ STATUSES = ("received", "approved", "rejected", "withdrawn", "active", "suspende
 def short_type(event_type: str) -> str:
     """'vn.btxh.payment.entitlement_ceased' -> 'entitlement_ceased'."""
     return event_type.rsplit(".", 1)[-1]
-
-
-def first_day(month: str) -> date:
-    year, number = month.split("-")
-    return date(int(year), int(number), 1)
 
 
 def _date(raw: Any) -> date | None:
@@ -243,7 +239,7 @@ def _fill(state: dict[str, Any], **values: Any) -> None:
             state[name] = value
 
 
-def _apply(state: dict[str, Any], fact: Fact) -> None:
+def _apply(state: dict[str, Any], fact: Fact, valuation: Valuation) -> None:
     """One event's contribution; flags decide the status at the end (never arrival order)."""
     data, kind = fact.data, fact.type
     if kind == "dossier_received":
@@ -266,11 +262,11 @@ def _apply(state: dict[str, Any], fact: Fact) -> None:
             residence=_residence(data.get("residence")),
         )
     elif kind == "case_approved":
-        held = _held_by_approval(data)
+        held = _held_by_approval(data, valuation)
         state.update(
             approved=True,
             benefit=data.get("benefit"),
-            category=_highest(held, data.get("category"), fact.effective_on),
+            category=valuation.category_paid(held, fact.effective_on) or data.get("category"),
             categories_held=held,
             coefficient=data.get("coefficient"),
             decision_number=data.get("decision_number"),
@@ -307,8 +303,8 @@ def _apply(state: dict[str, Any], fact: Fact) -> None:
         state["categories_held"] = held
         _decided(state, data)
         if held:
-            state["category"] = _highest(held, state.get("category"), fact.effective_on)
-            state["coefficient"] = _coefficient(state["category"], fact.effective_on)
+            state["category"] = valuation.category_paid(held, fact.effective_on)
+            state["coefficient"] = _coefficient(state["category"], fact.effective_on, valuation)
     elif kind == "entitlement_suspended":
         state.update(suspended_from=data.get("from_month"), suspension_ground=data.get("ground"))
         _decided(state, data)
@@ -345,19 +341,19 @@ def _apply(state: dict[str, Any], fact: Fact) -> None:
             state["resolved"] = (old.scheme, old.code, new.code)
 
 
-def _held_by_approval(data: Mapping[str, Any]) -> dict[str, int]:
+def _held_by_approval(data: Mapping[str, Any], valuation: Valuation) -> dict[str, int]:
     """Categories an approval holds, with units; approvals published before units travelled
     (v3 and older) get them from the decision's coefficient, as payment does."""
     codes = [str(c) for c in data.get("categories_held") or [data.get("category")] if c]
     listed = data.get("categories") or [{"code": code, "units": None} for code in codes]
-    signed_on = _date(data.get("signed_on"))
+    residence = _residence(data.get("residence"))
+    signed_on = _date(data.get("signed_on")) or date.today()
     try:
-        policy = policy_book().in_force(
-            _province(_residence(data.get("residence"))), signed_on or date.today()
+        return valuation.held_by_approval(
+            listed, data.get("coefficient") or "0", _place(residence), signed_on
         )
     except PolicyError:
         return {str(item["code"]): int(item.get("units") or 1) for item in listed}
-    return held_with_units(policy, listed, data.get("coefficient") or "0")
 
 
 def _decided(state: dict[str, Any], data: Mapping[str, Any]) -> None:
@@ -367,19 +363,11 @@ def _decided(state: dict[str, Any], data: Mapping[str, Any]) -> None:
         state["last_decision_on"] = _date(data.get("signed_on") or data.get("decided_on"))
 
 
-def _highest(held: Mapping[str, int], fallback: str | None, on: date) -> str | None:
-    """The category paid among several held: the highest coefficient × units (policy)."""
-    try:
-        return policy_book().in_force(None, on).amount(held).category
-    except PolicyError:
-        return max(held, key=lambda c: held[c]) if held else fallback
-
-
-def _coefficient(category: str | None, on: date) -> str | None:
+def _coefficient(category: str | None, on: date, valuation: Valuation) -> str | None:
     if category is None:
         return None
     try:
-        return str(policy_book().in_force(None, on).category(category).coefficient)
+        return str(valuation.policy.in_force(None, on).category(category).coefficient)
     except PolicyError:
         return None
 
@@ -404,11 +392,10 @@ def _status(state: Mapping[str, Any], on: date) -> str:
     return "received"
 
 
-def rolled_up(residence: Residence | None) -> RolledUp:
+def rolled_up(residence: Residence | None, units: AdminUnits) -> RolledUp:
     """The 2025 commune and province of a recorded residence (versioned old -> new table)."""
     if residence is None:
         return RolledUp(None, None)
-    units = load_admin_units()
     if residence.scheme == DVHC_2025_2LEVEL:
         return RolledUp(residence.code, units.province_code(DVHC_2025_2LEVEL, residence.code))
     if residence.scheme != DVHC_2004_3LEVEL:
@@ -430,6 +417,7 @@ def state_as_of(
     facts: Iterable[Fact],
     on: date,
     *,
+    valuation: Valuation,
     known_at: datetime | None = None,
 ) -> CaseState | None:
     """The case on `on` (effective time), from the events recorded by `known_at` (default: all).
@@ -450,11 +438,12 @@ def state_as_of(
         return None
     state: dict[str, Any] = {}
     for fact in applied:
-        _apply(state, fact)
+        _apply(state, fact, valuation)
     if not (state.get("has_dossier") or state.get("approved") or state.get("rejected")):
         return None  # e.g. an enrolment valued from the first of a month, before the dossier
     residence: Residence | None = state.get("residence")
-    place = rolled_up(residence)
+    units = valuation.units
+    place = rolled_up(residence, units)
     resolved = state.get("resolved")
     if (
         place.commune_code is None
@@ -466,7 +455,6 @@ def state_as_of(
             residence.code,
         )
     ):
-        units = load_admin_units()
         place = RolledUp(resolved[2], units.province_code(DVHC_2025_2LEVEL, resolved[2]))
     return CaseState(
         case_id=case_id,
@@ -518,13 +506,13 @@ class Period:
     state: CaseState
 
 
-def periods(case_id: UUID, facts: Iterable[Fact]) -> list[Period]:
+def periods(case_id: UUID, facts: Iterable[Fact], valuation: Valuation) -> list[Period]:
     """Every period of the case, from its first effective event on (no gaps, no overlaps)."""
     relevant = [f for f in facts if f.type in STATE_EVENTS]
     days = sorted({f.effective_on for f in relevant})
     found: list[Period] = []
     for day in days:
-        state = state_as_of(case_id, relevant, day)
+        state = state_as_of(case_id, relevant, day, valuation=valuation)
         if state is None:
             continue
         if found and found[-1].state.period_key() == state.period_key():
@@ -535,34 +523,34 @@ def periods(case_id: UUID, facts: Iterable[Fact]) -> list[Period]:
     return found
 
 
-def monthly_amount(state: CaseState, on: date | None = None) -> int | None:
+def monthly_amount(state: CaseState, valuation: Valuation, on: date | None = None) -> int | None:
     """The monthly amount in force on `on` (default: the state's date); None when nothing is
     payable (not active or suspended) or the policy cannot value it."""
     if state.status not in ("active", "suspended"):
         return None
-    return amount_in_force(state.categories_held, state.residence, on or state.on)
+    return amount_in_force(state.categories_held, state.residence, on or state.on, valuation)
 
 
-def amount_in_force(held: Mapping[str, int], residence: Residence | None, on: date) -> int | None:
+def amount_in_force(
+    held: Mapping[str, int], residence: Residence | None, on: date, valuation: Valuation
+) -> int | None:
     """Standard level of the province the beneficiary lived in × coefficient of the categories
-    held, from the dated policy tables (the same valuation payment makes for each month)."""
+    held, from the dated policy tables: the valuation payment makes for each month."""
     if not held:
         return None
     try:
-        return policy_book().in_force(_province(residence), on).amount(held).monthly_amount
+        return valuation.amount(held, _place(residence), on).monthly_amount
     except PolicyError:
         return None
 
 
-def standard_level(state: CaseState, on: date | None = None) -> int | None:
+def standard_level(state: CaseState, valuation: Valuation, on: date | None = None) -> int | None:
     """The standard level (mức chuẩn) in force on `on` where the beneficiary lived."""
     try:
-        return policy_book().in_force(_province(state.residence), on or state.on).standard_level
+        return valuation.standard_level(_place(state.residence), on or state.on)
     except PolicyError:
         return None
 
 
-def _province(residence: Residence | None) -> str | None:
-    if residence is None:
-        return None
-    return load_admin_units().province_code(residence.scheme, residence.code)
+def _place(residence: Residence | None) -> tuple[str, str] | None:
+    return (residence.scheme, residence.code) if residence else None

@@ -25,12 +25,13 @@ from uuid import UUID
 import psycopg
 from psycopg import sql
 
+from reference.months import first_day, last_day, month_of, next_month
+from reference.valuation import Valuation
 from reference.working_days import WorkingDayCalendar, load_calendar
 from services.reporting.labels import BENEFITS, CESSATION_REASONS
 from services.reporting.projections.case_state import (
     CaseState,
     Residence,
-    first_day,
     monthly_amount,
     recorded_day,
     short_type,
@@ -288,19 +289,6 @@ def months_vi(months: Iterable[str]) -> str:
 
 def coefficient_vi(coefficient: str | None) -> str:
     return (coefficient or "?").replace(".", ",")
-
-
-def month_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def next_month(month: str) -> str:
-    year, number = (int(x) for x in month.split("-"))
-    return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
-
-
-def last_day(month: str) -> date:
-    return first_day(next_month(month)) - timedelta(days=1)
 
 
 @cache
@@ -805,7 +793,9 @@ def active_twice(
 # --- 5. wrong amounts ---------------------------------------------------------------------
 
 
-def owed_by_periods(periods: Sequence[Period]) -> Callable[[str], tuple[int, Period] | None]:
+def owed_by_periods(
+    periods: Sequence[Period], valuation: Valuation
+) -> Callable[[str], tuple[int, Period] | None]:
     """What a case was owed for a month: the standard level in force on the 1st of the month
     in the province it lived in, times the coefficient of the categories it held that month
     (the state at the month's last day: everything but the approval changes on the 1st, and
@@ -816,7 +806,7 @@ def owed_by_periods(periods: Sequence[Period]) -> Callable[[str], tuple[int, Per
         period = next((p for p in periods if p.holds_on(end)), None)
         if period is None or period.status not in IN_PAYMENT:
             return None
-        amount = monthly_amount(period.state(end), first_day(month))
+        amount = monthly_amount(period.state(end), valuation, first_day(month))
         return None if amount is None else (amount, period)
 
     return owed
@@ -844,7 +834,9 @@ def expected_amounts(
     return judged
 
 
-def amount_mismatch(lines: Iterable[Line], periods: Iterable[Period], on: date) -> list[Finding]:
+def amount_mismatch(
+    lines: Iterable[Line], periods: Iterable[Period], on: date, valuation: Valuation
+) -> list[Finding]:
     """An allowance line whose amount is not the standard level × coefficient in force for its
     month where the beneficiary lived (less what the month had already been paid)."""
     by_case: dict[UUID, list[Line]] = defaultdict(list)
@@ -855,14 +847,15 @@ def amount_mismatch(lines: Iterable[Line], periods: Iterable[Period], on: date) 
         periods_of[period.case_id].append(period)
     findings = []
     for case_id, case_lines in by_case.items():
-        valued = owed_by_periods(periods_of[case_id])
+        valued = owed_by_periods(periods_of[case_id], valuation)
         found = {m: v for m in {x.month for x in case_lines} if (v := valued(m)) is not None}
         owed = {month: amount for month, (amount, _) in found.items()}
         for line, due, before, expected in expected_amounts(case_lines, owed):
             if line.amount == expected:
                 continue
             period = found[line.month][1]
-            level = standard_level(period.state(last_day(line.month)), first_day(line.month))
+            state = period.state(last_day(line.month))
+            level = standard_level(state, valuation, first_day(line.month))
             difference = line.amount - expected
             already = f", đã chi trước {vnd(before)} cho tháng này" if before else ""
             findings.append(
@@ -1289,7 +1282,11 @@ def periods_of(
 
 
 def _run_payments_after_death(
-    conn: psycopg.Connection[Any], schema: str, scope: Scope, limits: Limits
+    conn: psycopg.Connection[Any],
+    schema: str,
+    scope: Scope,
+    limits: Limits,
+    valuation: Valuation,
 ) -> list[Finding]:
     ceased = [
         e for e in events_in_scope(conn, schema, scope, [CEASED]) if e.data.get("reason") == "death"
@@ -1303,7 +1300,11 @@ def _run_payments_after_death(
 
 
 def _run_overdue(
-    conn: psycopg.Connection[Any], schema: str, scope: Scope, limits: Limits
+    conn: psycopg.Connection[Any],
+    schema: str,
+    scope: Scope,
+    limits: Limits,
+    valuation: Valuation,
 ) -> list[Finding]:
     events = events_in_scope(
         conn,
@@ -1316,7 +1317,11 @@ def _run_overdue(
 
 
 def _run_redetermination(
-    conn: psycopg.Connection[Any], schema: str, scope: Scope, limits: Limits
+    conn: psycopg.Connection[Any],
+    schema: str,
+    scope: Scope,
+    limits: Limits,
+    valuation: Valuation,
 ) -> list[Finding]:
     rows = conn.execute(
         sql.SQL(
@@ -1350,7 +1355,11 @@ def _run_redetermination(
 
 
 def _run_active_twice(
-    conn: psycopg.Connection[Any], schema: str, scope: Scope, limits: Limits
+    conn: psycopg.Connection[Any],
+    schema: str,
+    scope: Scope,
+    limits: Limits,
+    valuation: Valuation,
 ) -> list[Finding]:
     register = sql.Identifier(schema, "register")
     periods = sql.Identifier(schema, "register_period")
@@ -1387,17 +1396,25 @@ def _run_active_twice(
 
 
 def _run_amount_mismatch(
-    conn: psycopg.Connection[Any], schema: str, scope: Scope, limits: Limits
+    conn: psycopg.Connection[Any],
+    schema: str,
+    scope: Scope,
+    limits: Limits,
+    valuation: Valuation,
 ) -> list[Finding]:
     lines = lines_in_scope(conn, schema, scope, kinds=ALLOWANCE_KINDS)
     if not lines:
         return []
     cases = {x.case_id for x in lines}
-    return amount_mismatch(lines, periods_of(conn, schema, cases), scope.on)
+    return amount_mismatch(lines, periods_of(conn, schema, cases), scope.on, valuation)
 
 
 def _run_not_collected(
-    conn: psycopg.Connection[Any], schema: str, scope: Scope, limits: Limits
+    conn: psycopg.Connection[Any],
+    schema: str,
+    scope: Scope,
+    limits: Limits,
+    valuation: Valuation,
 ) -> list[Finding]:
     lines = lines_in_scope(conn, schema, scope, kinds=ALLOWANCE_KINDS)
     cases = {x.case_id for x in lines if x.result == "not_collected"}
@@ -1409,7 +1426,11 @@ def _run_not_collected(
 
 
 def _run_notices(
-    conn: psycopg.Connection[Any], schema: str, scope: Scope, limits: Limits
+    conn: psycopg.Connection[Any],
+    schema: str,
+    scope: Scope,
+    limits: Limits,
+    valuation: Valuation,
 ) -> list[Finding]:
     events = events_in_scope(conn, schema, scope, [APPROVED, ENROLLED, CEASED, NOTICE])
     cases = {e.ref.case_id for e in events}
@@ -1419,7 +1440,7 @@ def _run_notices(
 # --- the catalogue ------------------------------------------------------------------------
 
 
-Runner = Callable[[psycopg.Connection[Any], str, Scope, Limits], list[Finding]]
+Runner = Callable[[psycopg.Connection[Any], str, Scope, Limits, Valuation], list[Finding]]
 
 
 @dataclass(frozen=True)
@@ -1502,7 +1523,13 @@ CHECKS: dict[str, Check] = {
 
 
 def run_check(
-    conn: psycopg.Connection[Any], schema: str, code: str, scope: Scope, limits: Limits
+    conn: psycopg.Connection[Any],
+    schema: str,
+    code: str,
+    scope: Scope,
+    limits: Limits,
+    valuation: Valuation,
 ) -> list[Finding]:
     """Every finding of a check for the scope, in a stable order (commune, case, kind)."""
-    return sorted(CHECKS[code].run(conn, schema, scope, limits), key=Finding.sort_key)
+    found = CHECKS[code].run(conn, schema, scope, limits, valuation)
+    return sorted(found, key=Finding.sort_key)

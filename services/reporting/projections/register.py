@@ -27,14 +27,13 @@ from contracts.intake import DossierReceivedV2
 from contracts.payment import (
     BeneficiaryEnrolledV1,
     BeneficiaryMovedInV1,
-    BeneficiaryTransferredByReorganisationV1,
     EntitlementAdjustedV1,
     EntitlementCeasedV1,
     EntitlementSuspendedV1,
     SuspensionLiftedV1,
 )
-from reference.policy import policy_book
-from reference.valuation import category_paid
+from reference.months import first_day
+from reference.valuation import Valuation
 
 STATUS_SQL = (
     "CASE WHEN r.ceased_from IS NOT NULL THEN 'ceased'"
@@ -234,29 +233,16 @@ def on_beneficiary_moved_in(
     )
 
 
-def on_beneficiary_transferred_by_reorganisation(
+def on_entitlement_adjusted(
     conn: psycopg.Connection[Any],
     schema: str,
-    event: BeneficiaryTransferredByReorganisationV1,
+    event: EntitlementAdjustedV1,
     at: datetime,
-) -> None:
-    """From July 2025 the 2025 commune that took over the old one pays: the register lists the
-    beneficiary there (the history keeps the old commune, and so do months before)."""
-    _upsert(
-        conn,
-        schema,
-        event.case_id,
-        at,
-        {"residence_scheme": event.to_residence.scheme, "residence_code": event.to_residence.code},
-    )
-
-
-def on_entitlement_adjusted(
-    conn: psycopg.Connection[Any], schema: str, event: EntitlementAdjustedV1, at: datetime
+    valuation: Valuation,
 ) -> None:
     """The entitlement is labelled by the category paid from the adjustment's month on."""
-    policy = policy_book().in_force(None, date.fromisoformat(f"{event.from_month}-01"))
-    _upsert(conn, schema, event.case_id, at, {"category": category_paid(policy, event.categories)})
+    paid = valuation.category_paid(event.categories, first_day(event.from_month))
+    _upsert(conn, schema, event.case_id, at, {"category": paid})
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from reference.valuation import Valuation
 from services.reporting.projections.case_state import (
     STATE_EVENTS,
     Fact,
@@ -65,10 +66,12 @@ def facts_of(conn: psycopg.Connection[Any], schema: str, case_id: UUID) -> list[
     return [Fact.from_row(row) for row in rows]
 
 
-def refresh_case(conn: psycopg.Connection[Any], schema: str, case_id: UUID) -> None:
+def refresh_case(
+    conn: psycopg.Connection[Any], schema: str, case_id: UUID, valuation: Valuation
+) -> None:
     """Refold the case's periods, and its register row's 2025 commune and province."""
     facts = facts_of(conn, schema, case_id)
-    found = periods(case_id, facts)
+    found = periods(case_id, facts, valuation)
     table = sql.Identifier(schema, "register_period")
     conn.execute(sql.SQL("DELETE FROM {} WHERE case_id = %s").format(table), (case_id,))
     rows = [
@@ -119,16 +122,20 @@ def refresh_case(conn: psycopg.Connection[Any], schema: str, case_id: UUID) -> N
 
 
 def refresh_if_state_changed(
-    conn: psycopg.Connection[Any], schema: str, case_id: UUID, event_type: str
+    conn: psycopg.Connection[Any],
+    schema: str,
+    case_id: UUID,
+    event_type: str,
+    valuation: Valuation,
 ) -> None:
     if short_type(event_type) in STATE_EVENTS:
-        refresh_case(conn, schema, case_id)
+        refresh_case(conn, schema, case_id, valuation)
 
 
-def refresh_all(conn: psycopg.Connection[Any], schema: str) -> None:
+def refresh_all(conn: psycopg.Connection[Any], schema: str, valuation: Valuation) -> None:
     """Fill the periods of every case in the history (a projection made before they existed)."""
     case_ids = conn.execute(
         sql.SQL("SELECT DISTINCT case_id FROM {}").format(sql.Identifier(schema, "case_history"))
     ).fetchall()
     for row in case_ids:
-        refresh_case(conn, schema, row["case_id"])
+        refresh_case(conn, schema, row["case_id"], valuation)

@@ -34,6 +34,7 @@ from reference.admin_units import (
     load_admin_units,
 )
 from reference.date_bounds import DateBounds, DateOutOfRange, date_bounds
+from reference.months import add_months
 from reference.policy import PolicyBook, PolicyError
 from services.reporting import labels
 from services.reporting.projections.case_state import Residence, rolled_up
@@ -67,6 +68,27 @@ def unit_name(code: str | None) -> str | None:
     return f"{unit.name}, {parent.name}" if parent else unit.name
 
 
+def old_unit_name(code: str) -> str:
+    """A unit of the pre-2025 scheme with its parents ("Xã Ngọc Phái, Huyện Chợ Đồn, ...")."""
+    units = load_admin_units()
+    names = []
+    unit = units.get(DVHC_2004_3LEVEL, code)
+    while unit is not None:
+        names.append(unit.name)
+        unit = units.get(DVHC_2004_3LEVEL, unit.parent_code) if unit.parent_code else None
+    return ", ".join(names) or code
+
+
+def _ancestors(units: Any, code: str) -> list[str]:
+    """The district and province codes above an old commune."""
+    found = []
+    unit = units.get(DVHC_2004_3LEVEL, code)
+    while unit is not None and unit.parent_code is not None:
+        found.append(unit.parent_code)
+        unit = units.get(DVHC_2004_3LEVEL, unit.parent_code)
+    return found
+
+
 def short_unit_name(code: str | None) -> str | None:
     unit = load_admin_units().get(DVHC_2025_2LEVEL, code) if code else None
     return unit.name if unit else None
@@ -74,10 +96,48 @@ def short_unit_name(code: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class Scope:
-    """The units a report covers: one 2025 commune, one 2025 province, or the whole country."""
+    """The units a report covers: one 2025 commune, one 2025 province, or the whole country;
+    or, for months before July 2025, a unit as it was then (`old_communes`: the communes of an
+    old commune, district or province, matched against the residence recorded at the time)."""
 
     commune: str | None = None
     province: str | None = None
+    old_unit: str | None = None
+    old_communes: tuple[str, ...] = ()
+
+    @classmethod
+    def as_was(cls, *, commune: str | None, district: str | None, province: str | None) -> Scope:
+        """A unit of the pre-2025 scheme (DVHC_2004_3LEVEL): one commune, district or province
+        as it was up to 30/06/2025."""
+        units = load_admin_units()
+        given = [
+            (level, code)
+            for level, code in (
+                ("commune", commune),
+                ("district", district),
+                ("province", province),
+            )
+            if code is not None
+        ]
+        if len(given) != 1:
+            raise InvalidReportQuery(
+                "with recorded_scheme=DVHC_2004_3LEVEL give one unit as it was: commune (5 digits),"
+                " district (3 digits) or province (2 digits)"
+            )
+        level, code = given[0]
+        found = units.get(DVHC_2004_3LEVEL, code)
+        if found is None or found.level != level:
+            raise InvalidReportQuery(
+                f"no {level} {code} among the units in force up to 30/06/2025 (DVHC_2004_3LEVEL)"
+            )
+        old = tuple(
+            sorted(
+                u.code
+                for u in units.units(DVHC_2004_3LEVEL, "commune")
+                if code in _ancestors(units, u.code) or u.code == code
+            )
+        )
+        return cls(old_unit=code, old_communes=old)
 
     @classmethod
     def of(cls, *, commune: str | None, province: str | None) -> Scope:
@@ -113,14 +173,30 @@ class Scope:
 
     @property
     def code(self) -> str | None:
-        return self.commune or self.province
+        return self.commune or self.province or self.old_unit
 
     @property
     def name(self) -> str:
+        if self.old_unit is not None:
+            return f"{old_unit_name(self.old_unit)} (đơn vị hành chính trước 01/07/2025)"
         return unit_name(self.code) or self.code or "Toàn quốc"
 
+    def check_period(self, last_day_covered: date) -> None:
+        """A unit as it was covers months up to June 2025 only."""
+        if self.old_unit is not None and last_day_covered >= REORGANISATION_DAY:
+            raise InvalidReportQuery(
+                f"units as they were (recorded_scheme=DVHC_2004_3LEVEL) cover months up to"
+                f" 06/2025; this report reaches {last_day_covered.isoformat()}: ask by the 2025"
+                " units instead"
+            )
+
     def condition(self, alias: str) -> tuple[sql.Composable, list[Any]]:
-        """Rows of `alias` (with commune_code and province_code columns) in the scope."""
+        """Rows of `alias` (with commune_code and province_code columns, and the residence as
+        recorded: residence_scheme, residence_code) in the scope."""
+        if self.old_unit is not None:
+            return sql.SQL("{} = %s AND {} = ANY(%s)").format(
+                sql.Identifier(alias, "residence_scheme"), sql.Identifier(alias, "residence_code")
+            ), [DVHC_2004_3LEVEL, list(self.old_communes)]
         if self.commune is not None:
             return sql.SQL("{} = %s").format(sql.Identifier(alias, "commune_code")), [self.commune]
         if self.province is not None:
@@ -134,6 +210,8 @@ class Scope:
         It only narrows the lines read; the placement decides."""
         if self.code is None:
             return None
+        if self.old_unit is not None:
+            return list(self.old_communes)
         units = load_admin_units()
         if self.commune is not None:
             new = [self.commune]
@@ -220,12 +298,6 @@ def parse_month(text: str, bounds: DateBounds | None = None) -> str:
         raise InvalidReportQuery(str(error)) from error
 
 
-def add_months(month: str, count: int) -> str:
-    year, number = (int(part) for part in month.split("-"))
-    index = year * 12 + number - 1 + count
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
 def a_year_before(day: date) -> date:
     """The same day a year earlier (28 February for 29 February)."""
     if day.month == 2 and day.day == 29:
@@ -266,7 +338,8 @@ def _fallback(
     for row in rows:
         code, new = str(row["commune"]), bool(row["reorganised"])
         in_2025 = new and units.get(DVHC_2025_2LEVEL, code) is not None
-        place = rolled_up(Residence(DVHC_2025_2LEVEL if in_2025 else DVHC_2004_3LEVEL, code))
+        scheme = DVHC_2025_2LEVEL if in_2025 else DVHC_2004_3LEVEL
+        place = rolled_up(Residence(scheme, code), units)
         codes.append(code)
         reorganised.append(new)
         communes.append(place.commune_code)
@@ -283,6 +356,8 @@ def _placed(
     cte = sql.SQL(
         "placed AS (SELECT l.line_id, l.case_id, l.payroll_month, l.channel, l.month, l.amount,"
         " l.kind, l.result, l.settled_on, l.commune AS recorded_commune,"
+        " l.commune AS residence_code, CASE WHEN l.payroll_month >= {first_2025}"
+        " THEN 'DVHC_2025_2LEVEL' ELSE 'DVHC_2004_3LEVEL' END AS residence_scheme,"
         " CASE WHEN p.case_id IS NOT NULL THEN p.commune_code ELSE m.commune_code END"
         " AS commune_code,"
         " CASE WHEN p.case_id IS NOT NULL THEN p.province_code ELSE m.province_code END"
@@ -302,6 +377,7 @@ def _placed(
     ).format(
         lines=sql.Identifier(schema, "payroll_line"),
         periods=sql.Identifier(schema, "register_period"),
+        first_2025=sql.Literal(FIRST_2025_MONTH),
         where=where,
     )
     return cte, [*mapping, FIRST_2025_MONTH, *params]
@@ -462,8 +538,9 @@ def _events(
         " ELSE d.counted_on END AS scoped_on"
         " FROM dated AS d WHERE d.counted_on BETWEEN %s AND %s),"
         " scoped AS (SELECT w.*, p.commune_code, p.province_code, p.benefit AS case_benefit,"
-        " p.category AS case_category FROM within AS w"
-        " LEFT JOIN LATERAL (SELECT q.commune_code, q.province_code, q.benefit, q.category"
+        " p.category AS case_category, p.residence_scheme, p.residence_code FROM within AS w"
+        " LEFT JOIN LATERAL (SELECT q.commune_code, q.province_code, q.benefit, q.category,"
+        " q.residence_scheme, q.residence_code"
         " FROM {periods} AS q WHERE q.case_id = w.case_id"
         " ORDER BY q.valid_from > w.scoped_on, abs(q.valid_from - w.scoped_on) LIMIT 1)"
         " AS p ON true)"

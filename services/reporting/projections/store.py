@@ -13,6 +13,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from psycopg import sql
 
 from backbone.database import advisory_lock, connection, ensure_schema
+from reference.valuation import Valuation
 from services.reporting.projections import register_periods
 
 DDL = [
@@ -107,9 +108,11 @@ BACKFILLS = {"register_period": register_periods.refresh_all}
 
 
 class ProjectionStore:
-    def __init__(self, url: str, schema: str) -> None:
+    def __init__(self, url: str, schema: str, valuation: Valuation) -> None:
         self.url = url
         self.schema = schema
+        #: How amounts are valued (the deployment's policy directory): the same as payment's.
+        self.valuation = valuation
         with advisory_lock(url, f"ddl:{schema}") as conn:
             ensure_schema(conn, schema)
             quoted = sql.Identifier(schema).as_string(conn)
@@ -122,7 +125,7 @@ class ProjectionStore:
                     for statement in statements:
                         conn.execute(statement.format(schema=quoted))
                     if name in BACKFILLS:
-                        BACKFILLS[name](conn, schema)
+                        BACKFILLS[name](conn, schema, valuation)
 
     def _exists(self, conn: psycopg.Connection[Any], name: str) -> bool:
         row = conn.execute(

@@ -1,6 +1,11 @@
-"""Calendar months as "YYYY-MM" strings: entitlements start, change and stop on month bounds."""
+"""Calendar months as "YYYY-MM" strings, the one month arithmetic of every service.
 
-from datetime import date
+Entitlements start, change and stop on month bounds (Decree 20/2021 Art. 8: from the month of
+signing, from the month after an event); payrolls, reports and checks count in months. Events
+store months as these strings, so the strings are the type: these functions are its methods.
+"""
+
+from datetime import date, timedelta
 
 
 def month_of(day: date) -> str:
@@ -25,6 +30,10 @@ def month_after(day: date) -> str:
 
 def first_day(month: str) -> date:
     return date(int(month[:4]), int(month[5:7]), 1)
+
+
+def last_day(month: str) -> date:
+    return first_day(next_month(month)) - timedelta(days=1)
 
 
 def months_between(first: str, last: str) -> list[str]:
