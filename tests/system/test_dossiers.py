@@ -194,3 +194,26 @@ def test_a_single_parent_raising_three_children_is_approved_for_three_without_ty
     assert all(child["full_name"] not in published for child in children)
     [approval] = [e["data"] for e in history if e["type"].endswith("case_approved")]
     assert len(approval["dependants"]) == 3
+    eventually(lambda: client.enrolled(case_id), what="payment enrols the approval")
+
+    newborn = {"relation": "child_raised", "full_name": "Trần Văn Em"}
+    changed = ok(
+        post(
+            client,
+            f"/dossiers/{case_id}/dependants",
+            {
+                "changed_on": decided["signed_on"],
+                "reason": "Con thứ tư ra đời",
+                "add": [{**newborn, "date_of_birth": decided["signed_on"]}],
+            },
+        )
+    )
+    assert len(changed["dependants"]) == 4
+    assert changed["dependant_changes"][0]["reason"] == "Con thứ tư ra đời"
+    eventually(
+        lambda: any(e["type"].endswith("dependants_changed") for e in client.history(case_id)),
+        timeout=60,
+        what="the change reaches the bus",
+    )
+    for service in ("assessment", "reporting"):
+        assert all(p["case_id"] != case_id for p in client.parked(service)), service
