@@ -11,6 +11,7 @@ from eventsourcing.persistence import Tracking
 
 from backbone.actor import Actor, service_actor
 from backbone.eventstore import BtxhApplication
+from contracts.categories import MOST_UNITS
 from contracts.ids import derived_id
 from reference import dependants as dependant_rules
 from reference.admin_units import AdminUnits, load_admin_units
@@ -653,6 +654,11 @@ class AssessmentApplication(BtxhApplication):
         held: dict[str, int] = {}
         counted: dict[UUID, DependantFacts] = {}
         for code, units in given.items():
+            if units is not None and units > MOST_UNITS:
+                raise InvalidDecision(
+                    f"{code}: {units} units given; a decision pays a category for at most "
+                    f"{MOST_UNITS}"
+                )
             category = policy.category(code)
             found = dependant_rules.counted(code, category.per, listed, on)
             counted.update((d.dependant_id, d) for d in found)

@@ -159,6 +159,8 @@ def test_a_case_received_before_dependants_were_recorded_needs_the_units_typed(
 
     with pytest.raises(InvalidDecision, match="give the units"):
         approve(assessment, case_id)
+    with pytest.raises(InvalidDecision, match="at most 20"):
+        approve(assessment, case_id, categories={"SINGLE_PARENT_POOR": 21})
     assert recorded.events == []
 
     approve(assessment, case_id, categories={"SINGLE_PARENT_POOR": 2})
