@@ -7,7 +7,14 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.categories import CODE_PATTERN, MOST_DEPENDANTS, MOST_HELD, MOST_UNITS
-from contracts.values import AdminUnitRef, Benefit, Coefficient, Month, Vnd
+from contracts.values import (
+    AdminUnitRef,
+    Benefit,
+    Coefficient,
+    DependantRelation,
+    Month,
+    Vnd,
+)
 
 
 class CaseOpenedV1(BaseModel):
@@ -175,7 +182,7 @@ class Dependant(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     dependant_id: UUID
-    relation: Literal["child_raised", "child_taken_in", "person_cared_for"]
+    relation: DependantRelation
     date_of_birth: date
     case_id: UUID | None = Field(
         default=None, description="The dependant's own case, when they have one."
@@ -240,6 +247,34 @@ class ChangeProposedV1(BaseModel):
     to_category: str | None
     effective_month: Month = Field(description="The month after the month the condition changed")
     legal_basis: str
+
+
+class ChangeProposedV2(ChangeProposedV1):
+    """A condition of an active case changed on a date: the person's own age, or a dependant's
+    (a single parent's child turning 16 or 22, a child taken in turning 4 or 16, a child of a
+    parent with a disability reaching 36 months). v2 names the dependant and, for a category
+    paid per dependant, the units before and after. Nothing changes by itself."""
+
+    dependant_id: UUID | None = Field(
+        description="The dependant whose age was reached; None for the person's own age."
+    )
+    from_units: int | None = Field(
+        ge=0,
+        le=MOST_UNITS,
+        description="Units the decision pays from_category for, where it is paid per dependant "
+        "(None otherwise, and for the person's own age).",
+    )
+    to_units: int | None = Field(
+        ge=0,
+        le=MOST_UNITS,
+        description="Dependants still counting in from_category after the change, where it is "
+        "paid per dependant: 'adjust' to the same category pays that many; 'adjust' to another "
+        "to_category moves the named dependant there; 'cease' when none is left.",
+    )
+
+
+def upcast_change_proposed_v1(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "dependant_id": None, "from_units": None, "to_units": None}
 
 
 class DisabilityLevelDeterminedV1(BaseModel):

@@ -28,6 +28,9 @@ class EventContract:
     model: builtins.type[BaseModel]  # `type` is also a field name here
     #: upcasters[n] turns a version-n payload into version n+1.
     upcasters: dict[int, Upcaster] = field(default_factory=dict)
+    #: Models of earlier versions a subscriber may still name its handler by: the current
+    #: model subclasses each, so such a handler keeps working until it moves to the new one.
+    earlier_models: tuple[builtins.type[BaseModel], ...] = ()
 
     @property
     def schema_id(self) -> str:
@@ -43,9 +46,20 @@ CONTRACTS: tuple[EventContract, ...] = (
         type="vn.btxh.intake.dossier_received",
         source="btxh/intake",
         topic=topics.INTAKE_EVENTS,
-        version=2,
-        model=intake.DossierReceivedV2,
-        upcasters={1: intake.upcast_dossier_received_v1},
+        version=3,
+        model=intake.DossierReceivedV3,
+        upcasters={
+            1: intake.upcast_dossier_received_v1,
+            2: intake.upcast_dossier_received_v2,
+        },
+        earlier_models=(intake.DossierReceivedV2,),
+    ),
+    EventContract(
+        type="vn.btxh.intake.dependants_changed",
+        source="btxh/intake",
+        topic=topics.INTAKE_EVENTS,
+        version=1,
+        model=intake.DependantsChangedV1,
     ),
     EventContract(
         type="vn.btxh.intake.dossier_supplemented",
@@ -93,11 +107,19 @@ CONTRACTS: tuple[EventContract, ...] = (
             ("case_appraised", assessment.CaseAppraisedV1),
             ("case_rejected", assessment.CaseRejectedV1),
             ("case_became_overdue", assessment.CaseBecameOverdueV1),
-            ("change_proposed", assessment.ChangeProposedV1),
             ("disability_level_determined", assessment.DisabilityLevelDeterminedV1),
             ("dossier_completed", assessment.DossierCompletedV1),
             ("case_withdrawn", assessment.CaseWithdrawnV1),
         )
+    ),
+    EventContract(
+        type="vn.btxh.assessment.change_proposed",
+        source="btxh/assessment",
+        topic=topics.ASSESSMENT_EVENTS,
+        version=2,
+        model=assessment.ChangeProposedV2,
+        upcasters={1: assessment.upcast_change_proposed_v1},
+        earlier_models=(assessment.ChangeProposedV1,),
     ),
     EventContract(
         type="vn.btxh.assessment.case_approved",
@@ -169,7 +191,9 @@ CONTRACTS: tuple[EventContract, ...] = (
 )
 
 BY_TYPE: dict[str, EventContract] = {c.type: c for c in CONTRACTS}
-BY_MODEL: dict[type[BaseModel], EventContract] = {c.model: c for c in CONTRACTS}
+BY_MODEL: dict[type[BaseModel], EventContract] = {
+    model: c for c in CONTRACTS for model in (c.model, *c.earlier_models)
+}
 
 
 def contract_for(model: type[BaseModel]) -> EventContract:

@@ -6,7 +6,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.values import AdminUnitRef, Benefit, Channel, Sex
+from contracts.categories import MOST_DEPENDANTS
+from contracts.values import AdminUnitRef, Benefit, Channel, DependantRelation, Sex
 
 
 class Applicant(BaseModel):
@@ -62,6 +63,46 @@ def upcast_dossier_received_v1(data: dict[str, Any]) -> dict[str, Any]:
         "missing_documents": [],
         "complete_on": data["received_on"],
     }
+
+
+class DeclaredDependant(BaseModel):
+    """A dependant a dossier declares, as far as other services need it. Least exposure: no
+    name, no ID number (they stay in intake)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dependant_id: UUID = Field(description="Given by intake at receipt; names them from then on")
+    relation: DependantRelation
+    date_of_birth: date
+    studying: bool = Field(
+        description="In school or vocational training: a child raised counts from 16 to 22 only so"
+    )
+    case_id: UUID | None = Field(default=None, description="The dependant's own btxh case, if any")
+
+
+class DossierReceivedV3(DossierReceivedV2):
+    """A commune received an application dossier and opened a case. v3 adds the dependants it
+    declares: children raised by the applicant, a child taken in, the person cared for."""
+
+    dependants: list[DeclaredDependant] = Field(default_factory=list, max_length=MOST_DEPENDANTS)
+
+
+def upcast_dossier_received_v2(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "dependants": []}
+
+
+class DependantsChangedV1(BaseModel):
+    """The dossier's dependants were added, changed (every field given again) or removed after
+    receipt: a child born, a youth who stopped studying, a date of birth corrected. A subscriber
+    applies the change to the list it holds from dossier_received; the reason stays in intake."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["dependants_changed"] = "dependants_changed"
+    case_id: UUID
+    changed_on: date
+    added: list[DeclaredDependant] = Field(max_length=MOST_DEPENDANTS)
+    changed: list[DeclaredDependant] = Field(max_length=MOST_DEPENDANTS)
+    removed: list[UUID] = Field(max_length=MOST_DEPENDANTS)
 
 
 class DossierSupplementedV1(BaseModel):

@@ -17,6 +17,9 @@ Benefit = Literal["monthly_allowance", "care_support"]
 Channel = Literal["in_person", "post", "online"]
 Sex = Literal["male", "female"]
 AdminScheme = Literal["DVHC_2025_2LEVEL", "DVHC_2004_3LEVEL"]
+#: How a dependant relates to a case: a child the applicant raises, a child taken in, a person
+#: cared for.
+DependantRelation = Literal["child_raised", "child_taken_in", "person_cared_for"]
 
 
 class AdminUnitRef(BaseModel):

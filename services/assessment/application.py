@@ -1,7 +1,9 @@
 """Assessment use cases: the only code that loads and saves case assessments."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
@@ -9,13 +11,16 @@ from eventsourcing.persistence import Tracking
 
 from backbone.actor import Actor, service_actor
 from backbone.eventstore import BtxhApplication
+from contracts.categories import MOST_UNITS
 from contracts.ids import derived_id
+from reference import dependants as dependant_rules
 from reference.admin_units import AdminUnits, load_admin_units
 from reference.date_bounds import DateBounds
 from reference.policy import (
     Amount,
     PolicyBook,
     PolicyError,
+    PolicyInForce,
     ProcedureVersion,
     age_on,
     policy_book,
@@ -33,6 +38,7 @@ from services.assessment.domain.case_assessment import (
     InvalidDecision,
     StepOutOfOrder,
 )
+from services.assessment.domain.dependants import CaseDependants, DependantFacts
 from services.assessment.domain.disability import DisabilityRecord, InvalidDetermination
 from services.assessment.messaging import outbound
 from services.assessment.settings import AssessmentSettings
@@ -93,7 +99,8 @@ class Approve:
     #: None: the provisions in force on signed_on (PolicyInForce.decision_basis).
     legal_basis: list[str] | None = None
     monthly_amount: int | None = None
-    categories: dict[str, int] | None = None
+    #: Categories held with their units; None units (or no categories): count the dependants.
+    categories: Mapping[str, int | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -154,8 +161,10 @@ class AssessmentApplication(BtxhApplication):
         tracking: Tracking,
         person_id: UUID | None = None,
         dossier_complete_on: date | None = None,
+        dependants: list[dict[str, Any]] | None = None,
     ) -> None:
-        """Hold assessment's own record of a dossier received at intake (learned from Kafka).
+        """Hold assessment's own record of a dossier received at intake (learned from Kafka),
+        and the dependants it declares (no names).
 
         The procedure version in force on the day of receipt sets the case's deadlines.
         """
@@ -180,7 +189,65 @@ class AssessmentApplication(BtxhApplication):
             correlation_id=correlation_id,
             causation_id=causation_id,
         )
-        self.save_tracked(assessment, tracking=tracking)
+        if not dependants:
+            self.save_tracked(assessment, tracking=tracking)
+            return
+        record = CaseDependants(
+            id=derived_id("dependants", case_id),
+            case_id=case_id,
+            recorded_on=dossier_received_on,
+            dependants=[DependantFacts.from_event_data(d).as_event_data() for d in dependants],
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+        )
+        self.save_tracked(assessment, record, tracking=tracking)
+
+    def change_dependants(
+        self,
+        case_id: UUID,
+        *,
+        changed_on: date,
+        added: list[dict[str, Any]],
+        changed: list[dict[str, Any]],
+        removed: list[UUID],
+        correlation_id: UUID,
+        causation_id: UUID,
+        tracking: Tracking,
+    ) -> None:
+        """Intake added, changed or removed the case's dependants: hold them as they stand.
+        A decision already taken is not changed (a birthday or a new decision is needed)."""
+        self.get_case(case_id)  # its dossier reached assessment first
+        actor = service_actor("assessment")
+        record = self.dependants_of(case_id)
+        if record is None:  # a case received before dependants were recorded
+            record = CaseDependants(
+                id=derived_id("dependants", case_id),
+                case_id=case_id,
+                recorded_on=changed_on,
+                dependants=[],
+                actor=actor,
+                correlation_id=correlation_id,
+                causation_id=causation_id,
+            )
+        record.change(
+            changed_on=changed_on,
+            added=[DependantFacts.from_event_data(d) for d in added],
+            changed=[DependantFacts.from_event_data(d) for d in changed],
+            removed=removed,
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+        )
+        self.save_tracked(record, tracking=tracking)
+
+    def dependants_of(self, case_id: UUID) -> CaseDependants | None:
+        """The case's dependants; None for a case received before they were recorded."""
+        try:
+            record: CaseDependants = self.repository.get(derived_id("dependants", case_id))
+        except AggregateNotFoundError:
+            return None
+        return record
 
     def complete_dossier(
         self,
@@ -503,8 +570,13 @@ class AssessmentApplication(BtxhApplication):
         on the signing date: standard level (national, or the province's where higher) times
         the highest coefficient of the categories held for the monthly allowance, or the sum
         over the grounds held for care support; a stated amount that differs is refused.
-        Without an authority, the one the procedure in force names is recorded; without a
-        legal basis, the provisions in force that day: each category's (e.g. Decree 136/2013
+        A category paid per child raised or per person cared for is paid for the dependants who
+        count on the signing date (a child raised under 16, or 16 to 22 and studying; each
+        child taken in or person cared for): without units given they are the units, and units
+        that differ from them are refused naming who was counted (a case received before
+        dependants were recorded takes the units given). The decision carries the dependants it
+        counts. Without an authority, the one the procedure in force names is recorded; without
+        a legal basis, the provisions in force that day: each category's (e.g. Decree 136/2013
         Art. 5 in 2016, Decree 20/2021 Art. 5 from 01/07/2021) and the procedure's (Decree
         136/2013 Art. 8 to 2021, Decree 147/2025 Art. 5 from 01/07/2025). Entitlement starts
         in the month of signing. Repeating the same decision (same number) is an idempotent
@@ -516,9 +588,9 @@ class AssessmentApplication(BtxhApplication):
         if case.decision == "approved" and case.decision_number == command.decision_number:
             return case, False
         procedure = self._check_authority(command.authority, command.signed_on)
-        held = command.categories or {case.category: 1}
+        given: Mapping[str, int | None] = command.categories or {case.category: None}
         legal_basis = self._legal_basis(
-            command.legal_basis, case, held, command.signed_on, procedure
+            command.legal_basis, case, dict.fromkeys(given, 1), command.signed_on, procedure
         )
         case.check_decision_allowed(
             command.signed_on,
@@ -530,8 +602,9 @@ class AssessmentApplication(BtxhApplication):
         try:
             policy = self.policy.in_force(self._province(case), command.signed_on)
             age = age_on(case.date_of_birth, command.signed_on)
-            for code in held:
+            for code in given:
                 policy.check_age(code, age)
+            held, counted = self._units(case, given, policy, command.signed_on)
             amount = policy.amount(held)
         except PolicyError as error:
             raise InvalidDecision(str(error)) from error
@@ -558,6 +631,7 @@ class AssessmentApplication(BtxhApplication):
             monthly_amount=amount.monthly_amount,
             categories_held=sorted(held),
             categories=dict(sorted(held.items())),
+            dependants=[d.as_event_data() for d in counted],
             requires_posting=procedure.public_posting_days > 0,
             requires_appraisal=procedure.appraisal_body is not None,
             today=today,
@@ -566,6 +640,64 @@ class AssessmentApplication(BtxhApplication):
         )
         self.save(case)
         return case, True
+
+    def _units(
+        self,
+        case: CaseAssessment,
+        given: Mapping[str, int | None],
+        policy: PolicyInForce,
+        on: date,
+    ) -> tuple[dict[str, int], list[DependantFacts]]:
+        """The units of each category held and the dependants the decision counts."""
+        record = self.dependants_of(case.case_id)
+        listed = record.dependants if record is not None else []
+        held: dict[str, int] = {}
+        counted: dict[UUID, DependantFacts] = {}
+        for code, units in given.items():
+            if units is not None and units > MOST_UNITS:
+                raise InvalidDecision(
+                    f"{code}: {units} units given; a decision pays a category for at most "
+                    f"{MOST_UNITS}"
+                )
+            category = policy.category(code)
+            found = dependant_rules.counted(code, category.per, listed, on)
+            counted.update((d.dependant_id, d) for d in found)
+            if category.per is None:
+                held[code] = 1 if units is None else units
+                continue
+            relation = dependant_rules.relation_for(code, category.per)
+            others = [d for d in listed if d.relation == relation and d not in found]
+            not_counted = (
+                "; not counted: "
+                + ", ".join(
+                    f"{d.describe()}, {dependant_rules.why_not_counted(d, on)}" for d in others
+                )
+                if others
+                else ""
+            )
+            if units is None:
+                if not found:
+                    legacy = (
+                        ", or give the units (categories) for a case received before dependants "
+                        "were recorded"
+                        if record is None
+                        else ""
+                    )
+                    raise InvalidDecision(
+                        f"{code} is paid for each {relation}, and none counts on {on}"
+                        f"{not_counted}: record them at intake "
+                        f"(POST /dossiers/{case.case_id}/dependants){legacy}"
+                    )
+                units = len(found)
+            elif record is not None and units != len(found):
+                who = ", ".join(d.describe() for d in found) or "nobody"
+                raise InvalidDecision(
+                    f"{code} is paid for each {relation} who counts on {on}: {units} given, "
+                    f"{len(found)} counted ({who}){not_counted}. Leave the units out to pay for "
+                    "those counted, or record the change of dependants at intake first"
+                )
+            held[code] = units
+        return held, list(counted.values())
 
     def reject(
         self, case_id: UUID, command: Reject, *, actor: Actor, correlation_id: UUID, today: date
@@ -690,6 +822,57 @@ class AssessmentApplication(BtxhApplication):
             self.save(case)
             return True
         return False
+
+    def propose_for_dependant(
+        self,
+        case_id: UUID,
+        dependant_id: UUID,
+        *,
+        on: date,
+        effective_month: str,
+        actor: Actor,
+    ) -> int:
+        """Propose the decisions a dependant's birthday on `on` calls for in each category the
+        approved case holds (the daily trigger job), naming the dependant: a single parent's
+        child who stops counting (16 and not studying, or 22) adjusts the units to those still
+        counting, or ends the allowance with the last one; a child taken in turning 4 moves to
+        CARE_TAKER_CHILD_4P and turning 16 ends the care support; a child of a parent with a
+        disability reaching 36 months ends it, unless a younger one keeps it. Nothing changes
+        by itself. Returns how many proposals this call recorded."""
+        case = self.get_case(case_id)
+        record = self.dependants_of(case_id)
+        if case.decision != "approved" or record is None or dependant_id not in record.listed:
+            return 0
+        try:
+            policy = self.policy.in_force(self._province(case), on)
+        except PolicyError:
+            return 0
+        units: dict[str, int] = getattr(case, "categories", None) or {}
+        proposed = 0
+        for code in case.categories_held:
+            category = policy.categories.get(code)
+            per = category.per if category is not None else None
+            for found in dependant_rules.proposals_for(
+                record.listed[dependant_id], record.dependants, code, per, on
+            ):
+                if case.propose_change(
+                    trigger=found.trigger,
+                    reached_on=on,
+                    from_category=code,
+                    proposal=found.proposal,
+                    to_category=found.to_category,
+                    effective_month=effective_month,
+                    legal_basis=found.legal_basis,
+                    actor=actor,
+                    correlation_id=uuid4(),
+                    dependant_id=dependant_id,
+                    from_units=units.get(code) if per is not None else None,
+                    to_units=found.to_units,
+                ):
+                    proposed += 1
+        if proposed:
+            self.save(case)
+        return proposed
 
 
 def _valued(amount: Amount) -> str:

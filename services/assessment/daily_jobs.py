@@ -41,8 +41,10 @@ def propose_for_ages_reached(
     app: AssessmentApplication, register: DeadlineRegister, on: date, *, today: date
 ) -> dict[str, int]:
     """For each approved case whose person reaches an age on `on` that changes a category
-    held (4, 16, 22, 60, 80; 6 for disability re-determination...), propose a decision
-    effective from the following month."""
+    held (4, 16, 22, 60, 80; 6 for disability re-determination...), or one of whose dependants
+    does (a single parent's child turning 16 without studying, or 22; a child taken in turning 4
+    or 16; a child of a parent with a disability reaching 36 months), propose a decision
+    effective from the following month, naming the dependant. Nothing changes by itself."""
     check_day(app, on, today)
     effective = (on.replace(day=1) + timedelta(days=32)).replace(day=1)
     proposed = 0
@@ -65,7 +67,20 @@ def propose_for_ages_reached(
                     actor=ACTOR,
                 ):
                     proposed += 1
-    return {"birthdays": len(rows), "proposed": proposed}
+    dependants = register.dependant_birthdays(on)
+    for row in dependants:
+        proposed += app.propose_for_dependant(
+            row["case_id"],
+            row["dependant_id"],
+            on=on,
+            effective_month=f"{effective.year:04d}-{effective.month:02d}",
+            actor=ACTOR,
+        )
+    return {
+        "birthdays": len(rows),
+        "dependant_birthdays": len(dependants),
+        "proposed": proposed,
+    }
 
 
 def run_day(

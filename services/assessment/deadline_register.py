@@ -2,7 +2,8 @@
 
 Kept from assessment's events by a LocalProjection; answers "which cases of commune X are
 overdue on day D" (the daily deadline job records each once) and "whose birthday is day D
-among approved cases" (the daily trigger job proposes decisions for ages reached).
+among approved cases", the person's or a dependant's (the daily trigger job proposes decisions
+for ages reached).
 
 Two implementations of one contract (tests/side_tables/test_deadline_register.py runs it
 against both): tables in assessment's PostgreSQL schema, and an in-memory stand-in beside
@@ -21,6 +22,7 @@ from backbone.database import connection
 from backbone.eventstore import BtxhApplication
 from backbone.local_projection import InMemoryProjection, LocalProjection
 from services.assessment.domain.case_assessment import CaseAssessment
+from services.assessment.domain.dependants import CaseDependants
 
 # Bump the suffix when the tables change: the projection then re-reads the log from the start
 # (every statement below is safe to apply again).
@@ -35,8 +37,23 @@ def _profiles(schema: str) -> sql.Identifier:
     return sql.Identifier(schema, "case_profile")
 
 
+def _dependants(schema: str) -> sql.Identifier:
+    return sql.Identifier(schema, "case_dependant")
+
+
 def _ddl(schema: str) -> list[sql.Composed]:
     return [
+        # Added beside the tables below without a new NAME: only events recorded since hold
+        # dependants, so nothing before needs reading again.
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} (case_id uuid NOT NULL, dependant_id uuid NOT NULL,"
+            " relation text NOT NULL, date_of_birth date NOT NULL,"
+            " PRIMARY KEY (case_id, dependant_id))"
+        ).format(_dependants(schema)),
+        sql.SQL(
+            "CREATE INDEX IF NOT EXISTS case_dependant_birthday ON {}"
+            " ((extract(month FROM date_of_birth)), (extract(day FROM date_of_birth)))"
+        ).format(_dependants(schema)),
         sql.SQL(
             "CREATE TABLE IF NOT EXISTS {} (case_id uuid PRIMARY KEY, assessment_id uuid NOT NULL"
             " UNIQUE, date_of_birth date NOT NULL, residence_code text NOT NULL,"
@@ -76,6 +93,11 @@ class DeadlineRegister(Protocol):
         assessment_id, date_of_birth, residence_code, categories_held, approved."""
         ...
 
+    def dependant_birthdays(self, on: date) -> list[dict[str, Any]]:
+        """Dependants of approved cases with a birthday on `on`, by case and dependant id:
+        case_id, dependant_id, relation, date_of_birth, categories_held."""
+        ...
+
 
 class PostgresDeadlineRegister(DeadlineRegister):
     def __init__(self, app: BtxhApplication, url: str, schema: str) -> None:
@@ -88,6 +110,25 @@ class PostgresDeadlineRegister(DeadlineRegister):
     def _apply(self, conn: psycopg.Connection[Any], event: Any) -> None:
         table = _table(self.schema)
         profiles = _profiles(self.schema)
+        if isinstance(event, CaseDependants.Recorded | CaseDependants.Changed):
+            dependants = _dependants(self.schema)
+            conn.execute(
+                sql.SQL("DELETE FROM {} WHERE case_id = %s").format(dependants), (event.case_id,)
+            )
+            for held in event.dependants:
+                conn.execute(
+                    sql.SQL(
+                        "INSERT INTO {} (case_id, dependant_id, relation, date_of_birth)"
+                        " VALUES (%s, %s, %s, %s)"
+                    ).format(dependants),
+                    (
+                        event.case_id,
+                        held["dependant_id"],
+                        held["relation"],
+                        date.fromisoformat(held["date_of_birth"]),
+                    ),
+                )
+            return
         if isinstance(event, CaseAssessment.Opened):
             conn.execute(
                 sql.SQL(
@@ -202,6 +243,28 @@ class PostgresDeadlineRegister(DeadlineRegister):
                 )
             ).fetchall()
 
+    def dependant_birthdays(self, on: date) -> list[dict[str, Any]]:
+        """Dependants of approved cases with a birthday on `on`."""
+        self.projection.catch_up()
+        with connection(self.url) as conn:
+            return conn.execute(
+                sql.SQL(
+                    "SELECT d.case_id, d.dependant_id, d.relation, d.date_of_birth,"
+                    " p.categories_held FROM {} d JOIN {} p USING (case_id)"
+                    " WHERE p.approved AND ({}) ORDER BY d.case_id, d.dependant_id"
+                ).format(
+                    _dependants(self.schema),
+                    _profiles(self.schema),
+                    sql.SQL(" OR ").join(
+                        sql.SQL(
+                            "(extract(month FROM d.date_of_birth) = {} AND"
+                            " extract(day FROM d.date_of_birth) = {})"
+                        ).format(sql.Literal(m), sql.Literal(d))
+                        for m, d in _birthdays_on(on)
+                    ),
+                )
+            ).fetchall()
+
 
 def _birthdays_on(on: date) -> list[tuple[int, int]]:
     """29 February counts on 1 March in common years, as completed years do."""
@@ -221,6 +284,7 @@ class InMemoryDeadlineRegister(DeadlineRegister):
     def __init__(self, app: BtxhApplication) -> None:
         self._profiles: dict[UUID, dict[str, Any]] = {}  # by case id
         self._deadlines: dict[tuple[UUID, str, str], dict[str, Any]] = {}  # case, kind, ref
+        self._dependants: dict[UUID, list[dict[str, Any]]] = {}  # by case id
         self.projection = InMemoryProjection(app, apply=self._apply)
 
     def _keys(self, assessment_id: UUID, kind: str | None = None) -> list[tuple[UUID, str, str]]:
@@ -231,6 +295,17 @@ class InMemoryDeadlineRegister(DeadlineRegister):
         ]
 
     def _apply(self, event: Any) -> None:
+        if isinstance(event, CaseDependants.Recorded | CaseDependants.Changed):
+            self._dependants[event.case_id] = [
+                {
+                    "case_id": event.case_id,
+                    "dependant_id": UUID(held["dependant_id"]),
+                    "relation": held["relation"],
+                    "date_of_birth": date.fromisoformat(held["date_of_birth"]),
+                }
+                for held in event.dependants
+            ]
+            return
         if isinstance(event, CaseAssessment.Opened):
             if event.case_id not in self._profiles and not any(
                 p["assessment_id"] == event.originator_id for p in self._profiles.values()
@@ -322,3 +397,16 @@ class InMemoryDeadlineRegister(DeadlineRegister):
                 and (profile["date_of_birth"].month, profile["date_of_birth"].day) in days
             ]
         return sorted(rows, key=lambda row: row["case_id"])
+
+    def dependant_birthdays(self, on: date) -> list[dict[str, Any]]:
+        self.projection.catch_up()
+        days = _birthdays_on(on)
+        with self.projection.lock:
+            rows = [
+                {**dependant, "categories_held": list(profile["categories_held"])}
+                for case_id, profile in self._profiles.items()
+                if profile["approved"]
+                for dependant in self._dependants.get(case_id, [])
+                if (dependant["date_of_birth"].month, dependant["date_of_birth"].day) in days
+            ]
+        return sorted(rows, key=lambda row: (row["case_id"], row["dependant_id"]))

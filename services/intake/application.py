@@ -1,5 +1,6 @@
 """Intake use cases: the only code that loads and saves dossiers."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID, uuid4
@@ -10,12 +11,15 @@ from eventsourcing.persistence import Tracking
 from backbone.actor import Actor
 from backbone.eventstore import BtxhApplication
 from backbone.identity import personal_id_digest
+from contracts.categories import MOST_DEPENDANTS
+from reference import dependants as dependant_rules
 from reference.admin_units import DVHC_2004_3LEVEL, load_admin_units
-from reference.date_bounds import date_bounds
-from reference.policy import PolicyError, age_on, policy_book
+from reference.date_bounds import DateOutOfRange, date_bounds
+from reference.policy import Category, PolicyError, age_on, policy_book
 from services.intake.case_index import CaseIndex, InMemoryCaseIndex, PostgresCaseIndex
+from services.intake.domain.dependants import Dependant
 from services.intake.domain.dossier import Dossier, InvalidDossier
-from services.intake.domain.personal_id import parse_personal_id
+from services.intake.domain.personal_id import InvalidPersonalId, parse_personal_id
 from services.intake.messaging import outbound
 from services.intake.settings import IntakeSettings
 
@@ -30,6 +34,28 @@ class DuplicateCase(Exception):
     def __init__(self, case_id: UUID) -> None:
         super().__init__(f"this person already has an open case for this benefit: {case_id}")
         self.case_id = case_id
+
+
+@dataclass(frozen=True)
+class DependantGiven:
+    """A dependant as an official gives it (`dependant_id`: only to change one on file)."""
+
+    relation: str
+    full_name: str
+    date_of_birth: date
+    studying: bool = False
+    case_id: UUID | None = None
+    personal_id: str | None = None
+    dependant_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class ChangeDependants:
+    changed_on: date
+    reason: str
+    add: tuple[DependantGiven, ...] = ()
+    change: tuple[DependantGiven, ...] = ()
+    remove: tuple[UUID, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,6 +75,7 @@ class ReceiveDossier:
     representative: dict[str, str] | None = None
     documents_presented: tuple[str, ...] = ()
     cared_for: dict[str, str] | None = None
+    dependants: tuple[DependantGiven, ...] = ()
 
 
 class IntakeApplication(BtxhApplication):
@@ -97,6 +124,12 @@ class IntakeApplication(BtxhApplication):
         per benefit (a second one is refused with the existing case id). Dates come first: the
         receipt within the policy tables and not after today in Vietnam, dates of birth neither
         in the future nor absurdly old.
+
+        Dependants (children raised, a child taken in, the person cared for) are recorded, each
+        with an id of its own: a category paid per child needs at least one who counts on the
+        day of receipt (SINGLE_PARENT_POOR: a child under 16, or 16 to 22 and studying), and a
+        care-support category the person it is for (reference/dependants.py). The deprecated
+        `cared_for` is recorded as that one dependant.
         """
         self.dates.birth("applicant date_of_birth", command.date_of_birth, today)
         if command.cared_for and command.cared_for.get("date_of_birth"):
@@ -105,6 +138,9 @@ class IntakeApplication(BtxhApplication):
                 date.fromisoformat(command.cared_for["date_of_birth"]),
                 today,
             )
+        given = self._given_dependants(command)
+        for number, one in enumerate(given):
+            self._check_birth(f"dependants[{number}] date_of_birth", one.date_of_birth, today)
         self.dates.fact("received_on", command.received_on, today)
         Dossier.check_application(
             full_name=command.full_name,
@@ -138,11 +174,6 @@ class IntakeApplication(BtxhApplication):
             policy.check_age(command.category, age)
         except PolicyError as error:
             raise InvalidDossier(str(error)) from error
-        if command.benefit == "care_support" and not command.cared_for:
-            raise InvalidDossier(
-                "care support is paid for a person cared for: give cared_for (full name, date "
-                "of birth)"
-            )
         if not category.admits_household(command.household_poverty):
             households = (
                 "poor or near-poor households"
@@ -154,6 +185,8 @@ class IntakeApplication(BtxhApplication):
                 f"({category.legal_basis}); the household is declared "
                 f"{command.household_poverty!r} (household.poverty_status)"
             )
+        dependants = self._dependants(given, "dependants", on=command.received_on)
+        self._check_needs(command.category, category, dependants, command)
         if age < 16 and command.representative is None:
             raise InvalidDossier(
                 "the applicant is a child: the dossier needs the guardian or representative "
@@ -169,7 +202,7 @@ class IntakeApplication(BtxhApplication):
             command.personal_id, date_of_birth=command.date_of_birth, sex=command.sex
         )
         digest = self.personal_id_digest(personal_id.number)
-        claimed = self._claim_key(command.benefit, command.cared_for)
+        claimed = self._claim_key(command.benefit, self._case_for(category, dependants))
         with self.index.receiving(digest, claimed):
             case_id = uuid4()
             claim = self.index.claim(digest=digest, benefit=claimed, case_id=case_id)
@@ -209,6 +242,8 @@ class IntakeApplication(BtxhApplication):
                 documents_presented=list(command.documents_presented),
                 missing_documents=missing,
                 cared_for=command.cared_for,
+                dependants=dependants,
+                claim_key=claimed,
             )
             try:
                 self.save(dossier)
@@ -283,7 +318,7 @@ class IntakeApplication(BtxhApplication):
         self.save(dossier)
         self.index.release(
             person_id=dossier.person_id,
-            benefit=self._claim_key(dossier.benefit, dossier.cared_for),
+            benefit=self._claimed(dossier),
             case_id=dossier.id,
             forget_person=False,
         )
@@ -327,11 +362,194 @@ class IntakeApplication(BtxhApplication):
             dossier = self.get_dossier(case_id)
             self.index.release(
                 person_id=dossier.person_id,
-                benefit=self._claim_key(dossier.benefit, dossier.cared_for),
+                benefit=self._claimed(dossier),
                 case_id=case_id,
                 forget_person=False,
             )
         self.record_tracking(tracking)  # releasing twice is harmless; the tracking is once
+
+    # --- dependants ------------------------------------------------------------------------
+
+    def change_dependants(
+        self,
+        case_id: UUID,
+        command: ChangeDependants,
+        *,
+        actor: Actor,
+        correlation_id: UUID,
+        today: date,
+    ) -> Dossier:
+        """Add, change or remove the dossier's dependants after receipt (a child born, a youth
+        who starts or stops studying, a date of birth corrected), with the reason; what stood
+        before stays in the history. A change names a dependant by its id and gives every field
+        again. A care-support case keeps the person it is for (one per case where a caregiver
+        holds a case for each). Nothing changes a decision by itself: assessment proposes one.
+        """
+        self.dates.fact("changed_on", command.changed_on, today)
+        for label, listed in (("add", command.add), ("change", command.change)):
+            for number, one in enumerate(listed):
+                self._check_birth(f"{label}[{number}] date_of_birth", one.date_of_birth, today)
+        dossier = self.get_dossier(case_id)
+        add = self._dependants(command.add, "add", on=command.changed_on)
+        change = self._dependants(command.change, "change", on=command.changed_on, keep_ids=True)
+        after = {
+            **{i: d for i, d in dossier.dependants.items() if i not in command.remove},
+            **{d.dependant_id: d for d in change},
+            **{d.dependant_id: d for d in add},
+        }
+        if len(after) > MOST_DEPENDANTS:
+            raise InvalidDossier(
+                f"a dossier lists at most {MOST_DEPENDANTS} dependants; this change leaves "
+                f"{len(after)}"
+            )
+        category = self._category_of(dossier)
+        relation = dependant_rules.relation_for(
+            dossier.category, category.per if category else None
+        )
+        need = dependant_rules.NEEDS.get(dossier.category)
+        if dossier.benefit == "care_support" and relation is not None:
+            of_relation = [d for d in after.values() if d.relation == relation]
+            if not of_relation:
+                raise InvalidDossier(
+                    f"{dossier.category} is care support for a {relation}: the case cannot be left "
+                    "without one (withdraw the dossier, or end the support by a decision)"
+                )
+            if need is not None and need.one_only and len(of_relation) > 1:
+                raise InvalidDossier(
+                    f"{dossier.category} is for one {relation}: a caregiver holds a case for each "
+                    "person, receive a dossier for the other"
+                )
+        dossier.change_dependants(
+            add=add,
+            change=change,
+            remove=list(command.remove),
+            changed_on=command.changed_on,
+            reason=command.reason,
+            today=today,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+        self.save(dossier)
+        return dossier
+
+    def _given_dependants(self, command: ReceiveDossier) -> list[DependantGiven]:
+        """The dependants listed, and the deprecated `cared_for` as one more (unless listed)."""
+        given = list(command.dependants)
+        cared_for = command.cared_for
+        if cared_for and cared_for.get("date_of_birth"):
+            person = DependantGiven(
+                relation=dependant_rules.relation_of_cared_for(command.category),
+                full_name=str(cared_for.get("full_name", "")),
+                date_of_birth=date.fromisoformat(cared_for["date_of_birth"]),
+            )
+            as_listed = self._dependant(person, uuid4(), "cared_for")
+            if not any(
+                as_listed.same_person(self._dependant(g, uuid4(), "dependants")) for g in given
+            ):
+                given.append(person)
+        return given
+
+    def _check_birth(self, field: str, born: date, today: date) -> None:
+        self.dates.birth(field, born, today)
+        if born < dependant_rules.EARLIEST_BIRTH:
+            raise DateOutOfRange(
+                f"{field} {born.isoformat()} is before "
+                f"{dependant_rules.EARLIEST_BIRTH.isoformat()}: check the year"
+            )
+
+    def _dependant(self, given: DependantGiven, dependant_id: UUID, label: str) -> Dependant:
+        """A dependant as recorded; an ID number, where given, must agree with the date of
+        birth (the sex of a dependant is not declared, so not checked)."""
+        if given.relation not in dependant_rules.RELATIONS:
+            raise InvalidDossier(
+                f"{label} relation must be one of {', '.join(dependant_rules.RELATIONS)}"
+            )
+        number = None
+        if given.personal_id is not None:
+            if len(given.personal_id) != 12:
+                raise InvalidPersonalId(f"{label} personal_id must have 12 digits")
+            try:
+                number = parse_personal_id(
+                    given.personal_id, date_of_birth=given.date_of_birth, sex=None
+                ).number
+            except InvalidPersonalId as error:
+                raise InvalidPersonalId(f"{label} personal_id: {error}") from error
+        return Dependant(
+            dependant_id=dependant_id,
+            relation=given.relation,
+            full_name=" ".join(given.full_name.split()),
+            date_of_birth=given.date_of_birth,
+            studying=given.studying,
+            case_id=given.case_id,
+            personal_id=number,
+        )
+
+    def _dependants(
+        self, given: Sequence[DependantGiven], label: str, *, on: date, keep_ids: bool = False
+    ) -> list[Dependant]:
+        """Dependants as recorded, each with a new id (or, `keep_ids`, the id given)."""
+        if len(given) > MOST_DEPENDANTS:
+            raise InvalidDossier(f"{label}: at most {MOST_DEPENDANTS} dependants")
+        found = []
+        for number, one in enumerate(given):
+            if keep_ids and one.dependant_id is None:
+                raise InvalidDossier(f"{label}[{number}] needs the dependant_id to change")
+            dependant_id = one.dependant_id if keep_ids and one.dependant_id else uuid4()
+            found.append(self._dependant(one, dependant_id, f"{label}[{number}]"))
+        Dossier.check_dependants([(f"{label}[{n}]", d) for n, d in enumerate(found)], on=on)
+        return found
+
+    def _check_needs(
+        self,
+        code: str,
+        category: Category,
+        dependants: list[Dependant],
+        command: ReceiveDossier,
+    ) -> None:
+        """The dependants the category is for or paid per, on the day of receipt."""
+        problem = dependant_rules.shortfall(
+            code,
+            benefit=command.benefit,
+            per=category.per,
+            dependants=dependants,
+            on=command.received_on,
+            documents=command.documents_presented,
+        )
+        if problem is not None:
+            older = (
+                "; older clients may give cared_for" if command.benefit == "care_support" else ""
+            )
+            raise InvalidDossier(f"dependants: {problem}{older}")
+
+    def _case_for(self, category: Category, dependants: list[Dependant]) -> dict[str, str] | None:
+        """The person a care-support case is for (the first listed of the relation its
+        category is for): the one-open-case key counts over them."""
+        relation = dependant_rules.relation_for(category.code, category.per)
+        person = next(
+            (d for d in dependants if relation is None or d.relation == relation),
+            None,
+        )
+        if person is None:
+            return None
+        return {"full_name": person.full_name, "date_of_birth": person.date_of_birth.isoformat()}
+
+    def _claimed(self, dossier: Dossier) -> str:
+        """The key of the claim the dossier took at receipt (recomputed for dossiers received
+        before it was recorded)."""
+        return dossier.claim_key or self._claim_key(dossier.benefit, dossier.cared_for)
+
+    def _category_of(self, dossier: Dossier) -> Category | None:
+        """The dossier's category as in force on the day of receipt in its province."""
+        try:
+            province = self.admin_units.province_of(
+                dossier.residence_scheme,  # type: ignore[arg-type]  # a Literal at the API
+                dossier.residence_code,
+            ).code
+            return self.policy.in_force(province, dossier.received_on).categories.get(
+                dossier.category
+            )
+        except (PolicyError, ValueError, KeyError):
+            return None
 
     def _ever_a_category(self, code: str) -> bool:
         extra = (c for p in self.policy.provinces.values() for c in p.extra_categories)

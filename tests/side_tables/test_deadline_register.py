@@ -20,6 +20,7 @@ from tests.support.use_cases import (
     STORES,
     TODAY_D,
     approved,
+    dependant,
     event_of,
     opened,
     reviewed_and_posted,
@@ -183,3 +184,40 @@ def test_a_birthday_on_29_february_counts_on_1_march_in_common_years(
     assert register.birthdays(date(2027, 2, 28)) == []
     assert cases(register.birthdays(date(2028, 2, 29))) == [leapling]
     assert register.birthdays(date(2028, 3, 1)) == []
+
+
+def test_dependants_of_approved_cases_have_birthdays_and_follow_changes_at_intake(
+    assessment: AssessmentApplication,
+) -> None:
+    child, younger = dependant(date(2010, 6, 15)), dependant(date(2014, 6, 15))
+    single_parent = {"category": "SINGLE_PARENT_POOR", "born": date(1988, 11, 20)}
+    granted = opened(assessment, **single_parent, dependants=[child, younger])
+    pending = opened(assessment, **single_parent, dependants=[dependant(date(2012, 6, 15))])
+    approved(assessment, granted)
+    register = assessment.open_deadline_register()
+
+    rows = register.dependant_birthdays(date(2026, 6, 15))
+
+    assert {row["case_id"] for row in rows} == {granted}
+    assert pending not in cases(rows)
+    assert sorted((str(row["dependant_id"]), row["date_of_birth"]) for row in rows) == sorted(
+        [(child["dependant_id"], date(2010, 6, 15)), (younger["dependant_id"], date(2014, 6, 15))]
+    )
+    assert {row["relation"] for row in rows} == {"child_raised"}
+    assert rows[0]["categories_held"] == ["SINGLE_PARENT_POOR"]
+    assert register.dependant_birthdays(date(2026, 6, 16)) == []
+
+    assessment.change_dependants(
+        granted,
+        changed_on=date(2026, 2, 20),
+        added=[],
+        changed=[],
+        removed=[UUID(child["dependant_id"])],
+        correlation_id=uuid.uuid4(),
+        causation_id=uuid.uuid4(),
+        tracking=event_of("btxh/intake", granted, version=2),
+    )
+
+    assert [
+        str(row["dependant_id"]) for row in register.dependant_birthdays(date(2026, 6, 15))
+    ] == [younger["dependant_id"]]

@@ -151,12 +151,15 @@ def opened(
     scheme: str = "DVHC_2025_2LEVEL",
     complete_on: date | None = None,
     complete: bool = True,
+    benefit: str = "monthly_allowance",
+    dependants: list[dict[str, Any]] | None = None,
 ) -> UUID:
-    """A case as assessment learns it from intake's dossier_received; its case id."""
+    """A case as assessment learns it from intake's dossier_received (with the dependants it
+    declares, as `dependant`s); its case id."""
     case_id = uuid.uuid4()
     assessment.open_case(
         case_id=case_id,
-        benefit="monthly_allowance",
+        benefit=benefit,
         category=category,
         residence_scheme=scheme,
         residence_code=commune,
@@ -164,12 +167,26 @@ def opened(
         dossier_received_on=received_on,
         person_id=uuid.uuid4(),
         dossier_complete_on=(complete_on or received_on) if complete else None,
+        dependants=dependants,
         actor=service_actor("assessment"),
         correlation_id=uuid.uuid4(),
         causation_id=uuid.uuid4(),
         tracking=event_of("btxh/intake", case_id),
     )
     return case_id
+
+
+def dependant(
+    born: date, relation: str = "child_raised", *, studying: bool = False
+) -> dict[str, Any]:
+    """A dependant as intake publishes it (no name, no ID number)."""
+    return {
+        "dependant_id": str(uuid.uuid4()),
+        "relation": relation,
+        "date_of_birth": born.isoformat(),
+        "studying": studying,
+        "case_id": None,
+    }
 
 
 def approval(

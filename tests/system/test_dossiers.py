@@ -1,10 +1,12 @@
 """Intake beyond receipt: household, representative and documents; supplementing a dossier
-starts the procedure's clock; withdrawing ends the case and frees the person to apply again."""
+starts the procedure's clock; withdrawing ends the case and frees the person to apply again;
+dependants received at intake are counted at approval."""
 
+import json
 from datetime import date
 from typing import Any
 
-from tests.support.api import OLD_COMMUNE, Client, dossier_body, token
+from tests.support.api import OLD_COMMUNE, Client, dossier_body, ok, token
 from tests.support.eventually import eventually
 
 
@@ -143,3 +145,75 @@ def test_care_support_needs_the_person_cared_for(client: Client) -> None:
     refused = post(client, "/dossiers", wrong_benefit)  # a care category under the allowance
     assert refused.status_code == 422
     assert "not a category of monthly_allowance" in refused.json()["detail"]
+
+
+def test_a_single_parent_raising_three_children_is_approved_for_three_without_typing_units(
+    client: Client,
+) -> None:
+    body = dossier_body(category="SINGLE_PARENT_POOR", born=date(1988, 11, 20))
+    received_on = date.fromisoformat(body["received_on"])
+    children = [
+        {"relation": "child_raised", "full_name": name, "date_of_birth": born.isoformat()}
+        for name, born in (
+            ("Trần Văn Bình", received_on.replace(year=received_on.year - 13, day=1)),
+            ("Trần Thị Cúc", received_on.replace(year=received_on.year - 9, day=1)),
+            ("Trần Văn Dũng", received_on.replace(year=received_on.year - 5, day=1)),
+        )
+    ]
+    alone = post(client, "/dossiers", body)
+    assert alone.status_code == 422
+    assert "child_raised under 16" in alone.json()["detail"]
+    dossier = ok(post(client, "/dossiers", {**body, "dependants": children}), 201)
+    case_id = dossier["case_id"]
+    assert [d["full_name"] for d in dossier["dependants"]] == [c["full_name"] for c in children]
+    eventually(lambda: client.assessment_case(case_id), what="assessment learns the dossier")
+
+    decided = ok(client.approve(case_id), 201)
+
+    level = ok(
+        client.http.get(
+            client.url("assessment", "/policy"),
+            params={"province": "19", "on": decided["signed_on"]},
+        )
+    )["standard_level"]
+    assert decided["monthly_amount"] == 3 * level
+    assert decided["categories"] == {"SINGLE_PARENT_POOR": 3}
+    assert sorted(d["dependant_id"] for d in decided["dependants_counted"]) == sorted(
+        d["dependant_id"] for d in dossier["dependants"]
+    )
+    history = eventually(
+        lambda: (
+            (h := client.history(case_id))
+            and any(e["type"].endswith("case_approved") for e in h)
+            and h
+        ),
+        timeout=60,
+        what="reporting holds the approval",
+    )
+    published = json.dumps([e["data"] for e in history], ensure_ascii=False)
+    assert all(child["full_name"] not in published for child in children)
+    [approval] = [e["data"] for e in history if e["type"].endswith("case_approved")]
+    assert len(approval["dependants"]) == 3
+    eventually(lambda: client.enrolled(case_id), what="payment enrols the approval")
+
+    newborn = {"relation": "child_raised", "full_name": "Trần Văn Em"}
+    changed = ok(
+        post(
+            client,
+            f"/dossiers/{case_id}/dependants",
+            {
+                "changed_on": decided["signed_on"],
+                "reason": "Con thứ tư ra đời",
+                "add": [{**newborn, "date_of_birth": decided["signed_on"]}],
+            },
+        )
+    )
+    assert len(changed["dependants"]) == 4
+    assert changed["dependant_changes"][0]["reason"] == "Con thứ tư ra đời"
+    eventually(
+        lambda: any(e["type"].endswith("dependants_changed") for e in client.history(case_id)),
+        timeout=60,
+        what="the change reaches the bus",
+    )
+    for service in ("assessment", "reporting"):
+        assert all(p["case_id"] != case_id for p in client.parked(service)), service

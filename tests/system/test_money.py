@@ -60,6 +60,15 @@ def decided_in_2020(
     body["benefit"] = benefit
     if "HIV" in category and "hiv_confirmation" not in body["documents_presented"]:
         body["documents_presented"].append("hiv_confirmation")
+    if category == "SINGLE_PARENT_POOR":  # the children raised, each counted at approval
+        body["dependants"] = [
+            {
+                "relation": "child_raised",
+                "full_name": f"Con {n}",
+                "date_of_birth": f"201{n}-03-0{n}",
+            }
+            for n in range(1, units + 1)
+        ]
     if benefit == "care_support":
         body["applicant"]["personal_id"] = CAREGIVER_ID
         body["cared_for"] = {

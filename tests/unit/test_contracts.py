@@ -6,8 +6,10 @@ from pathlib import Path
 import pytest
 
 from contracts import export
-from contracts.catalog import CONTRACTS, ContractViolation, decode
+from contracts.assessment import Dependant
+from contracts.catalog import CONTRACTS, ContractViolation, contract_for, decode
 from contracts.envelope import Envelope
+from contracts.intake import DeclaredDependant, DossierReceivedV2, DossierReceivedV3
 
 EXAMPLES = Path(export.HERE) / "examples"
 
@@ -50,3 +52,20 @@ def test_removing_a_field_subscribers_rely_on_is_caught() -> None:
     del example["data"]["from_month"]
     with pytest.raises(ContractViolation):
         decode(Envelope.model_validate(example))
+
+
+def test_a_handler_named_by_an_earlier_model_still_receives_the_current_version() -> None:
+    """A subscriber that names its handler by DossierReceivedV2 keeps working on v3 messages
+    (the v3 model subclasses v2) until it moves to the new model."""
+    example = json.loads((EXAMPLES / "vn.btxh.intake.dossier_received.v3.json").read_text())
+
+    event = decode(Envelope.model_validate(example))
+
+    assert contract_for(DossierReceivedV2) is contract_for(DossierReceivedV3)
+    assert isinstance(event, DossierReceivedV2)
+    assert [d.relation for d in event.dependants] == ["child_raised"] * 3
+
+
+def test_dependants_travel_without_names_or_id_numbers() -> None:
+    for model in (DeclaredDependant, Dependant):
+        assert not {"full_name", "personal_id", "name"} & set(model.model_fields)

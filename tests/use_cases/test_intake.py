@@ -14,7 +14,7 @@ import pytest
 
 from backbone.eventstore import EventTooLarge
 from reference.date_bounds import DateOutOfRange
-from services.intake.application import DuplicateCase, IntakeApplication
+from services.intake.application import DependantGiven, DuplicateCase, IntakeApplication
 from services.intake.domain.dossier import Dossier, InvalidDossier
 from services.intake.settings import IntakeSettings
 from tests.support.use_cases import (
@@ -150,6 +150,7 @@ def test_a_near_poor_single_parent_is_received_from_decree_20_in_2022(
         received_on=date(2022, 3, 7),
         residence_scheme=OLD_SCHEME,
         residence_code=OLD_COMMUNE,
+        dependants=(DependantGiven("child_raised", "Con Thứ Nhất", date(2015, 1, 2)),),
     )
 
     assert recorded.names == ["Dossier.Received"]

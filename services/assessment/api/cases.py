@@ -119,13 +119,15 @@ class ApprovalIn(DecisionIn):
     monthly_amount: int | None = Field(
         default=None, ge=0, description="If given, must equal the policy amount (integer VND)."
     )
-    categories: dict[CategoryCode, int] | None = Field(
+    categories: dict[CategoryCode, int | None] | None = Field(
         default=None,
         max_length=MOST_HELD,
         description="Categories held with units (children raised, persons cared for); "
         "by default the dossier's category. The monthly allowance pays only the highest; care "
         "support pays each ground held (only the highest of an exclusive group), and units "
-        "beyond a category's max_units are not paid.",
+        "beyond a category's max_units are not paid. A category paid per child or per person "
+        "takes as units the dependants who count on signed_on (leave the units out, or null); "
+        "units that differ are refused naming who was counted.",
     )
 
 
@@ -165,6 +167,11 @@ class CaseOut(BaseModel):
     on_time: bool | None
     monthly_amount: int | None
     effective_month: str | None
+    categories: dict[str, int] | None = Field(description="Held by the decision, with units")
+    dependants_counted: list[dict[str, Any]] = Field(
+        description="Counted by the decision: dependant_id, relation, date_of_birth, studying, "
+        "case_id (names stay in intake)"
+    )
     rejection_reasons: list[str]
     version: int
 
@@ -201,6 +208,8 @@ def _view(case: CaseAssessment) -> CaseOut:
         on_time=case.on_time,
         monthly_amount=case.monthly_amount,
         effective_month=case.effective_month,
+        categories=getattr(case, "categories", None),
+        dependants_counted=list(case.dependants_counted),
         rejection_reasons=case.reasons,
         version=case.version,
     )

@@ -75,6 +75,7 @@ def run_deadline_job(
     "/ops/triggers/run",
     tags=["ops"],
     summary="Propose decisions for ages reached on a date (4, 16, 22, 60, 80; 6 for disability)",
+    description=daily_jobs.propose_for_ages_reached.__doc__,
 )
 def run_trigger_job(
     _: Operator, request: Request, deadlines: Deadlines, on: RunDay = None

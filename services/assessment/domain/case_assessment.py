@@ -117,6 +117,8 @@ class CaseAssessment(Aggregate):
         self.effective_month: str | None = None
         self.reasons: list[str] = []
         self.categories_held: list[str] = [category]
+        # Counted by the decision (relation, date of birth, id); none before they were recorded.
+        self.dependants_counted: list[dict[str, Any]] = []
         self.proposals: set[str] = set()
 
     # --- queries ---------------------------------------------------------------------------
@@ -541,13 +543,15 @@ class CaseAssessment(Aggregate):
         monthly_amount: int,
         categories_held: list[str] | None = None,
         categories: dict[str, int] | None = None,
+        dependants: list[dict[str, Any]] | None = None,
         requires_posting: bool = False,
         requires_appraisal: bool = False,
         today: date,
         actor: Actor,
         correlation_id: UUID,
     ) -> None:
-        """Grant the allowance. Entitlement starts in the month of signing, never earlier."""
+        """Grant the allowance. Entitlement starts in the month of signing, never earlier.
+        `dependants`: those the decision counts (no names), published with it."""
         self._check_open()
         self.check_decision_allowed(
             signed_on, legal_basis, today, requires_posting, requires_appraisal
@@ -575,6 +579,7 @@ class CaseAssessment(Aggregate):
             effective_month=f"{signed_on.year:04d}-{signed_on.month:02d}",
             categories_held=list(categories_held or [self.category]),
             categories=dict(categories or {c: 1 for c in categories_held or [self.category]}),
+            dependants=list(dependants or []),
             due_on=self.current_due_on,
             on_time=self.current_due_on is None or signed_on <= self.current_due_on,
             person_id=self.person_id,
@@ -648,8 +653,10 @@ class CaseAssessment(Aggregate):
         on_time: bool | None = None,
         person_id: UUID | None = None,
         categories: dict[str, int] | None = None,
+        dependants: list[dict[str, Any]] | None = None,
     ) -> None:
         self.decision = "approved"
+        self.dependants_counted = list(dependants or [])
         self.categories_held = list(categories_held or [category])
         # With units; None on decisions recorded before units were (derive from coefficient).
         self.categories: dict[str, int] | None = dict(categories) if categories else None
@@ -769,10 +776,14 @@ class CaseAssessment(Aggregate):
         legal_basis: str,
         actor: Actor,
         correlation_id: UUID,
+        dependant_id: UUID | None = None,
+        from_units: int | None = None,
+        to_units: int | None = None,
     ) -> bool:
         """Propose a decision because a condition changed (e.g. the child turned 16): never a
-        silent change. Recorded once per trigger; returns whether this call recorded it."""
-        key = f"{trigger}:{from_category}"
+        silent change. Recorded once per trigger (and dependant, for a dependant's age);
+        returns whether this call recorded it."""
+        key = _proposal_key(trigger, from_category, dependant_id)
         if self.decision != "approved" or key in self.proposals:
             return False
         self._change_proposed(
@@ -784,6 +795,9 @@ class CaseAssessment(Aggregate):
             to_category=to_category,
             effective_month=effective_month,
             legal_basis=legal_basis,
+            dependant_id=dependant_id,
+            from_units=from_units,
+            to_units=to_units,
             actor=actor,
             correlation_id=correlation_id,
             causation_id=None,
@@ -805,8 +819,11 @@ class CaseAssessment(Aggregate):
         actor: Actor,
         correlation_id: UUID,
         causation_id: UUID | None,
+        dependant_id: UUID | None = None,
+        from_units: int | None = None,
+        to_units: int | None = None,
     ) -> None:
-        self.proposals.add(f"{trigger}:{from_category}")
+        self.proposals.add(_proposal_key(trigger, from_category, dependant_id))
 
     # --- facts learned from intake after receipt -------------------------------------------
 
@@ -878,3 +895,9 @@ class CaseAssessment(Aggregate):
     ) -> None:
         self.withdrawn_on = withdrawn_on
         self.current_step, self.current_due_on = None, None
+
+
+def _proposal_key(trigger: str, from_category: str, dependant_id: UUID | None) -> str:
+    """Once per trigger and category, and per dependant for a dependant's age (twins)."""
+    key = f"{trigger}:{from_category}"
+    return f"{key}:{dependant_id}" if dependant_id is not None else key

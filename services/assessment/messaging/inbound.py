@@ -5,15 +5,21 @@ from eventsourcing.persistence import Tracking
 from backbone.actor import service_actor
 from backbone.tracked_consumer import Handler
 from contracts.envelope import Envelope
-from contracts.intake import DossierReceivedV2, DossierSupplementedV1, DossierWithdrawnV1
+from contracts.intake import (
+    DependantsChangedV1,
+    DossierReceivedV3,
+    DossierSupplementedV1,
+    DossierWithdrawnV1,
+)
 from services.assessment.application import AssessmentApplication
 
 
 def handlers(app: AssessmentApplication) -> dict[type, Handler]:
     def on_dossier_received(
-        event: DossierReceivedV2, envelope: Envelope, tracking: Tracking
+        event: DossierReceivedV3, envelope: Envelope, tracking: Tracking
     ) -> None:
-        """A dossier was received at intake: open assessment's record of the case."""
+        """A dossier was received at intake: open assessment's record of the case, with the
+        dependants it declares."""
         app.open_case(
             case_id=event.case_id,
             benefit=event.benefit,
@@ -24,6 +30,7 @@ def handlers(app: AssessmentApplication) -> dict[type, Handler]:
             dossier_received_on=event.received_on,
             person_id=event.person_id,
             dossier_complete_on=event.complete_on,
+            dependants=[d.model_dump(mode="json") for d in event.dependants],
             actor=service_actor("assessment"),
             correlation_id=envelope.correlationid,
             causation_id=envelope.id,
@@ -57,8 +64,24 @@ def handlers(app: AssessmentApplication) -> dict[type, Handler]:
             tracking=tracking,
         )
 
+    def on_dependants_changed(
+        event: DependantsChangedV1, envelope: Envelope, tracking: Tracking
+    ) -> None:
+        """Dependants were added, changed or removed at intake: hold them as they stand."""
+        app.change_dependants(
+            event.case_id,
+            changed_on=event.changed_on,
+            added=[d.model_dump(mode="json") for d in event.added],
+            changed=[d.model_dump(mode="json") for d in event.changed],
+            removed=list(event.removed),
+            correlation_id=envelope.correlationid,
+            causation_id=envelope.id,
+            tracking=tracking,
+        )
+
     return {
-        DossierReceivedV2: on_dossier_received,
+        DossierReceivedV3: on_dossier_received,
+        DependantsChangedV1: on_dependants_changed,
         DossierSupplementedV1: on_dossier_supplemented,
         DossierWithdrawnV1: on_dossier_withdrawn,
     }

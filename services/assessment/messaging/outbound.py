@@ -8,11 +8,14 @@ from pydantic import BaseModel
 from contracts import assessment as contracts
 from contracts.values import AdminUnitRef
 from services.assessment.domain.case_assessment import CaseAssessment
+from services.assessment.domain.dependants import CaseDependants
 from services.assessment.domain.disability import DisabilityRecord
 
 
-def to_contract(event: Any) -> BaseModel:
+def to_contract(event: Any) -> BaseModel | None:
     case_id = event.case_id
+    if isinstance(event, CaseDependants.Recorded | CaseDependants.Changed):
+        return None  # intake published the dependants; the decision counting them is published
     if isinstance(event, DisabilityRecord.Determined | DisabilityRecord.Redetermined):
         return contracts.DisabilityLevelDeterminedV1(
             case_id=case_id,
@@ -109,6 +112,15 @@ def to_contract(event: Any) -> BaseModel:
                 contracts.CategoryHeld(code=code, units=with_units[code] if with_units else None)
                 for code in held
             ],
+            dependants=[
+                contracts.Dependant(
+                    dependant_id=d["dependant_id"],
+                    relation=d["relation"],
+                    date_of_birth=d["date_of_birth"],
+                    case_id=d["case_id"],
+                )
+                for d in getattr(event, "dependants", None) or []
+            ],
         )
     if isinstance(event, CaseAssessment.Rejected):
         return contracts.CaseRejectedV1(
@@ -137,7 +149,7 @@ def to_contract(event: Any) -> BaseModel:
     if isinstance(event, CaseAssessment.Withdrawn):
         return contracts.CaseWithdrawnV1(case_id=case_id, withdrawn_on=event.withdrawn_on)
     if isinstance(event, CaseAssessment.ChangeProposed):
-        return contracts.ChangeProposedV1(
+        return contracts.ChangeProposedV2(
             case_id=case_id,
             trigger=event.trigger,
             reached_on=event.reached_on,
@@ -146,5 +158,9 @@ def to_contract(event: Any) -> BaseModel:
             to_category=event.to_category,
             effective_month=event.effective_month,
             legal_basis=event.legal_basis,
+            # Absent from proposals recorded before dependants were.
+            dependant_id=getattr(event, "dependant_id", None),
+            from_units=getattr(event, "from_units", None),
+            to_units=getattr(event, "to_units", None),
         )
     raise TypeError(f"no contract for {type(event).__qualname__}: every stored event is published")

@@ -12,9 +12,16 @@ from backbone.actor import Actor
 from backbone.auth import require_roles
 from backbone.correlation import correlation_id
 from backbone.http import no_repeats
-from contracts.categories import CODE_PATTERN
+from contracts.categories import CODE_PATTERN, MOST_DEPENDANTS
+from contracts.values import DependantRelation
 from reference.working_days import today_in_vietnam
-from services.intake.application import IntakeApplication, ReceiveDossier
+from services.intake.application import (
+    ChangeDependants,
+    DependantGiven,
+    IntakeApplication,
+    ReceiveDossier,
+)
+from services.intake.domain.dependants import Dependant
 
 router = APIRouter(prefix="/dossiers", tags=["dossiers"])
 
@@ -94,11 +101,45 @@ DocumentCodes = Annotated[
 
 
 class CaredForIn(BaseModel):
+    """Deprecated: list the person in `dependants`."""
+
     model_config = ConfigDict(extra="forbid")
 
     full_name: str = Field(min_length=1, max_length=200)
     date_of_birth: date
     relationship: str = Field(min_length=1, max_length=60, examples=["son", "taken in"])
+
+
+class DependantIn(BaseModel):
+    """A person the application is for besides the applicant: a child raised, a child taken
+    in, the person cared for. Name and ID number stay in intake."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    relation: DependantRelation = Field(
+        description="child_raised (a single parent's child; a child under 36 months of a parent "
+        "with a disability), child_taken_in (CARE_TAKER_CHILD_*), person_cared_for"
+    )
+    full_name: str = Field(min_length=1, max_length=200, examples=["Trần Văn Bình"])
+    date_of_birth: date = Field(description="Not in the future, not before 1900")
+    studying: bool = Field(
+        default=False,
+        description="In school or vocational training: a child raised counts from 16 to 22 only so",
+    )
+    case_id: UUID | None = Field(default=None, description="The dependant's own btxh case, if any")
+    personal_id: str | None = Field(
+        default=None,
+        pattern=r"^\d{12}$",
+        description="12-digit personal ID number, if any; checked against the date of birth",
+    )
+
+
+class DependantChangeIn(DependantIn):
+    dependant_id: UUID = Field(description="As the dossier lists it")
+
+
+#: The dependants one request lists.
+Dependants = Annotated[list[DependantIn], Field(max_length=MOST_DEPENDANTS)]
 
 
 class DossierIn(BaseModel):
@@ -114,14 +155,46 @@ class DossierIn(BaseModel):
     documents_presented: DocumentCodes = Field(
         default_factory=list, description="Documents shown to check the declared data, each once"
     )
+    dependants: Dependants = Field(
+        default_factory=list,
+        description=f"At most {MOST_DEPENDANTS}. SINGLE_PARENT_POOR: at least one child_raised "
+        "under 16, or 16 to 22 and studying, on received_on (each one counted is a unit). Care "
+        "support: the person it is for (CARE_TAKER_CHILD_*: a child_taken_in; "
+        "CARE_HOUSEHOLD_PWD_SPECIAL_SEVERE, CARE_TAKER_PWD_SPECIAL_SEVERE, CARE_TAKER_ELDERLY: a "
+        "person_cared_for; CARE_PWD_PREGNANT_*: a child_raised under 36 months, unless a "
+        "pregnancy_confirmation is presented). Each gets a dependant_id.",
+    )
     cared_for: CaredForIn | None = Field(
-        default=None, description="Care support (forms 2a/2b): the person cared for"
+        default=None,
+        deprecated=True,
+        description="Deprecated, kept for older clients: the person cared for (forms 2a/2b), "
+        "recorded as one dependant (child_taken_in for CARE_TAKER_CHILD_*, child_raised for "
+        "CARE_PWD_PREGNANT_*, else person_cared_for). Give `dependants` instead.",
     )
     benefit: Literal["monthly_allowance", "care_support"] = "monthly_allowance"
     category: str = Field(pattern=CODE_PATTERN, examples=["PWD_SEVERE"])
     residence: ResidenceIn
     received_on: date
     channel: Literal["in_person", "post", "online"] = "in_person"
+
+
+class DependantOut(BaseModel):
+    dependant_id: UUID
+    relation: str
+    full_name: str
+    date_of_birth: date
+    studying: bool
+    case_id: UUID | None
+    has_personal_id: bool
+
+
+class DependantChangeOut(BaseModel):
+    changed_on: date
+    reason: str
+    added: list[UUID]
+    changed: list[UUID]
+    removed: list[UUID]
+    recorded_by: str
 
 
 class DossierOut(BaseModel):
@@ -145,7 +218,33 @@ class DossierOut(BaseModel):
     complete_on: date | None
     withdrawn_on: date | None
     cared_for: dict[str, str] | None
+    dependants: list[DependantOut]
+    dependant_changes: list[DependantChangeOut]
     version: int
+
+
+def _dependant_view(dependant: Dependant) -> DependantOut:
+    return DependantOut(
+        dependant_id=dependant.dependant_id,
+        relation=dependant.relation,
+        full_name=dependant.full_name,
+        date_of_birth=dependant.date_of_birth,
+        studying=dependant.studying,
+        case_id=dependant.case_id,
+        has_personal_id=dependant.personal_id is not None,
+    )
+
+
+def _given(dependant: DependantIn) -> DependantGiven:
+    return DependantGiven(
+        relation=dependant.relation,
+        full_name=dependant.full_name,
+        date_of_birth=dependant.date_of_birth,
+        studying=dependant.studying,
+        case_id=dependant.case_id,
+        personal_id=dependant.personal_id,
+        dependant_id=getattr(dependant, "dependant_id", None),
+    )
 
 
 def _view(dossier: object) -> DossierOut:
@@ -173,6 +272,8 @@ def _view(dossier: object) -> DossierOut:
         complete_on=dossier.complete_on,
         withdrawn_on=dossier.withdrawn_on,
         cared_for=dossier.cared_for,
+        dependants=[_dependant_view(d) for d in dossier.dependants_listed],
+        dependant_changes=[DependantChangeOut(**change) for change in dossier.dependant_changes],
         version=dossier.version,
     )
 
@@ -203,6 +304,7 @@ def receive_dossier(
             representative=body.representative.model_dump() if body.representative else None,
             documents_presented=tuple(body.documents_presented),
             cared_for=body.cared_for.model_dump(mode="json") if body.cared_for else None,
+            dependants=tuple(_given(d) for d in body.dependants),
         ),
         actor=actor,
         correlation_id=correlation,
@@ -233,6 +335,22 @@ class JurisdictionIn(BaseModel):
     decided_on: date
 
 
+class DependantsChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    changed_on: date = Field(description="When the change happened: from receipt to today")
+    reason: str = Field(min_length=1, max_length=1000, examples=["Con thứ ba ra đời"])
+    add: Dependants = Field(default_factory=list, description="New dependants; each gets an id")
+    change: list[DependantChangeIn] = Field(
+        default_factory=list,
+        max_length=MOST_DEPENDANTS,
+        description="Dependants on file, by dependant_id, with every field given again",
+    )
+    remove: list[UUID] = Field(
+        default_factory=list, max_length=MOST_DEPENDANTS, description="dependant_ids to remove"
+    )
+
+
 class WithdrawalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -252,6 +370,34 @@ def supplement_dossier(
         case_id,
         documents=list(body.documents),
         supplemented_on=body.supplemented_on,
+        actor=actor,
+        correlation_id=correlation,
+        today=today_in_vietnam(),
+    )
+    return _view(dossier)
+
+
+@router.post(
+    "/{case_id}/dependants",
+    summary="Add, change or remove dependants after receipt (bổ sung, điều chỉnh người phụ thuộc)",
+    description=IntakeApplication.change_dependants.__doc__,
+)
+def change_dependants(
+    case_id: UUID,
+    body: DependantsChangeIn,
+    actor: Receiver,
+    intake: Intake,
+    correlation: Correlation,
+) -> DossierOut:
+    dossier = intake.change_dependants(
+        case_id,
+        ChangeDependants(
+            changed_on=body.changed_on,
+            reason=body.reason,
+            add=tuple(_given(d) for d in body.add),
+            change=tuple(_given(d) for d in body.change),
+            remove=tuple(body.remove),
+        ),
         actor=actor,
         correlation_id=correlation,
         today=today_in_vietnam(),

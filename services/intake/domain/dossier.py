@@ -7,6 +7,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from backbone.actor import Actor
+from services.intake.domain.dependants import Dependant
 
 CHANNELS = ("in_person", "post", "online")
 BENEFITS = ("monthly_allowance", "care_support")
@@ -24,6 +25,7 @@ class Dossier(Aggregate):
     Supplemented: ClassVar[type[Any]]
     Withdrawn: ClassVar[type[Any]]
     JurisdictionResolved: ClassVar[type[Any]]
+    DependantsChanged: ClassVar[type[Any]]
 
     @classmethod
     def receive(
@@ -53,6 +55,8 @@ class Dossier(Aggregate):
         documents_presented: list[str] | None = None,
         missing_documents: list[str] | None = None,
         cared_for: dict[str, str] | None = None,
+        dependants: list[Dependant] | None = None,
+        claim_key: str | None = None,
     ) -> "Dossier":
         """Receipt of a complete dossier. Dates cannot lie in the future; the person must be born."""
         cls.check_application(
@@ -62,6 +66,9 @@ class Dossier(Aggregate):
             received_on=received_on,
             channel=channel,
             today=today,
+        )
+        cls.check_dependants(
+            [(f"dependants[{n}]", d) for n, d in enumerate(dependants or [])], on=received_on
         )
         return cls(
             id=case_id,
@@ -89,6 +96,8 @@ class Dossier(Aggregate):
             missing_documents=list(missing_documents or []),
             complete_on=None if missing_documents else received_on,
             cared_for=cared_for,
+            dependants=[d.as_event_data() for d in dependants or []],
+            claim_key=claim_key,
         )
 
     @staticmethod
@@ -114,6 +123,26 @@ class Dossier(Aggregate):
             raise InvalidDossier(f"benefit must be one of {', '.join(BENEFITS)}")
         if not full_name.strip():
             raise InvalidDossier("full_name must not be blank")
+
+    @staticmethod
+    def check_dependants(listed: list[tuple[str, Dependant]], *, on: date) -> None:
+        """Each dependant (with what to call it in a message) named, born by `on` (the receipt,
+        or the day of a later change), and listed once."""
+        for number, (label, dependant) in enumerate(listed):
+            if not dependant.full_name.strip():
+                raise InvalidDossier(f"{label} full_name must not be blank")
+            if dependant.date_of_birth > on:
+                raise InvalidDossier(
+                    f"{label} was born on {dependant.date_of_birth}, after {on}: a dependant "
+                    "born later is added from the day they were born "
+                    "(POST /dossiers/{case_id}/dependants)"
+                )
+            for other_label, other in listed[:number]:
+                if dependant.same_person(other):
+                    raise InvalidDossier(
+                        f"{label} repeats {other_label} (same relation, name and date of "
+                        "birth): list each person once"
+                    )
 
     @event("Received")
     def __init__(
@@ -144,8 +173,18 @@ class Dossier(Aggregate):
         missing_documents: list[str] | None = None,
         complete_on: date | None = None,
         cared_for: dict[str, str] | None = None,
+        dependants: list[dict[str, Any]] | None = None,
+        claim_key: str | None = None,
     ) -> None:
+        # Dossiers received before dependants were recorded keep only `cared_for`.
         self.cared_for = cared_for
+        self.dependants: dict[UUID, Dependant] = {}
+        for data in dependants or []:
+            dependant = Dependant.from_event_data(data)
+            self.dependants[dependant.dependant_id] = dependant
+        self.dependant_changes: list[dict[str, Any]] = []
+        #: The key of the one-open-case claim taken at receipt (None before it was recorded).
+        self.claim_key = claim_key
         self.form = form
         self.household_poverty = household_poverty
         self.poverty_certificate = poverty_certificate
@@ -173,6 +212,10 @@ class Dossier(Aggregate):
     @property
     def case_id(self) -> UUID:
         return self.id
+
+    @property
+    def dependants_listed(self) -> list[Dependant]:
+        return list(self.dependants.values())
 
     # --- after receipt ---------------------------------------------------------------------
 
@@ -328,3 +371,93 @@ class Dossier(Aggregate):
         causation_id: UUID | None,
     ) -> None:
         self.resolved_commune = to_code
+
+    # --- dependants after receipt -------------------------------------------------------------
+
+    def change_dependants(
+        self,
+        *,
+        add: list[Dependant],
+        change: list[Dependant],
+        remove: list[UUID],
+        changed_on: date,
+        reason: str,
+        today: date,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> None:
+        """Dependants added, changed (by id, every field given again) or removed after receipt:
+        a child born, a youth who starts or stops studying, a date of birth corrected. Each
+        change is an event; what stood before stays in the history."""
+        if self.withdrawn_on is not None:
+            raise InvalidDossier(f"the dossier was withdrawn on {self.withdrawn_on}")
+        if changed_on > today or changed_on < self.received_on:
+            raise InvalidDossier(
+                f"changed_on {changed_on} must lie between receipt ({self.received_on}) and today"
+            )
+        if not (add or change or remove):
+            raise InvalidDossier("nothing to change: give add, change or remove")
+        if not reason.strip():
+            raise InvalidDossier("reason must say why the dependants change")
+        touched = [d.dependant_id for d in change] + list(remove)
+        unknown = [str(i) for i in touched if i not in self.dependants]
+        if unknown:
+            raise InvalidDossier(
+                f"dependants {', '.join(unknown)} are not on this dossier; known: "
+                f"{', '.join(str(i) for i in self.dependants) or 'none'}"
+            )
+        if len(set(touched)) != len(touched):
+            raise InvalidDossier("a dependant is changed or removed once per request")
+        changed = {d.dependant_id: n for n, d in enumerate(change)}
+        self.check_dependants(
+            [
+                (f"change[{changed[i]}]" if i in changed else f"dependant {i}", d)
+                for i, d in {
+                    **{i: d for i, d in self.dependants.items() if i not in remove},
+                    **{d.dependant_id: d for d in change},
+                }.items()
+            ]
+            + [(f"add[{n}]", d) for n, d in enumerate(add)],
+            on=changed_on,
+        )
+        self._dependants_changed(
+            case_id=self.id,
+            changed_on=changed_on,
+            reason=reason.strip(),
+            added=[d.as_event_data() for d in add],
+            changed=[d.as_event_data() for d in change],
+            removed=[str(i) for i in remove],
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+
+    @event("DependantsChanged")
+    def _dependants_changed(
+        self,
+        *,
+        case_id: UUID,
+        changed_on: date,
+        reason: str,
+        added: list[dict[str, Any]],
+        changed: list[dict[str, Any]],
+        removed: list[str],
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        for gone in removed:
+            self.dependants.pop(UUID(gone), None)
+        for data in [*changed, *added]:
+            dependant = Dependant.from_event_data(data)
+            self.dependants[dependant.dependant_id] = dependant
+        self.dependant_changes.append(
+            {
+                "changed_on": changed_on,
+                "reason": reason,
+                "added": [d["dependant_id"] for d in added],
+                "changed": [d["dependant_id"] for d in changed],
+                "removed": list(removed),
+                "recorded_by": actor.user_id,
+            }
+        )

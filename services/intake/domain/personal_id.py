@@ -27,7 +27,9 @@ class PersonalId:
     legacy: bool
 
 
-def parse_personal_id(number: str, *, date_of_birth: date, sex: str) -> PersonalId:
+def parse_personal_id(number: str, *, date_of_birth: date, sex: str | None) -> PersonalId:
+    """The number, checked against the declared date of birth and sex (`sex` None: not declared,
+    as for a dependant, so not checked)."""
     if not number.isascii() or not number.isdigit():
         raise InvalidPersonalId("personal ID must contain digits only")
     if len(number) == 9:
@@ -48,6 +50,6 @@ def parse_personal_id(number: str, *, date_of_birth: date, sex: str) -> Personal
             f"personal ID encodes birth year {birth_year}, but the date of birth is "
             f"{date_of_birth.isoformat()}"
         )
-    if encoded_sex != sex:
+    if sex is not None and encoded_sex != sex:
         raise InvalidPersonalId(f"personal ID encodes sex {encoded_sex}, but {sex} was declared")
     return PersonalId(number, legacy=False)

@@ -6,7 +6,9 @@ from pydantic import BaseModel
 
 from contracts.intake import (
     Applicant,
-    DossierReceivedV2,
+    DeclaredDependant,
+    DependantsChangedV1,
+    DossierReceivedV3,
     DossierSupplementedV1,
     DossierWithdrawnV1,
     JurisdictionResolvedV1,
@@ -15,10 +17,21 @@ from contracts.values import AdminUnitRef
 from services.intake.domain.dossier import Dossier
 
 
+def declared(data: dict[str, Any]) -> DeclaredDependant:
+    """A dependant as published: no name, no ID number."""
+    return DeclaredDependant(
+        dependant_id=data["dependant_id"],
+        relation=data["relation"],
+        date_of_birth=data["date_of_birth"],
+        studying=data["studying"],
+        case_id=data["case_id"],
+    )
+
+
 def to_contract(event: Any) -> BaseModel:
     if isinstance(event, Dossier.Received):
         presented = getattr(event, "documents_presented", None)
-        return DossierReceivedV2(
+        return DossierReceivedV3(
             case_id=event.originator_id,
             person_id=event.person_id,
             personal_id_digest=event.personal_id_digest,
@@ -39,6 +52,16 @@ def to_contract(event: Any) -> BaseModel:
             complete_on=getattr(event, "complete_on", None)
             if presented is not None
             else event.received_on,
+            # Dossiers received before dependants were recorded declared none on the bus.
+            dependants=[declared(d) for d in getattr(event, "dependants", None) or []],
+        )
+    if isinstance(event, Dossier.DependantsChanged):
+        return DependantsChangedV1(
+            case_id=event.case_id,
+            changed_on=event.changed_on,
+            added=[declared(d) for d in event.added],
+            changed=[declared(d) for d in event.changed],
+            removed=event.removed,
         )
     if isinstance(event, Dossier.Supplemented):
         return DossierSupplementedV1(
