@@ -731,25 +731,8 @@ class PaymentApplication(BtxhApplication):
         """Transfer every entitlement still recorded under a pre-2025 commune and owed from July
         2025 (the operator's run; each payroll also does it for its own commune). Returns how
         many were transferred and the ones still waiting for an official's decision."""
-        transferred = 0
-        waiting: list[dict[str, Any]] = []
         register = self.open_payroll_register()
-        for batch in register.under_scheme(DVHC_2004_3LEVEL, REORGANISED_FROM):
-            unsaved: list[Entitlement] = []
-            for case_id in batch:
-                entitlement = self.get_entitlement(case_id)
-                before = entitlement.residence_code
-                candidates = self._reorganise(
-                    entitlement, actor=actor, correlation_id=correlation_id
-                )
-                if candidates:
-                    waiting.append(
-                        {"case_id": case_id, "old_commune": before, "candidates": candidates}
-                    )
-                elif entitlement.residence_scheme == DVHC_2025_2LEVEL:
-                    unsaved.append(entitlement)
-            transferred += len(unsaved)
-            self._save_all(unsaved)
+        transferred, waiting = self._transfer_old_communes(register, None, actor, correlation_id)
         return {"transferred": transferred, "awaiting_decision": waiting}
 
     def _take_over_old_communes(
@@ -759,7 +742,20 @@ class PaymentApplication(BtxhApplication):
         old communes that went into it, and return those waiting for an official's decision
         because their old commune was split (with the candidate communes)."""
         old_codes = [p.code for p in self.admin_units.predecessors(commune)]
-        held_up: list[dict[str, Any]] = []
+        _, waiting = self._transfer_old_communes(register, old_codes, actor, correlation_id)
+        return [held for held in waiting if commune in held["candidates"]]
+
+    def _transfer_old_communes(
+        self,
+        register: PayrollRegister,
+        old_codes: list[str] | None,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """Transfer the entitlements still under these old communes (None: any), a batch per
+        transaction; how many were, and those of split communes awaiting a decision."""
+        transferred = 0
+        waiting: list[dict[str, Any]] = []
         for batch in register.under_scheme(DVHC_2004_3LEVEL, REORGANISED_FROM, old_codes):
             unsaved: list[Entitlement] = []
             for case_id in batch:
@@ -768,14 +764,15 @@ class PaymentApplication(BtxhApplication):
                 candidates = self._reorganise(
                     entitlement, actor=actor, correlation_id=correlation_id
                 )
-                if candidates and commune in candidates:
-                    held_up.append(
+                if candidates:
+                    waiting.append(
                         {"case_id": str(case_id), "old_commune": before, "candidates": candidates}
                     )
                 elif entitlement.residence_scheme == DVHC_2025_2LEVEL:
                     unsaved.append(entitlement)
+            transferred += len(unsaved)
             self._save_all(unsaved)
-        return held_up
+        return transferred, waiting
 
     def _payroll_scheme(self, commune: str, month: str) -> str:
         """The scheme a payroll's commune code is read in: 2025 communes pay from July 2025,

@@ -6,9 +6,12 @@
 """
 
 import itertools
+import json
 import random
+import shutil
 import uuid
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -23,9 +26,10 @@ from contracts.catalog import BY_MODEL
 from contracts.envelope import Envelope
 from contracts.ids import derived_id, message_id
 from reference.admin_units import load_admin_units
-from reference.policy import policy_book
+from reference.policy import POLICY_DIR, policy_book
 from services.assessment.application import Approve, AssessmentApplication, Review
 from services.intake.application import ReceiveDossier
+from services.payment.application import PaymentApplication
 
 #: Parameters of a fixture that runs a contract once per store (the PostgreSQL case needs the
 #: session's database, so it is marked `integration` and stays out of the fast tier).
@@ -321,3 +325,37 @@ def approval_message(decided: dict[str, Any]) -> tuple[CaseApprovedV4, Envelope]
 def tracking_of(envelope: Envelope) -> Tracking:
     """What the tracked consumer records for a message it applies."""
     return Tracking(application_name=envelope.stream, notification_id=envelope.originatorversion)
+
+
+def enrol(payment: PaymentApplication, decided: dict[str, Any]) -> UUID:
+    """Payment's subscriber hands `decided` (an `approval`) to `enrol`, as the first event of
+    the case's assessment stream; the case id."""
+    payment.enrol(
+        approval=decided,
+        actor=service_actor("payment"),
+        correlation_id=uuid.uuid4(),
+        causation_id=uuid.uuid4(),
+        tracking=event_of("btxh/assessment", decided["case_id"]),
+    )
+    case_id: UUID = decided["case_id"]
+    return case_id
+
+
+def policy_with_provincial_level(
+    directory: Path, *, province: str, name: str, amount: int, effective_from: str
+) -> Path:
+    """A copy of the repository's policy directory in `directory`, with a provincial standard
+    level of the test's own (what a province's resolution would set)."""
+    shutil.copytree(POLICY_DIR, directory)
+    level = {
+        "version": f"{province}-TEST",
+        "effective_from": effective_from,
+        "amount": amount,
+        "instrument": "a resolution of the test",
+        "confidence": "U",
+    }
+    document = {"jurisdiction": "province", "province": province, "name": name}
+    (directory / "provinces" / f"{province}.json").write_text(
+        json.dumps({**document, "standard_levels": [level]}), encoding="utf-8"
+    )
+    return directory

@@ -1,8 +1,6 @@
 """One valuation for payment and reporting: the categories held with their units, valued by the
 policy book it is given (a deployment's BTXH_POLICY_DIR), where the person lived that month."""
 
-import json
-import shutil
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -10,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from reference.months import add_months, first_day, last_day, month_after, months_between
-from reference.policy import POLICY_DIR
 from reference.valuation import Valuation, units_from_decision
 from services.reporting.projections.case_state import Residence, amount_in_force
+from tests.support.use_cases import policy_with_provincial_level
 
 HA_NAM_OLD = ("DVHC_2004_3LEVEL", "13291")  # Phường Lê Hồng Phong, Hà Nam: now in Ninh Bình
 PHU_VAN = ("DVHC_2025_2LEVEL", "13291")  # Phường Phù Vân, Ninh Bình (37)
@@ -21,26 +19,12 @@ PHU_VAN = ("DVHC_2025_2LEVEL", "13291")  # Phường Phù Vân, Ninh Bình (37)
 @pytest.fixture
 def ninh_binh_at_600k(tmp_path: Path) -> Valuation:
     """The repository's policy, plus a Ninh Bình level of 600,000 from 2026 (a test value)."""
-    directory = tmp_path / "policy"
-    shutil.copytree(POLICY_DIR, directory)
-    (directory / "provinces" / "37.json").write_text(
-        json.dumps(
-            {
-                "jurisdiction": "province",
-                "province": "37",
-                "name": "Tỉnh Ninh Bình",
-                "standard_levels": [
-                    {
-                        "version": "NB-TEST-2026",
-                        "effective_from": "2026-01-01",
-                        "amount": 600000,
-                        "instrument": "a resolution of the test",
-                        "confidence": "U",
-                    }
-                ],
-            }
-        ),
-        encoding="utf-8",
+    directory = policy_with_provincial_level(
+        tmp_path / "policy",
+        province="37",
+        name="Tỉnh Ninh Bình",
+        amount=600_000,
+        effective_from="2026-01-01",
     )
     return Valuation.of(directory)
 

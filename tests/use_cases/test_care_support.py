@@ -19,8 +19,7 @@ from tests.support.use_cases import (
     Recorded,
     approval,
     dossier,
-    event_of,
-    service_actor,
+    enrol,
 )
 
 TODAY = date(2026, 12, 1)
@@ -62,18 +61,6 @@ def test_a_caregiver_holds_a_care_support_case_for_each_person_cared_for(
     with pytest.raises(DuplicateCase) as refused:
         care_dossier(intake, "CARE_HOUSEHOLD_PWD_SPECIAL_SEVERE", DISABLED_SON)
     assert refused.value.case_id == household.id
-
-
-def enrol(payment: PaymentApplication, decided: dict[str, Any]) -> UUID:
-    payment.enrol(
-        approval=decided,
-        actor=service_actor("payment"),
-        correlation_id=uuid.uuid4(),
-        causation_id=uuid.uuid4(),
-        tracking=event_of("btxh/assessment", decided["case_id"]),
-    )
-    case_id: UUID = decided["case_id"]
-    return case_id
 
 
 def test_two_grounds_of_care_support_and_the_caregivers_own_allowance_are_all_paid(

@@ -5,8 +5,6 @@ split old commune's beneficiaries are held up on the payroll until an official d
 Given approvals of cases recorded under old communes (as assessment publishes them), when a
 payroll of a 2025 commune is generated, then these lines, transfers and held-up cases."""
 
-import json
-import shutil
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -18,7 +16,7 @@ import pytest
 from contracts.envelope import Envelope
 from contracts.ids import message_id
 from contracts.intake import JurisdictionResolvedV1
-from reference.policy import POLICY_DIR, load_policy_book
+from reference.policy import load_policy_book
 from services.payment.application import CommuneNotPaying, PaymentApplication
 from services.payment.messaging import inbound
 from services.payment.settings import PaymentSettings
@@ -26,8 +24,9 @@ from tests.support.use_cases import (
     PAYMENT_OFFICER,
     approval,
     event_of,
-    service_actor,
+    policy_with_provincial_level,
 )
+from tests.support.use_cases import enrol as enrol_approval
 
 OLD = "DVHC_2004_3LEVEL"
 NEW = "DVHC_2025_2LEVEL"
@@ -35,16 +34,7 @@ CHO_DON = "02020"  # Xã Chợ Đồn (2025): old 02020, 02050, 02053 and 02065 
 
 
 def enrol(payment: PaymentApplication, commune: str, signed_on: date = date(2020, 8, 14)) -> UUID:
-    decided = approval(commune=commune, signed_on=signed_on)
-    payment.enrol(
-        approval=decided,
-        actor=service_actor("payment"),
-        correlation_id=uuid.uuid4(),
-        causation_id=uuid.uuid4(),
-        tracking=event_of("btxh/assessment", decided["case_id"]),
-    )
-    case_id: UUID = decided["case_id"]
-    return case_id
+    return enrol_approval(payment, approval(commune=commune, signed_on=signed_on))
 
 
 def generate(payment: PaymentApplication, commune: str, month: str) -> Any:
@@ -144,26 +134,12 @@ def test_each_month_is_valued_by_the_province_of_the_commune_that_pays_it(
 ) -> None:
     """Hà Nam (35) merged into Ninh Bình (37); a level Ninh Bình set from 2026 applies to a
     beneficiary of old Phường Lê Hồng Phong (13291, now Phường Phù Vân) from 2026 only."""
-    policy_dir = tmp_path / "policy"
-    shutil.copytree(POLICY_DIR, policy_dir)
-    (policy_dir / "provinces" / "37.json").write_text(
-        json.dumps(
-            {
-                "jurisdiction": "province",
-                "province": "37",
-                "name": "Tỉnh Ninh Bình",
-                "standard_levels": [
-                    {
-                        "version": "NB-TEST-2026",
-                        "effective_from": "2026-01-01",
-                        "amount": 600000,
-                        "instrument": "a resolution of the test",
-                        "confidence": "U",
-                    }
-                ],
-            }
-        ),
-        encoding="utf-8",
+    policy_dir = policy_with_provincial_level(
+        tmp_path / "policy",
+        province="37",
+        name="Tỉnh Ninh Bình",
+        amount=600_000,
+        effective_from="2026-01-01",
     )
     payment = PaymentApplication(
         PaymentSettings(event_store="memory"), policy=load_policy_book(policy_dir)
@@ -211,7 +187,7 @@ def test_the_operators_run_lists_split_communes_beneficiaries_and_transfers_noth
         == {
             "transferred": 0,
             "awaiting_decision": [
-                {"case_id": split, "old_commune": "00007", "candidates": ["00008", "00025"]}
+                {"case_id": str(split), "old_commune": "00007", "candidates": ["00008", "00025"]}
             ],
         }
     )
