@@ -134,6 +134,14 @@ CONTRACTS: tuple[EventContract, ...] = (
         },
     ),
     EventContract(
+        type="vn.btxh.payment.funeral_support_decided",
+        source="btxh/payment",
+        topic=topics.PAYMENT_EVENTS,
+        version=2,
+        model=payment.FuneralSupportDecidedV2,
+        upcasters={1: payment.upcast_funeral_support_decided_v1},
+    ),
+    EventContract(
         type="vn.btxh.payment.beneficiary_enrolled",
         source="btxh/payment",
         topic=topics.PAYMENT_EVENTS,
@@ -155,7 +163,6 @@ CONTRACTS: tuple[EventContract, ...] = (
             ("entitlement_ceased", payment.EntitlementCeasedV1),
             ("payroll_line_settled", payment.PayrollLineSettledV1),
             ("overpayment_detected", payment.OverpaymentDetectedV1),
-            ("funeral_support_decided", payment.FuneralSupportDecidedV1),
             ("suspension_proposed", payment.SuspensionProposedV1),
             ("recovery_decided", payment.RecoveryDecidedV1),
             ("recovery_waived", payment.RecoveryWaivedV1),

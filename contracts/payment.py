@@ -165,6 +165,19 @@ class FuneralSupportDecidedV1(BaseModel):
     signed_on: date
 
 
+class FuneralSupportDecidedV2(FuneralSupportDecidedV1):
+    """v2 says whose funeral: the beneficiary's own, or a child a poor single parent was paid
+    for (Decree 20/2021 Art. 11), decided on the parent's case (`dependant_id`, `died_on`)."""
+
+    deceased: Literal["beneficiary", "child_raised"]
+    dependant_id: UUID | None
+    died_on: date | None
+
+
+def upcast_funeral_support_decided_v1(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "deceased": "beneficiary", "dependant_id": None, "died_on": None}
+
+
 class SuspensionProposedV1(BaseModel):
     """Nothing was collected for consecutive payroll months (3 or more): a suspension is
     proposed to the commune (Circular 02/2021 Art. 2.3). Nothing changes until it decides."""

@@ -572,22 +572,33 @@ class PaymentApplication(BtxhApplication):
         actor: Actor,
         correlation_id: UUID,
         today: date,
+        dependant_id: UUID | None = None,
+        died_on: date | None = None,
     ) -> Entitlement:
         """Funeral support for a beneficiary who died receiving the monthly allowance: at least
         20 x the standard level in force on the day of death (the province may pay more); by
         default exactly that. Decided once per deceased person, on the deceased's own case:
-        never on a caregiver's care support for the death of the person cared for."""
+        never on a caregiver's care support for the death of the person cared for. A child a
+        poor single parent was paid for (`dependant_id`, `died_on`) has no case of its own: its
+        funeral support is decided on the parent's case (Decree 20/2021 Art. 11)."""
         self.dates.fact("signed_on", signed_on, today)
         entitlement = self.get_entitlement(case_id)
-        died_on = entitlement.ceased_on
+        if dependant_id is not None:
+            if died_on is None:
+                raise InvalidChange("died_on is needed for the funeral support of a child raised")
+            self.dates.fact("died_on", died_on, today)
+        else:
+            died_on = entitlement.ceased_on
         if entitlement.benefit != "monthly_allowance":
             raise InvalidChange(
                 "funeral support is decided on the deceased's own monthly allowance case; care "
                 "support ends with the death of the person cared for and pays no funeral support"
             )
-        if entitlement.cessation_reason != "death" or died_on is None:
+        if dependant_id is None and (entitlement.cessation_reason != "death" or died_on is None):
             raise InvalidChange("funeral support follows a cessation for death")
-        once_id = derived_id("funeral-support", entitlement.person_key)
+        assert died_on is not None
+        deceased = dependant_id if dependant_id is not None else entitlement.person_key
+        once_id = derived_id("funeral-support", deceased)
         try:
             earlier: FuneralSupportOnce = self.repository.get(once_id)
         except AggregateNotFoundError:
@@ -614,10 +625,12 @@ class PaymentApplication(BtxhApplication):
             today=today,
             actor=actor,
             correlation_id=correlation_id,
+            dependant_id=dependant_id,
+            died_on=died_on if dependant_id is not None else None,
         )
         once = FuneralSupportOnce(
             id=once_id,
-            person_key=entitlement.person_key,
+            person_key=deceased,
             case_id=case_id,
             decision_number=decision_number,
             signed_on=signed_on,

@@ -179,3 +179,47 @@ def test_the_death_of_the_person_cared_for_proposes_ending_the_care_support(
     )
     assert payment.get_entitlement(care).status == "active"
     assert payment.months_owed(care, "2024-11", "2024-11")[0].amount == 500_000
+
+
+def test_a_child_a_poor_single_parent_was_paid_for_gets_funeral_support_once_on_the_parents_case(
+    payment: PaymentApplication,
+) -> None:
+    child = uuid.uuid4()
+    decided = approval(
+        category="SINGLE_PARENT_POOR",
+        categories={"SINGLE_PARENT_POOR": 2},
+        signed_on=date(2024, 8, 5),
+    )
+    decided["dependants"] = [
+        {"dependant_id": child, "relation": "child_raised", "date_of_birth": date(2015, 3, 2)},
+        {
+            "dependant_id": uuid.uuid4(),
+            "relation": "child_raised",
+            "date_of_birth": date(2018, 6, 9),
+        },
+    ]
+    parent = enrol(payment, decided)
+
+    def decide(number: str, dependant: UUID) -> None:
+        payment.decide_funeral_support(
+            parent,
+            decision_number=number,
+            signed_on=date(2024, 10, 20),
+            organiser="Mẹ",
+            amount=None,
+            today=TODAY,
+            actor=APPROVER,
+            correlation_id=uuid.uuid4(),
+            dependant_id=dependant,
+            died_on=date(2024, 10, 10),
+        )
+
+    with pytest.raises(InvalidChange, match="not a child raised"):
+        decide("94/QĐ", uuid.uuid4())
+    decide("95/QĐ", child)
+    with pytest.raises(InvalidChange, match="95/QĐ"):
+        decide("96/QĐ", child)
+
+    entitlement = payment.get_entitlement(parent)
+    assert entitlement.status == "active"  # the parent's allowance goes on
+    assert entitlement.funeral_support_owed() == 10_000_000  # 20 x 500,000

@@ -324,6 +324,12 @@ class FuneralSupportIn(Strict):
     amount: int | None = Field(
         default=None, ge=0, description="Default: 20 x the standard level in force at death"
     )
+    dependant_id: UUID | None = Field(
+        default=None,
+        description="A child the poor single parent of this case was paid for, who died: its "
+        "funeral support is decided on the parent's case (give died_on)",
+    )
+    died_on: date | None = Field(default=None, description="With dependant_id: the day of death")
 
 
 @router.post(

@@ -106,6 +106,8 @@ class Entitlement(Aggregate):
         self.dependants: list[dict[str, Any]] = list(dependants or [])
         # Cessations proposed to the commune, by ground and cause, each once.
         self.proposed_cessations: list[str] = []
+        # Funeral support for a child raised who died (Decree 20/2021 Art. 11): by dependant.
+        self.dependant_funerals: dict[str, dict[str, Any]] = {}
         self.channel = channel
         # The day the decision granting the allowance was signed; None for enrolments made
         # before it was recorded (the first day of from_month stands for it then).
@@ -468,9 +470,11 @@ class Entitlement(Aggregate):
 
     def funeral_support_owed(self) -> int:
         """Funeral support decided and not yet issued on a line (or returned unpaid)."""
-        if self.funeral_support is None:
+        decided: int = sum(f["amount"] for f in self.dependant_funerals.values())
+        if self.funeral_support is not None:
+            decided += self.funeral_support["amount"]
+        if decided == 0:
             return 0
-        decided: int = self.funeral_support["amount"]
         issued: int = sum(
             line["amount"]
             for line in self.lines.values()
@@ -710,23 +714,33 @@ class Entitlement(Aggregate):
         today: date,
         actor: Actor,
         correlation_id: UUID,
+        dependant_id: UUID | None = None,
+        died_on: date | None = None,
     ) -> None:
         """Funeral support (hỗ trợ chi phí mai táng) for a beneficiary who died receiving the
-        allowance: at least 20 x the standard level in force at the death; decided once."""
-        if self.cessation_reason != "death":
+        allowance, or, with `dependant_id`, for a child a poor single parent was paid for
+        (Decree 20/2021 Art. 11): at least 20 x the standard level in force at the death;
+        decided once."""
+        if dependant_id is not None:
+            self._check_child_who_died(dependant_id, died_on)
+        elif self.cessation_reason != "death":
             raise InvalidChange("funeral support follows a cessation for death")
-        if self.funeral_support is not None:
-            raise InvalidChange(
-                f"funeral support was decided by {self.funeral_support['decision_number']}"
-            )
+        earlier = (
+            self.dependant_funerals.get(str(dependant_id))
+            if dependant_id is not None
+            else self.funeral_support
+        )
+        if earlier is not None:
+            raise InvalidChange(f"funeral support was decided by {earlier['decision_number']}")
         if amount < minimum:
             raise InvalidChange(
                 f"funeral support {amount} is below the minimum {minimum} (20 x {standard_level})"
             )
         if signed_on > today:
             raise InvalidChange(f"signed_on {signed_on} is in the future")
-        if self.ceased_on is not None:
-            self._check_not_before("signed_on", signed_on, self.ceased_on, "the death")
+        death = died_on if dependant_id is not None else self.ceased_on
+        if death is not None:
+            self._check_not_before("signed_on", signed_on, death, "the death")
         if not organiser.strip():
             raise InvalidChange("organiser must name who organised the funeral (Form 04)")
         self._funeral_support_decided(
@@ -740,7 +754,27 @@ class Entitlement(Aggregate):
             actor=actor,
             correlation_id=correlation_id,
             causation_id=None,
+            dependant_id=dependant_id,
+            died_on=died_on,
         )
+
+    def _check_child_who_died(self, dependant_id: UUID, died_on: date | None) -> None:
+        """The child is one this single parent's allowance counted, and died while it did."""
+        child = next(
+            (d for d in self.dependants if str(d.get("dependant_id")) == str(dependant_id)), None
+        )
+        if child is None or child.get("relation") != "child_raised":
+            raise InvalidChange(
+                f"dependant {dependant_id} is not a child raised counted by this case's decision"
+            )
+        if died_on is None:
+            raise InvalidChange("died_on is needed for the funeral support of a child raised")
+        held = self.held_in(month_of(died_on)) or {}
+        if "SINGLE_PARENT_POOR" not in held:
+            raise InvalidChange(
+                f"on {died_on.isoformat()} this case was not paid as a poor single parent: the "
+                "funeral support of a child raised follows that allowance (Decree 20/2021 Art. 11)"
+            )
 
     @event("FuneralSupportDecided")
     def _funeral_support_decided(
@@ -756,13 +790,19 @@ class Entitlement(Aggregate):
         actor: Actor,
         correlation_id: UUID,
         causation_id: UUID | None,
+        dependant_id: UUID | None = None,
+        died_on: date | None = None,
     ) -> None:
-        self.funeral_support = {
+        decided = {
             "amount": amount,
             "decision_number": decision_number,
             "signed_on": signed_on,
             "organiser": organiser,
         }
+        if dependant_id is None:
+            self.funeral_support = decided
+        else:
+            self.dependant_funerals[str(dependant_id)] = {**decided, "died_on": died_on}
 
     # --- not collected: a suspension is proposed, never decided by the system -------------
 

@@ -84,7 +84,11 @@ def to_contract(event: Any) -> BaseModel | None:
             case_id=event.case_id, amount=event.amount, months=event.months, reason=event.reason
         )
     if isinstance(event, Entitlement.FuneralSupportDecided):
-        return contracts.FuneralSupportDecidedV1(
+        dependant = getattr(event, "dependant_id", None)
+        return contracts.FuneralSupportDecidedV2(
+            deceased="beneficiary" if dependant is None else "child_raised",
+            dependant_id=dependant,
+            died_on=getattr(event, "died_on", None),
             case_id=event.case_id,
             amount=event.amount,
             standard_level=event.standard_level,
