@@ -56,8 +56,9 @@ def held_with_units(
     """Categories held with units from an approval's `categories` ({code, units}); units left
     unknown by an older approval are derived from its coefficient (units_from_decision)."""
     listed = [(str(item["code"]), item.get("units")) for item in categories]
-    if all(isinstance(units, int) for _, units in listed):
-        return {code: int(units) for code, units in listed}  # type: ignore[call-overload]
+    known = {code: units for code, units in listed if isinstance(units, int)}
+    if len(known) == len(listed):
+        return known
     return units_from_decision(policy, [code for code, _ in listed], coefficient)
 
 

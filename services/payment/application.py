@@ -609,7 +609,10 @@ class PaymentApplication(BtxhApplication):
                 f"on {earlier.signed_on} (case {earlier.case_id}): once per deceased person"
             )
         # A death recorded before these checks existed may lie outside the policy tables.
-        self.dates.query("the death (the cessation's event_date)", died_on)
+        self.dates.query(
+            "the death (the cessation's event_date)" if dependant_id is None else "died_on",
+            died_on,
+        )
         policy = self.valuation.in_force(
             (entitlement.residence_scheme, entitlement.residence_code), died_on
         )
@@ -665,7 +668,7 @@ class PaymentApplication(BtxhApplication):
         try:
             successors = self.admin_units.successors(old_code)
         except UnknownAdminUnit:
-            return []
+            return []  # not in the official table: listed, for an official to decide
         decided = decided or self._jurisdiction_decision(entitlement.case_id)
         if decided is not None:
             to_code, method, basis = decided.to_code, "decision", decided.basis
@@ -777,7 +780,7 @@ class PaymentApplication(BtxhApplication):
                 candidates = self._reorganise(
                     entitlement, actor=actor, correlation_id=correlation_id
                 )
-                if candidates:
+                if candidates is not None:
                     waiting.append(
                         {"case_id": str(case_id), "old_commune": before, "candidates": candidates}
                     )

@@ -1264,6 +1264,8 @@ class Entitlement(Aggregate):
         """Months owed and unpaid before the payroll's look-back window are not paid by a
         payroll on its own: they are recorded as awaiting an arrears decision (once per month)
         and shown, so nothing owed disappears. Returns every month still awaiting one."""
+        if not owed or min(owed) >= look_back_from:
+            return dict(self.arrears_awaiting)  # nothing before the window: no pass over lines
         issued = self.issued_by_month()
         found = {
             month: amount - issued.get(month, 0)
