@@ -2,6 +2,7 @@
 routes."""
 
 import logging
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -291,7 +292,9 @@ def create_base_app(
                 conn.execute("SELECT 1")
         except Exception as error:
             raise HTTPException(503, detail=f"database unreachable: {error}") from error
-        return {"status": "ok", "service": title}
+        # The process id lets a supervisor tell its own process from whatever else answers on
+        # the port (a test system once reached another system's API there).
+        return {"status": "ok", "service": title, "pid": str(os.getpid())}
 
     @app.get(
         "/ops/personal-data-reads",

@@ -106,6 +106,18 @@ def wait_for_broker(
     return False
 
 
+def consumer_group(prefix: str, consumer: str, cluster_id: str) -> str:
+    """The consumer group of `consumer` on the broker cluster `cluster_id`.
+
+    Named per cluster: offsets committed on one broker mean nothing on another. The embedded
+    broker comes back from a crash empty, with a new id, and the relays republish the log from
+    the start; a group that kept its name resumed at the old log's offsets (committed by a
+    worker that had not yet seen the change) and skipped the republished events below them.
+    A new cluster, a new group: it reads from the start, and the consumers drop what they
+    already applied (by stream version)."""
+    return f"{prefix}btxh.{consumer}.{cluster_id}"
+
+
 @dataclass(frozen=True)
 class BrokerIdentity:
     """What says "this is still the log we published to": cluster id and topic id."""

@@ -7,6 +7,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backbone.database import SessionBounds
+from backbone.kafka import consumer_group
 from contracts import topics
 
 
@@ -79,5 +80,5 @@ class BackboneSettings(BaseSettings):
     def schema_name(self, service: str) -> str:
         return f"{self.prefix}{service}"
 
-    def group_id(self, consumer: str) -> str:
-        return f"{self.prefix}btxh.{consumer}"
+    def group_id(self, consumer: str, cluster_id: str) -> str:
+        return consumer_group(self.prefix, consumer, cluster_id)

@@ -133,14 +133,24 @@ class System:
             if time.monotonic() - started > timeout:
                 raise TimeoutError(f"not ready after {timeout}s: {', '.join(sorted(pending))}")
             for service in list(pending):
-                try:
-                    if httpx.get(self.url(service) + "/health", timeout=1).status_code == 200:
-                        pending.discard(service)
-                except httpx.HTTPError:
-                    pass
+                if self._answers_health(service):
+                    pending.discard(service)
             if pending:
                 time.sleep(0.2)
         return time.monotonic() - started
+
+    def _answers_health(self, service: str) -> bool:
+        """Whether this system's own API process of `service` answers /health (not another
+        process that happens to listen on its port)."""
+        api = self.processes[f"{service}-api"]
+        try:
+            response = httpx.get(self.url(service) + "/health", timeout=1)
+        except httpx.HTTPError:
+            return False
+        if response.status_code != 200 or api.popen is None:
+            return False
+        answered_by = response.json().get("pid")
+        return answered_by is None or answered_by == str(api.popen.pid)
 
     def kill(self, name: str, sig: int = signal.SIGKILL, *, restart: bool = False) -> None:
         """Send a signal; the process stays down unless `restart` (then the supervisor acts)."""

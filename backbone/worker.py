@@ -3,7 +3,8 @@
 Offsets are committed only after `TrackedConsumer.process` returned (its effect committed);
 an exception nacks, so the message is delivered again. If the broker's cluster id changes
 (the broker lost its log) the worker exits with EXIT_BROKER_RESET so its supervisor starts
-it afresh and it reads the republished log from the beginning.
+it afresh; its consumer group is named for the cluster (BackboneSettings.group_id), so on the
+new broker it reads the republished log from the beginning.
 """
 
 import asyncio
@@ -34,13 +35,16 @@ def build_worker(
 ) -> FastStream:
     broker = KafkaBroker(settings.kafka_bootstrap, logger=log, log_level=logging.DEBUG)
     topic_names = [settings.topic(t) for t in topics]
+    # Read before the group is joined: the group is named for this cluster, and a broker that
+    # is replaced from here on is seen by the watcher (it compares with this id).
+    cluster_id = _cluster_id(settings.kafka_bootstrap)
 
     async def raw_bytes(message: KafkaMessage) -> bytes:
         return message.body
 
     @broker.subscriber(
         *topic_names,
-        group_id=settings.group_id(consumer.name),
+        group_id=settings.group_id(consumer.name, cluster_id),
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=raw_bytes,
@@ -72,7 +76,7 @@ def build_worker(
     async def watch_broker_identity() -> None:
         watcher.append(
             asyncio.create_task(
-                _watch(settings.kafka_bootstrap, identity_check_seconds, consumer.name)
+                _watch(settings.kafka_bootstrap, cluster_id, identity_check_seconds, consumer.name)
             )
         )
 
@@ -84,10 +88,18 @@ def build_worker(
     return app
 
 
-async def _watch(bootstrap: str, every: float, who: str) -> None:
-    """Exit when the broker we consume from is no longer the same cluster."""
+def _cluster_id(bootstrap: str) -> str:
+    admin = KafkaAdmin(bootstrap)
+    try:
+        return admin.cluster_id()
+    finally:
+        admin.close()
+
+
+async def _watch(bootstrap: str, first: str, every: float, who: str) -> None:
+    """Exit when the broker we consume from is no longer the cluster `first` (read before the
+    group was joined: a change during start-up counts too)."""
     admin = await anyio.to_thread.run_sync(KafkaAdmin, bootstrap)
-    first = await anyio.to_thread.run_sync(admin.cluster_id)
     outage = BrokerOutage(bootstrap, who)
     while True:
         await asyncio.sleep(every)

@@ -165,7 +165,16 @@ class KafkaOffsets:
                 self._close()  # reconnect on the next call
                 raise
 
-    def _read(self, group: str, topics: Sequence[str]) -> tuple[list[PartitionProgress], list[str]]:
+    def cluster_id(self) -> str:
+        with self._lock:
+            try:
+                admin, _ = self._clients()
+                return str(admin.describe_cluster()["cluster_id"])
+            except Exception:
+                self._close()
+                raise
+
+    def _clients(self) -> tuple[KafkaAdminClient, KafkaConsumer]:
         if self._admin is None or self._consumer is None:
             self._admin = KafkaAdminClient(
                 bootstrap_servers=self.bootstrap, request_timeout_ms=10_000
@@ -173,14 +182,18 @@ class KafkaOffsets:
             self._consumer = KafkaConsumer(
                 bootstrap_servers=self.bootstrap, enable_auto_commit=False
             )
-        found = {t: sorted(self._consumer.partitions_for_topic(t) or ()) for t in topics}
+        return self._admin, self._consumer
+
+    def _read(self, group: str, topics: Sequence[str]) -> tuple[list[PartitionProgress], list[str]]:
+        admin, consumer = self._clients()
+        found = {t: sorted(consumer.partitions_for_topic(t) or ()) for t in topics}
         missing = [t for t, numbers in found.items() if not numbers]
         partitions = [TopicPartition(t, p) for t, numbers in found.items() for p in numbers]
         if not partitions:
             return [], missing
-        end = self._consumer.end_offsets(partitions)
-        first = self._consumer.beginning_offsets(partitions)
-        committed = self._admin.list_group_offsets({group: partitions}).get(group, {})
+        end = consumer.end_offsets(partitions)
+        first = consumer.beginning_offsets(partitions)
+        committed = admin.list_group_offsets({group: partitions}).get(group, {})
         progress = []
         for tp in partitions:
             mark = committed.get(tp)
@@ -247,7 +260,8 @@ class Rebuilds:
         self.offsets = KafkaOffsets(settings.kafka_bootstrap)
 
     def group_of(self, name: str) -> str:
-        return self.settings.group_id(consumer_of(name))
+        """The consumer group of projection `name` on the broker as it is now."""
+        return self.settings.group_id(consumer_of(name), self.offsets.cluster_id())
 
     def progress(self, name: str) -> Progress:
         """How far a projection's consumer group got; caught up when it has consumed every
@@ -408,15 +422,16 @@ class ProjectionRunner:
                 await anyio.to_thread.run_sync(self.catalog.drop_orphan, name)
                 return
             await anyio.to_thread.run_sync(self.catalog.mark_started, name)
+            group = await anyio.to_thread.run_sync(self.rebuilds.group_of, name)
             kafka = AIOKafkaConsumer(
                 *self.rebuilds.topics,
                 bootstrap_servers=self.settings.kafka_bootstrap,
-                group_id=self.rebuilds.group_of(name),
+                group_id=group,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
             )
             await kafka.start()
-            log.info("projection %s: consuming as group %s", name, self.rebuilds.group_of(name))
+            log.info("projection %s: consuming as group %s", name, group)
             try:
                 await self._feed(name, kafka, consumer)
             finally:

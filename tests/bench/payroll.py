@@ -54,6 +54,7 @@ from tests.bench.thin_flow import (
 from tests.support.api import NEW_COMMUNE, token
 from tests.support.approvals import approval_messages, publish
 from tests.support.infra import ROOT, Infra, free_port
+from tests.support.kafka import group_of
 from tests.support.systems import READY_TIMEOUT, new_system
 
 RUN_DIR = ROOT / ".data" / "bench-payroll"
@@ -380,7 +381,7 @@ class Bench:
         with self.phase("seed", "approvals produced, as the relay does") as phase:
             publish(bootstrap, messages)
             phase.items, phase.unit = self.count, "msg"
-        lag = GroupLag(bootstrap, f"{self.system.prefix}btxh.payment", [topic])
+        lag = GroupLag(bootstrap, group_of(bootstrap, self.system.prefix, "payment"), [topic])
 
         def payment_lag() -> tuple[int, bool]:
             left = lag()

@@ -62,7 +62,24 @@ def describe(kind: str) -> str:
 #: and so does the local port of every outgoing connection the tests open (Kafka, HTTP): a port
 #: found free that way was seen taken by such a connection before the service bound it (the
 #: service then exits "port already taken" again and again).
-TEST_PORTS = range(15000, 32000)
+#: Each pytest-xdist worker takes its own slice of that range: a port probed free by one worker
+#: was seen bound a moment later by a service of the other, whose client then talked to the
+#: wrong system (its reporting API exited "port already taken" while the test's requests
+#: reached the other worker's process).
+ALL_TEST_PORTS = range(15000, 32000)
+
+
+def worker_ports(all_ports: range = ALL_TEST_PORTS) -> range:
+    """This pytest-xdist worker's share of the test ports (all of them outside xdist)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    index = int(worker.removeprefix("gw")) if worker.startswith("gw") else 0
+    share = len(all_ports) // max(count, 1)
+    start = all_ports.start + index * share
+    return range(start, start + share)
+
+
+TEST_PORTS = worker_ports()
 _taken: set[int] = set()
 
 

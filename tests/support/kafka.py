@@ -5,6 +5,8 @@ from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
+from backbone.kafka import consumer_group
+
 
 def read_topic(bootstrap: str, topic: str) -> list[Any]:
     """Every record now on `topic` (manual assignment: no consumer group)."""
@@ -44,22 +46,35 @@ def produce_all(bootstrap: str, messages: list[tuple[str, bytes, bytes]]) -> Non
         producer.close()
 
 
-def consumed_everything(bootstrap: str, group: str, topics: list[str]) -> bool:
-    """True when the group has committed the end offset of every partition of `topics`."""
+def group_of(bootstrap: str, prefix: str, consumer: str) -> str:
+    """The group a worker of `consumer` joins on this broker now (named per cluster)."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        return consumer_group(prefix, consumer, str(admin.describe_cluster()["cluster_id"]))
+    finally:
+        admin.close()
+
+
+def consumed_everything(bootstrap: str, prefix: str, consumer: str, topics: list[str]) -> bool:
+    """True when the group of `consumer` has committed the end offset of every partition of
+    `topics`."""
+    group = group_of(bootstrap, prefix, consumer)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer_client = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     try:
         partitions = [
-            TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or ()
+            TopicPartition(t, p)
+            for t in topics
+            for p in consumer_client.partitions_for_topic(t) or ()
         ]
         committed = admin.list_group_offsets({group: partitions})[group]
-        end = consumer.end_offsets(partitions)
+        end = consumer_client.end_offsets(partitions)
         return all(
             end[tp] == 0 or (tp in committed and committed[tp].offset >= end[tp])
             for tp in partitions
         )
     finally:
-        consumer.close()
+        consumer_client.close()
         admin.close()
 
 

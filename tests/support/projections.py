@@ -42,7 +42,7 @@ def everything_consumed(system: System, client: Client) -> bool:
     }
     return all(
         kafka.consumed_everything(
-            bootstrap(system), f"{system.prefix}btxh.{group}", [system.prefix + t for t in topics]
+            bootstrap(system), system.prefix, group, [system.prefix + t for t in topics]
         )
         for group, topics in groups.items()
     )

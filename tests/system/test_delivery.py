@@ -34,7 +34,7 @@ def all_consumed(system: System) -> bool:
     }
     return all(
         kafka.consumed_everything(
-            bootstrap(system), f"{system.prefix}btxh.{group}", [topic(system, t) for t in topics]
+            bootstrap(system), system.prefix, group, [topic(system, t) for t in topics]
         )
         for group, topics in groups.items()
     )
@@ -186,9 +186,13 @@ def test_a_projection_rebuilt_from_zero_equals_the_live_one(system: System, clie
     system.add_process(
         "reporting-rebuild", "reporting", "worker", {"BTXH_PROJECTION_SCHEMA": "reporting_rebuild"}
     )
-    group = f"{system.prefix}btxh.reporting-rebuild"
     topics = [topic(system, t) for t in REPORTING_TOPICS]
-    eventually(lambda: kafka.consumed_everything(bootstrap(system), group, topics), timeout=90)
+    eventually(
+        lambda: kafka.consumed_everything(
+            bootstrap(system), system.prefix, "reporting-rebuild", topics
+        ),
+        timeout=90,
+    )
     eventually(lambda: all_consumed(system), timeout=60)
 
     url = system.processes["reporting-api"].env["BTXH_DATABASE_URL"]

@@ -167,7 +167,7 @@ def test_lines_that_name_no_commune_count_for_the_residence_once_the_approval_ar
     assert eventually(placed, timeout=60)["by_result"]["pending"] == tally(1, 1)
     eventually(
         lambda: kafka.consumed_everything(
-            bootstrap(system), f"{system.prefix}btxh.reporting", [payment_topic]
+            bootstrap(system), system.prefix, "reporting", [payment_topic]
         ),
         timeout=60,
         what="reporting read the second delivery too",
@@ -196,9 +196,8 @@ def test_the_payroll_lines_rebuilt_from_zero_equal_the_live_ones(
     approved_in_june_2024(client)
     generate(client, "2024-09")
     topics = [system.prefix + t for t in CASE_EVENT_TOPICS]
-    live = f"{system.prefix}btxh.reporting"
     eventually(
-        lambda: kafka.consumed_everything(bootstrap(system), live, topics),
+        lambda: kafka.consumed_everything(bootstrap(system), system.prefix, "reporting", topics),
         timeout=60,
         what="the live projection caught up",
     )
@@ -208,9 +207,10 @@ def test_the_payroll_lines_rebuilt_from_zero_equal_the_live_ones(
         "worker",
         {"BTXH_PROJECTION_SCHEMA": "reporting_payroll_rebuild"},
     )
-    rebuild = f"{system.prefix}btxh.reporting-payroll-rebuild"
     eventually(
-        lambda: kafka.consumed_everything(bootstrap(system), rebuild, topics),
+        lambda: kafka.consumed_everything(
+            bootstrap(system), system.prefix, "reporting-payroll-rebuild", topics
+        ),
         timeout=90,
         what="the rebuild caught up",
     )

@@ -220,10 +220,9 @@ def test_events_out_of_order_across_topics_and_delivered_twice_end_in_the_same_s
 
     for topic, _, message in reversed(messages):  # the same messages again, in another order
         kafka.produce(bootstrap(system), system.prefix + topic, str(case_id).encode(), message)
-    reporting = f"{system.prefix}btxh.reporting"
     topics = [system.prefix + topic for topic, _, _ in messages]
     eventually(
-        lambda: kafka.consumed_everything(bootstrap(system), reporting, topics),
+        lambda: kafka.consumed_everything(bootstrap(system), system.prefix, "reporting", topics),
         timeout=60,
         what="reporting read the second deliveries",
     )

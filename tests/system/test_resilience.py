@@ -178,7 +178,7 @@ def test_a_payroll_generation_killed_midway_is_completed_by_generating_again_wit
     )
     eventually(
         lambda: kafka.consumed_everything(
-            bootstrap(system), f"{system.prefix}btxh.payment", [topic(system, ASSESSMENT_EVENTS)]
+            bootstrap(system), system.prefix, "payment", [topic(system, ASSESSMENT_EVENTS)]
         ),
         timeout=120,
         what="payment enrolled every approval",

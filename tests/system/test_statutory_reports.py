@@ -234,7 +234,8 @@ def test_report_totals_equal_the_sum_of_the_payment_events_they_cover(
     eventually(
         lambda: kafka.consumed_everything(
             bootstrap(system),
-            f"{system.prefix}btxh.reporting",
+            system.prefix,
+            "reporting",
             [system.prefix + topic for topic in CASE_EVENT_TOPICS],
         ),
         timeout=60,
