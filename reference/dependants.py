@@ -232,6 +232,15 @@ class DependantTrigger:
     legal_basis: str
     from_categories: frozenset[str] = frozenset()
     per: str | None = None
+    #: In a category held for one situation (not paid per dependant): how many other
+    #: dependants still counted keep it, so nothing is proposed (default: one, for an end).
+    kept_by: int | None = None
+
+    def kept(self, others_counted: int) -> bool:
+        kept_by = (
+            self.kept_by if self.kept_by is not None else (1 if self.proposal == "cease" else None)
+        )
+        return kept_by is not None and others_counted >= kept_by
 
     def applies_to(self, category: str, per: str | None) -> bool:
         if self.per is not None:
@@ -280,6 +289,20 @@ DEPENDANT_TRIGGERS: Final = (
         None,
         "NĐ 20/2021 Đ20 K2 điểm a",
         from_categories=frozenset({"CARE_PWD_PREGNANT_OR_CHILD_U36M"}),
+    ),
+    # Pregnant and raising a child under 36 months, or raising two (coefficient 2.0): when a
+    # child reaches 36 months and fewer than two younger ones are left, the household may still
+    # hold the 1.5 category (pregnant, or one child under 36 months): the commune checks which,
+    # or ends the support if neither.
+    DependantTrigger(
+        "age_36_months",
+        "child_raised",
+        36,
+        "adjust",
+        "CARE_PWD_PREGNANT_OR_CHILD_U36M",
+        "NĐ 20/2021 Đ20 K2 điểm a",
+        from_categories=frozenset({"CARE_PWD_PREGNANT_AND_CHILD_U36M"}),
+        kept_by=2,
     ),
 )
 
@@ -336,8 +359,8 @@ def proposals_for(
             if d.dependant_id != dependant.dependant_id
         ]
         if per is None:
-            if trigger.proposal == "cease" and left:
-                continue  # another dependant keeps the category
+            if trigger.kept(len(left)):
+                continue  # other dependants keep the category
             found.append(
                 DependantProposal(
                     trigger.trigger, trigger.proposal, trigger.to_category, trigger.legal_basis

@@ -166,6 +166,27 @@ def test_a_child_reaching_36_months_ends_care_support_unless_a_younger_one_keeps
     assert kept == []
 
 
+def test_a_child_reaching_36_months_moves_pregnant_and_raising_to_the_lower_category_unless_two_younger_are_left() -> (
+    None
+):
+    category = "CARE_PWD_PREGNANT_AND_CHILD_U36M"
+    child = Child(date(2023, 3, 2))
+    baby = Child(date(2025, 7, 1))
+    newborn = Child(date(2026, 1, 5))
+
+    [alone] = proposals_for(child, [child], category, None, ON)
+    [one_left] = proposals_for(child, [child, baby], category, None, ON)
+    two_left = proposals_for(child, [child, baby, newborn], category, None, ON)
+
+    for proposal in (alone, one_left):
+        assert (proposal.trigger, proposal.proposal, proposal.to_category) == (
+            "age_36_months",
+            "adjust",
+            "CARE_PWD_PREGNANT_OR_CHILD_U36M",
+        )
+    assert two_left == []
+
+
 def test_a_child_taken_in_turning_16_adjusts_a_case_paid_per_child_while_others_are_left() -> None:
     turning = Child(date(2010, 3, 2), relation="child_taken_in")
     other = Child(date(2015, 5, 5), relation="child_taken_in")

@@ -311,6 +311,30 @@ def test_a_child_of_a_parent_with_a_disability_reaching_36_months_proposes_the_e
     )
 
 
+def test_pregnant_and_raising_a_child_reaching_36_months_proposes_the_lower_care_category(
+    assessment: AssessmentApplication,
+) -> None:
+    child = dependant(date(2024, 1, 20))
+    case_id = opened(
+        assessment,
+        category="CARE_PWD_PREGNANT_AND_CHILD_U36M",
+        born=date(1995, 2, 3),
+        benefit="care_support",
+        dependants=[child],
+    )
+    approved(assessment, case_id)
+    recorded = Recorded(assessment)
+
+    assert run(assessment, date(2027, 1, 20)) == 1
+
+    [proposal] = recorded.events
+    assert (proposal.trigger, proposal.proposal, proposal.to_category) == (
+        "age_36_months",
+        "adjust",
+        "CARE_PWD_PREGNANT_OR_CHILD_U36M",
+    )
+
+
 def test_the_job_for_a_day_after_today_is_refused_and_nothing_is_recorded(
     assessment: AssessmentApplication,
 ) -> None:
