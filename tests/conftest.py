@@ -105,9 +105,24 @@ def make_system(infra: infra_support.Infra) -> Iterator[SystemFactory]:
         system.stop(at_once=True)
 
 
+@pytest.fixture(scope="session")
+def _shared_system(infra: infra_support.Infra) -> Iterator[System]:
+    started = _start(infra)
+    yield started
+    started.stop(at_once=True)
+
+
 @pytest.fixture(scope="module")
-def system(infra: infra_support.Infra) -> Iterator[System]:
-    """A system shared by the tests of one module (they isolate themselves by case ids)."""
+def system(request: pytest.FixtureRequest, infra: infra_support.Infra) -> Iterator[System]:
+    """A system shared by the tests of one module (they isolate themselves by case ids).
+
+    A module that sets SHARED_SYSTEM = True runs on one system shared with the other such
+    modules of its pytest-xdist worker: its tests touch only cases they create and never count
+    what a whole commune, month or service holds. A system start costs about half a minute of
+    both cores, most of what a small module takes."""
+    if getattr(request.module, "SHARED_SYSTEM", False):
+        yield request.getfixturevalue("_shared_system")
+        return
     started = _start(infra)
     yield started
     started.stop(at_once=True)

@@ -11,6 +11,9 @@ from tests.support.approvals import approval_messages, publish
 from tests.support.eventually import eventually
 from tests.system.test_delivery import bootstrap
 
+#: Its tests touch only cases they create: the worker's shared system serves (tests/conftest.py).
+SHARED_SYSTEM = True
+
 COMMUNE = "02020"
 
 

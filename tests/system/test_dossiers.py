@@ -9,6 +9,9 @@ from typing import Any
 from tests.support.api import OLD_COMMUNE, Client, dossier_body, ok, token
 from tests.support.eventually import eventually
 
+#: Its tests touch only cases they create: the worker's shared system serves (tests/conftest.py).
+SHARED_SYSTEM = True
+
 
 def post(client: Client, path: str, body: dict[str, Any]):
     return client.http.post(client.url("intake", path), json=body, headers=token("commune_officer"))

@@ -3,6 +3,9 @@
 from tests.support.api import Client, token
 from tests.support.eventually import eventually
 
+#: Its tests touch only cases they create: the worker's shared system serves (tests/conftest.py).
+SHARED_SYSTEM = True
+
 
 def reads(client: Client, service: str, case_id: str) -> list[dict[str, object]]:
     response = client.http.get(

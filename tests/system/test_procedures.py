@@ -20,6 +20,9 @@ from tests.support.api import (
 )
 from tests.support.eventually import eventually
 
+#: Its tests touch only cases they create: the worker's shared system serves (tests/conftest.py).
+SHARED_SYSTEM = True
+
 
 def receive(client: Client, *, received_on: date, residence: dict[str, str], **kw: Any) -> str:
     body = dossier_body(received_on=received_on, **kw)

@@ -5,6 +5,9 @@ from datetime import date
 from tests.support.api import Client, token
 from tests.support.eventually import eventually
 
+#: Its tests touch only cases they create: the worker's shared system serves (tests/conftest.py).
+SHARED_SYSTEM = True
+
 
 def test_an_approved_dossier_becomes_an_active_beneficiary_with_its_full_history(
     client: Client,
