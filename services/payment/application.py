@@ -32,7 +32,7 @@ from reference.working_days import load_calendar
 from services.payment.domain.care_links import CaredForBy
 from services.payment.domain.entitlement import Entitlement, InvalidChange
 from services.payment.domain.funeral import FUNERAL_MULTIPLE, FuneralSupportOnce
-from services.payment.domain.funeral_claim import FuneralClaim
+from services.payment.domain.funeral_claim import ClaimFuneralSupport, FuneralClaim
 from services.payment.domain.health_insurance import HealthInsuranceNotices
 from services.payment.domain.jurisdiction import JurisdictionDecision
 from services.payment.domain.ledger import BenefitLedger, HeldEnrolment, ledger_id
@@ -692,7 +692,14 @@ class PaymentApplication(BtxhApplication):
             claim.died_on,
             "the claim's died_on",
         )
-        claim.decide_funeral_support(
+        earlier = self.claim_funeral_support(claim.case_id)
+        if earlier is not None:  # the person's record says so first; kept if one is missing
+            raise InvalidChange(
+                f"funeral support was decided by {earlier.decided['decision_number']}"
+            )
+        decided = ClaimFuneralSupport.decide(
+            claim,
+            id=derived_id("claim-funeral-support", claim.case_id),
             amount=terms.minimum if amount is None else amount,
             minimum=terms.minimum,
             standard_level=terms.standard_level,
@@ -705,8 +712,18 @@ class PaymentApplication(BtxhApplication):
             correlation_id=correlation_id,
         )
         once = terms.once(claim.case_id, decision_number, signed_on, actor, correlation_id)
-        self.save(claim, once)
+        self.save(decided, once)
         return claim
+
+    def claim_funeral_support(self, case_id: UUID) -> ClaimFuneralSupport | None:
+        """The funeral support decided on a funeral claim case, if any."""
+        try:
+            decided: ClaimFuneralSupport = self.repository.get(
+                derived_id("claim-funeral-support", case_id)
+            )
+        except AggregateNotFoundError:
+            return None
+        return decided
 
     def _funeral_terms(
         self, deceased: UUID, residence: tuple[str, str], died_on: date, death: str

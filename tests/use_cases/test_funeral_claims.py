@@ -324,20 +324,24 @@ def recorded_claim(
     return case_id
 
 
-def decide(payment: PaymentApplication, case_id: UUID, **overrides: Any) -> Any:
+def decide(payment: PaymentApplication, case_id: UUID, **overrides: Any) -> dict[str, Any]:
+    """The funeral support decided on the claim case (amount, decision_number, ...)."""
     fields: dict[str, Any] = {
         "decision_number": f"{str(case_id)[:4]}/QĐ-UBND",
         "signed_on": date(2026, 4, 2),
         "organiser": "Con trai",
         "amount": None,
     }
-    return payment.decide_funeral_support(
+    payment.decide_funeral_support(
         case_id,
         actor=APPROVER,
         correlation_id=uuid.uuid4(),
         today=TODAY,
         **{**fields, **overrides},
     )
+    decided = payment.claim_funeral_support(case_id)
+    assert decided is not None
+    return decided.decided
 
 
 def test_funeral_support_on_a_claim_case_is_20_standard_levels_on_the_day_of_death(
@@ -348,8 +352,10 @@ def test_funeral_support_on_a_claim_case_is_20_standard_levels_on_the_day_of_dea
 
     decided = decide(payment, case_id)
 
-    assert decided.funeral_support["amount"] == 10_000_000  # 20 x 500,000 (2026, national)
-    assert recorded.names == ["FuneralClaim.FuneralSupportDecided", "FuneralSupportOnce.Decided"]
+    assert decided["amount"] == 10_000_000  # 20 x 500,000 (2026, national)
+    assert recorded.names == ["ClaimFuneralSupport.Decided", "FuneralSupportOnce.Decided"]
+    # A stream of its own, published from its first event: subscribers count its versions.
+    assert recorded.events[0].originator_version == 1
     published = payment_outbound.to_contract(recorded.events[0])
     assert isinstance(published, FuneralSupportDecidedV3)
     assert (published.deceased, published.died_on, published.case_id) == (
@@ -373,7 +379,7 @@ def test_a_death_of_2024_in_an_old_commune_is_valued_by_the_level_then(
 
     decided = decide(payment, case_id, signed_on=date(2024, 6, 14))
 
-    assert decided.funeral_support["amount"] == 7_200_000  # 20 x 360,000
+    assert decided["amount"] == 7_200_000  # 20 x 360,000
 
 
 def test_a_province_may_pay_more_than_the_minimum_never_less(
@@ -385,7 +391,7 @@ def test_a_province_may_pay_more_than_the_minimum_never_less(
         decide(payment, case_id, amount=9_999_999)
     decided = decide(payment, case_id, amount=12_000_000)
 
-    assert decided.funeral_support["amount"] == 12_000_000
+    assert decided["amount"] == 12_000_000
 
 
 def test_the_same_claim_message_applied_twice_is_recorded_once(
@@ -406,7 +412,10 @@ def test_the_same_claim_message_applied_twice_is_recorded_once(
         "correlation_id": uuid.uuid4(),
         "causation_id": uuid.uuid4(),
     }
+    recorded = Recorded(payment)
     payment.record_funeral_claim(**message, tracking=event_of("btxh/intake", case_id))
+    assert recorded.names == ["FuneralClaim.Recorded"]
+    assert payment_outbound.to_contract(recorded.events[0]) is None  # intake published it
     recorded = Recorded(payment)
 
     with pytest.raises(IntegrityError):  # the tracked consumer counts it as a duplicate
@@ -422,7 +431,7 @@ def test_a_second_decision_on_the_claim_case_is_refused_naming_the_first(
     decide(payment, case_id, decision_number="7/QĐ-UBND")
     recorded = Recorded(payment)
 
-    with pytest.raises(InvalidChange, match="7/QĐ-UBND"):
+    with pytest.raises(InvalidChange, match=r"7/QĐ-UBND.*once per deceased person"):
         decide(payment, case_id, decision_number="8/QĐ-UBND")
 
     assert recorded.events == []
@@ -443,7 +452,16 @@ def test_a_person_whose_funeral_support_was_decided_on_another_case_gets_none_on
         signed_on=date(2026, 3, 25),
         today=TODAY,
     )
-    decide(payment, own, decision_number="6/QĐ-UBND")
+    payment.decide_funeral_support(
+        own,
+        decision_number="6/QĐ-UBND",
+        signed_on=date(2026, 4, 2),
+        organiser="Con gái",
+        amount=None,
+        actor=APPROVER,
+        correlation_id=uuid.uuid4(),
+        today=TODAY,
+    )
     claimed = recorded_claim(payment, person_id=person)
     recorded = Recorded(payment)
 

@@ -346,10 +346,10 @@ class FuneralClaimOut(BaseModel):
     ground: str
     received_on: date
     funeral_support: dict[str, Any] | None
-    version: int
 
 
-def claim_view(claim: FuneralClaim) -> FuneralClaimOut:
+def claim_view(payment: PaymentApplication, claim: FuneralClaim) -> FuneralClaimOut:
+    decided = payment.claim_funeral_support(claim.case_id)
     return FuneralClaimOut(
         case_id=claim.case_id,
         died_on=claim.died_on,
@@ -357,8 +357,7 @@ def claim_view(claim: FuneralClaim) -> FuneralClaimOut:
         residence_code=claim.residence_code,
         ground=claim.ground,
         received_on=claim.received_on,
-        funeral_support=claim.funeral_support,
-        version=claim.version,
+        funeral_support=None if decided is None else decided.decided,
     )
 
 
@@ -367,7 +366,7 @@ claims = APIRouter(prefix="/funeral-claims", tags=["funeral claims"])
 
 @claims.get("/{case_id}", summary="A funeral claim case: the death, the place, the support")
 def get_funeral_claim(case_id: UUID, reader: Reader, payment: Payment) -> FuneralClaimOut:
-    view = claim_view(payment.get_funeral_claim(case_id))
+    view = claim_view(payment, payment.get_funeral_claim(case_id))
     reader.record("funeral_claim", [case_id])
     return view
 
@@ -392,7 +391,7 @@ def funeral_support(
         **body.model_dump(),
     )
     if isinstance(decided, FuneralClaim):
-        return claim_view(decided)
+        return claim_view(payment, decided)
     return get_view(payment, case_id)
 
 

@@ -10,7 +10,7 @@ from contracts.values import AdminUnitRef
 from services.payment.domain.care_links import CaredForBy
 from services.payment.domain.entitlement import Entitlement
 from services.payment.domain.funeral import FuneralSupportOnce
-from services.payment.domain.funeral_claim import FuneralClaim
+from services.payment.domain.funeral_claim import ClaimFuneralSupport, FuneralClaim
 from services.payment.domain.health_insurance import HealthInsuranceNotices
 from services.payment.domain.jurisdiction import JurisdictionDecision
 from services.payment.domain.ledger import BenefitLedger, HeldEnrolment
@@ -218,7 +218,7 @@ def _later_events(event: Any) -> BaseModel | None:
         )
     if isinstance(event, CaredForBy.Opened | CaredForBy.Linked):
         return None  # bookkeeping across cases: the proposals it causes are published
-    if isinstance(event, FuneralClaim.FuneralSupportDecided):
+    if isinstance(event, ClaimFuneralSupport.Decided):
         return contracts.FuneralSupportDecidedV3(
             deceased="person_80_plus",
             dependant_id=None,
@@ -231,7 +231,7 @@ def _later_events(event: Any) -> BaseModel | None:
             signed_on=event.signed_on,
         )
     if isinstance(event, FuneralClaim.Recorded):
-        return None  # intake published the claim
+        return None  # intake published the claim; the decision is a stream of its own
     if isinstance(event, FuneralSupportOnce.Decided):
         return None  # bookkeeping across cases: the decision itself is published
     if isinstance(event, JurisdictionDecision.Recorded):
