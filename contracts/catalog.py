@@ -83,6 +83,13 @@ CONTRACTS: tuple[EventContract, ...] = (
         model=intake.JurisdictionResolvedV1,
     ),
     EventContract(
+        type="vn.btxh.intake.funeral_claim_received",
+        source="btxh/intake",
+        topic=topics.INTAKE_EVENTS,
+        version=1,
+        model=intake.FuneralClaimReceivedV1,
+    ),
+    EventContract(
         type="vn.btxh.assessment.case_opened",
         source="btxh/assessment",
         topic=topics.ASSESSMENT_EVENTS,
@@ -137,9 +144,13 @@ CONTRACTS: tuple[EventContract, ...] = (
         type="vn.btxh.payment.funeral_support_decided",
         source="btxh/payment",
         topic=topics.PAYMENT_EVENTS,
-        version=2,
-        model=payment.FuneralSupportDecidedV2,
-        upcasters={1: payment.upcast_funeral_support_decided_v1},
+        version=3,
+        model=payment.FuneralSupportDecidedV3,
+        upcasters={
+            1: payment.upcast_funeral_support_decided_v1,
+            2: payment.upcast_funeral_support_decided_v2,
+        },
+        earlier_models=(payment.FuneralSupportDecidedV2,),
     ),
     EventContract(
         type="vn.btxh.payment.beneficiary_enrolled",

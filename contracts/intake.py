@@ -9,6 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.categories import MOST_DEPENDANTS
 from contracts.values import AdminUnitRef, Benefit, Channel, DependantRelation, Sex
 
+#: Why a person with no btxh monthly allowance is owed funeral support (Decree 20/2021 Art.
+#: 11): aged 80 or more and receiving a monthly social-insurance survivor allowance (trợ cấp
+#: tuất hằng tháng), or another monthly allowance, until the death.
+FuneralGround = Literal["survivor_allowance_80_plus", "other_monthly_allowance_80_plus"]
+
 
 class Applicant(BaseModel):
     """Only what subscribers need: the ID number itself never travels, only its keyed digest."""
@@ -140,3 +145,18 @@ class JurisdictionResolvedV1(BaseModel):
     basis: str = Field(min_length=1, max_length=1000, description="Why: village, street, etc.")
     decided_on: date
     mapping_version: str = Field(description="The old -> new table the choice was made from")
+
+
+class FuneralClaimReceivedV1(BaseModel):
+    """A commune received a funeral-support claim (Form 04) for a person of 80 or more who held
+    no btxh monthly allowance (Decree 20/2021 Art. 11) and opened the deceased's own case.
+    Least exposure: no name, no ID number (they stay in intake)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["funeral_claim_received"] = "funeral_claim_received"
+    case_id: UUID
+    person_id: UUID = Field(description="btxh's own person id of the deceased")
+    died_on: date
+    residence: AdminUnitRef = Field(description="Where the deceased lived: whose level applies")
+    ground: FuneralGround
+    received_on: date

@@ -178,6 +178,18 @@ def upcast_funeral_support_decided_v1(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "deceased": "beneficiary", "dependant_id": None, "died_on": None}
 
 
+class FuneralSupportDecidedV3(FuneralSupportDecidedV2):
+    """v3 adds a funeral decided on a funeral claim case (`person_80_plus`): a person of 80 or
+    more who received a survivor or other monthly allowance and no btxh allowance, whose case
+    intake opened for the claim (funeral_claim_received); `died_on` is then always given."""
+
+    deceased: Literal["beneficiary", "child_raised", "person_80_plus"]  # type: ignore[assignment]
+
+
+def upcast_funeral_support_decided_v2(data: dict[str, Any]) -> dict[str, Any]:
+    return data  # every v2 payload is a v3 payload
+
+
 class SuspensionProposedV1(BaseModel):
     """Nothing was collected for consecutive payroll months (3 or more): a suspension is
     proposed to the commune (Circular 02/2021 Art. 2.3). Nothing changes until it decides."""

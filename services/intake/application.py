@@ -19,6 +19,7 @@ from reference.policy import Category, PolicyError, age_on, policy_book
 from services.intake.case_index import CaseIndex, InMemoryCaseIndex, PostgresCaseIndex
 from services.intake.domain.dependants import Dependant
 from services.intake.domain.dossier import Dossier, InvalidDossier
+from services.intake.domain.funeral_claim import FuneralClaim, InvalidFuneralClaim
 from services.intake.domain.personal_id import InvalidPersonalId, parse_personal_id
 from services.intake.messaging import outbound
 from services.intake.settings import IntakeSettings
@@ -34,6 +35,65 @@ class DuplicateCase(Exception):
     def __init__(self, case_id: UUID) -> None:
         super().__init__(f"this person already has an open case for this benefit: {case_id}")
         self.case_id = case_id
+
+
+class DuplicateFuneralClaim(DuplicateCase):
+    """A funeral-support claim was already received for this person."""
+
+    def __init__(self, case_id: UUID) -> None:
+        Exception.__init__(
+            self,
+            f"a funeral-support claim for this person was already received: case {case_id} "
+            "(funeral support is once per deceased person)",
+        )
+        self.case_id = case_id
+
+
+class FuneralSupportOnOwnCase(Exception):
+    """The deceased has a monthly allowance case in btxh: its funeral support is decided there."""
+
+    def __init__(self, case_id: UUID) -> None:
+        super().__init__(
+            f"this person has a monthly allowance case in btxh: {case_id}; their funeral support "
+            f"is decided on that case (POST /entitlements/{case_id}/funeral-support after the "
+            "cessation for death), not on a funeral claim"
+        )
+        self.case_id = case_id
+
+
+class PersonDeceased(Exception):
+    """A funeral claim records this person's death: no application is received for them."""
+
+    def __init__(self, case_id: UUID) -> None:
+        super().__init__(
+            f"a funeral-support claim records this person's death: case {case_id}; no "
+            "application is received for a deceased person"
+        )
+        self.case_id = case_id
+
+
+class NotOwnCommune(PermissionError):
+    """A commune officer acts only for the commune they belong to."""
+
+
+#: The index key of the funeral claim: one per person, never released (one death, one claim).
+FUNERAL_CLAIM = "funeral_claim"
+
+
+@dataclass(frozen=True)
+class ReceiveFuneralClaim:
+    full_name: str
+    date_of_birth: date
+    sex: str
+    personal_id: str
+    residence_scheme: str
+    residence_code: str
+    died_on: date
+    ground: str
+    allowance_stopped_by: str
+    organiser: dict[str, str]
+    received_on: date
+    documents_presented: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -217,6 +277,12 @@ class IntakeApplication(BtxhApplication):
                 )
             ):
                 raise DuplicateCase(claim.holder)
+            funeral = self.index.holder(person_id=person_id, benefit=FUNERAL_CLAIM)
+            if funeral is not None and self._exists(funeral):
+                self.index.release(
+                    person_id=person_id, benefit=claimed, case_id=case_id, forget_person=False
+                )
+                raise PersonDeceased(funeral)
             dossier = Dossier.receive(
                 case_id=case_id,
                 person_id=person_id,
@@ -259,11 +325,132 @@ class IntakeApplication(BtxhApplication):
 
     def get_dossier(self, case_id: UUID) -> Dossier:
         try:
-            dossier: Dossier = self.repository.get(case_id)
+            dossier: object = self.repository.get(case_id)
         except AggregateNotFoundError as error:
             raise CaseNotFound(f"no dossier with case id {case_id}") from error
-        assert isinstance(dossier, Dossier)
+        if not isinstance(dossier, Dossier):
+            raise CaseNotFound(f"case {case_id} is not a dossier (GET /funeral-claims/{case_id})")
         return dossier
+
+    # --- funeral claims (Decree 20/2021 Art. 11) ----------------------------------------------
+
+    def receive_funeral_claim(
+        self, command: ReceiveFuneralClaim, *, actor: Actor, correlation_id: UUID, today: date
+    ) -> FuneralClaim:
+        """Open the deceased's own case for a funeral-support claim (Form 04).
+
+        Funeral support is owed to a person who died aged 80 or more (completed years on the
+        day of death) receiving a monthly social-insurance survivor allowance or another monthly
+        allowance, and no btxh monthly allowance (Decree 20/2021 Art. 11). The claim comes with
+        copies of the death certificate and of the decision or list stopping that allowance.
+        The personal ID must agree with the date of birth and sex; the residence is the commune
+        the person lived in on the day of death, and a commune officer receives claims of their
+        own commune only. The person is found in (or added to) the person index as for a
+        dossier. Refused: a person with a monthly allowance case in btxh (its funeral support is
+        decided on that case, 409 naming it) and a second claim for the same person (409 naming
+        the first). Dates: the birth neither in the future nor absurdly old, the death and the
+        receipt within the policy tables and not after today, the receipt not before the death.
+        """
+        self.dates.birth("date_of_birth", command.date_of_birth, today)
+        self.dates.fact("died_on", command.died_on, today)
+        self.dates.fact("received_on", command.received_on, today)
+        FuneralClaim.check(
+            full_name=command.full_name,
+            date_of_birth=command.date_of_birth,
+            died_on=command.died_on,
+            received_on=command.received_on,
+            ground=command.ground,
+            allowance_stopped_by=command.allowance_stopped_by,
+            organiser=command.organiser,
+            documents_presented=list(command.documents_presented),
+        )
+        try:
+            commune = self.admin_units.validate_commune(
+                command.residence_scheme,  # type: ignore[arg-type]  # a Literal at the API
+                command.residence_code,
+                command.died_on,
+            )
+        except ValueError as error:
+            raise InvalidFuneralClaim(f"residence on died_on: {error}") from error
+        self._check_own_commune(actor, commune.scheme, commune.code)
+        personal_id = parse_personal_id(
+            command.personal_id, date_of_birth=command.date_of_birth, sex=command.sex
+        )
+        digest = self.personal_id_digest(personal_id.number)
+        # The allowance's receipts are held too: a dossier received at the same moment for the
+        # same person is either seen here or sees this claim's person.
+        with (
+            self.index.receiving(digest, FUNERAL_CLAIM),
+            self.index.receiving(digest, self._claim_key("monthly_allowance", None)),
+        ):
+            case_id = uuid4()
+            claim = self.index.claim(digest=digest, benefit=FUNERAL_CLAIM, case_id=case_id)
+            person_id = claim.person_id
+            if claim.holder is not None and (
+                self._exists(claim.holder)
+                or not self.index.take_over(
+                    person_id=person_id, benefit=FUNERAL_CLAIM, stale=claim.holder, case_id=case_id
+                )
+            ):
+                raise DuplicateFuneralClaim(claim.holder)
+            try:
+                allowance = self.index.holder(
+                    person_id=person_id, benefit=self._claim_key("monthly_allowance", None)
+                )
+                if allowance is not None and self._is_open(allowance):
+                    raise FuneralSupportOnOwnCase(allowance)
+                funeral_claim = FuneralClaim(
+                    id=case_id,
+                    person_id=person_id,
+                    personal_id=personal_id.number,
+                    personal_id_legacy=personal_id.legacy,
+                    personal_id_digest=digest,
+                    full_name=" ".join(command.full_name.split()),
+                    date_of_birth=command.date_of_birth,
+                    sex=command.sex,
+                    residence_scheme=command.residence_scheme,
+                    residence_code=command.residence_code,
+                    died_on=command.died_on,
+                    ground=command.ground,
+                    allowance_stopped_by=command.allowance_stopped_by.strip(),
+                    organiser={k: v.strip() for k, v in command.organiser.items()},
+                    documents_presented=sorted(set(command.documents_presented)),
+                    received_on=command.received_on,
+                    actor=actor,
+                    correlation_id=correlation_id,
+                    causation_id=None,
+                )
+                self.save(funeral_claim)
+            except BaseException:
+                self.index.release(
+                    person_id=person_id,
+                    benefit=FUNERAL_CLAIM,
+                    case_id=case_id,
+                    forget_person=claim.new_person,
+                )
+                raise
+            return funeral_claim
+
+    def get_funeral_claim(self, case_id: UUID) -> FuneralClaim:
+        try:
+            found: object = self.repository.get(case_id)
+        except AggregateNotFoundError as error:
+            raise CaseNotFound(f"no funeral claim with case id {case_id}") from error
+        if not isinstance(found, FuneralClaim):
+            raise CaseNotFound(f"case {case_id} is not a funeral claim (GET /dossiers/{case_id})")
+        return found
+
+    def _check_own_commune(self, actor: Actor, scheme: str, code: str) -> None:
+        """A commune officer acts for their own 2025 commune: the residence itself, or, for a
+        commune of the old scheme, one of the 2025 communes it went into."""
+        own = {code}
+        if scheme == DVHC_2004_3LEVEL:
+            own |= {s.code for s in self.admin_units.successors(code)}
+        if actor.admin_unit not in own:
+            raise NotOwnCommune(
+                f"a commune officer of {actor.admin_unit or 'no commune'} may not receive a "
+                f"claim of commune {code}: the commune where the deceased lived receives it"
+            )
 
     def supplement_dossier(
         self,

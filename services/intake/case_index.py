@@ -50,6 +50,10 @@ class CaseIndex(Protocol):
         """Give the claim held by `stale` to `case_id`; False when `stale` no longer holds it."""
         ...
 
+    def holder(self, *, person_id: UUID, benefit: str) -> UUID | None:
+        """The case that holds the person's claim for `benefit`, if any (read only)."""
+        ...
+
     def release(self, *, person_id: UUID, benefit: str, case_id: UUID, forget_person: bool) -> None:
         """Free the claim if `case_id` holds it; `forget_person`: also forget the person when
         left without any claim (one recorded by a receipt that failed)."""
@@ -142,6 +146,16 @@ class PostgresCaseIndex(CaseIndex):
             )
             return cursor.rowcount == 1
 
+    def holder(self, *, person_id: UUID, benefit: str) -> UUID | None:
+        with connection(self.url) as conn:
+            row = conn.execute(
+                sql.SQL("SELECT case_id FROM {} WHERE person_id = %s AND benefit = %s").format(
+                    self.claims
+                ),
+                (person_id, benefit),
+            ).fetchone()
+        return None if row is None else UUID(str(row["case_id"]))
+
     def release(self, *, person_id: UUID, benefit: str, case_id: UUID, forget_person: bool) -> None:
         with connection(self.url) as conn, conn.transaction():
             conn.execute(
@@ -193,6 +207,10 @@ class InMemoryCaseIndex(CaseIndex):
                 return False
             self._claims[(person_id, benefit)] = case_id
             return True
+
+    def holder(self, *, person_id: UUID, benefit: str) -> UUID | None:
+        with self._lock:
+            return self._claims.get((person_id, benefit))
 
     def release(self, *, person_id: UUID, benefit: str, case_id: UUID, forget_person: bool) -> None:
         with self._lock:

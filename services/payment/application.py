@@ -31,7 +31,8 @@ from reference.valuation import Valuation
 from reference.working_days import load_calendar
 from services.payment.domain.care_links import CaredForBy
 from services.payment.domain.entitlement import Entitlement, InvalidChange
-from services.payment.domain.funeral import FuneralSupportOnce
+from services.payment.domain.funeral import FUNERAL_MULTIPLE, FuneralSupportOnce
+from services.payment.domain.funeral_claim import ClaimFuneralSupport, FuneralClaim
 from services.payment.domain.health_insurance import HealthInsuranceNotices
 from services.payment.domain.jurisdiction import JurisdictionDecision
 from services.payment.domain.ledger import BenefitLedger, HeldEnrolment, ledger_id
@@ -63,9 +64,6 @@ PROGRESS_EVERY = 100
 #: Rows of a results file settled together: what an import holds in memory at once.
 SETTLE_CHUNK = 1000
 
-#: Funeral support is at least this many times the standard level (Decree 20/2021 Art. 11).
-FUNERAL_MULTIPLE = 20
-
 #: A payroll is prepared for the current month, or for the next one ahead of it: a list for a
 #: later month would issue lines for months nobody can be paid yet.
 PAYROLL_MONTHS_AHEAD = 1
@@ -83,6 +81,36 @@ class EntitlementNotFound(LookupError):
 
 class EnrolmentHeld(LookupError):
     """The case was approved but not enrolled: it overlaps another entitlement of the person."""
+
+
+@dataclass(frozen=True)
+class FuneralTerms:
+    """What a funeral-support decision rests on (PaymentApplication._funeral_terms)."""
+
+    once_id: UUID
+    deceased: UUID
+    minimum: int
+    standard_level: int
+    policy_version: str
+
+    def once(
+        self,
+        case_id: UUID,
+        decision_number: str,
+        signed_on: date,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> FuneralSupportOnce:
+        """The record that makes the decision the only one for this deceased person."""
+        return FuneralSupportOnce(
+            id=self.once_id,
+            person_key=self.deceased,
+            case_id=case_id,
+            decision_number=decision_number,
+            signed_on=signed_on,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
 
 
 @dataclass(frozen=True)
@@ -574,15 +602,38 @@ class PaymentApplication(BtxhApplication):
         today: date,
         dependant_id: UUID | None = None,
         died_on: date | None = None,
-    ) -> Entitlement:
+    ) -> Entitlement | FuneralClaim:
         """Funeral support for a beneficiary who died receiving the monthly allowance: at least
         20 x the standard level in force on the day of death (the province may pay more); by
         default exactly that. Decided once per deceased person, on the deceased's own case:
         never on a caregiver's care support for the death of the person cared for. A child a
         poor single parent was paid for (`dependant_id`, `died_on`) has no case of its own: its
-        funeral support is decided on the parent's case (Decree 20/2021 Art. 11)."""
+        funeral support is decided on the parent's case. A person of 80 or more who received a
+        survivor or other monthly allowance and no btxh allowance has the case intake opened
+        for the funeral claim (POST /funeral-claims): decided there, valued on the day of death
+        in the province of the residence the claim states (Decree 20/2021 Art. 11)."""
         self.dates.fact("signed_on", signed_on, today)
-        entitlement = self.get_entitlement(case_id)
+        try:
+            entitlement = self.get_entitlement(case_id)
+        except EntitlementNotFound:
+            claim = self._funeral_claim(case_id)
+            if claim is None:
+                raise
+            if dependant_id is not None or died_on is not None:
+                raise InvalidChange(
+                    "a funeral claim case is the deceased's own: give neither dependant_id nor "
+                    f"died_on (the claim says the death: {claim.died_on})"
+                ) from None
+            return self._decide_funeral_on_claim(
+                claim,
+                decision_number=decision_number,
+                signed_on=signed_on,
+                organiser=organiser,
+                amount=amount,
+                actor=actor,
+                correlation_id=correlation_id,
+                today=today,
+            )
         if dependant_id is not None:
             if died_on is None:
                 raise InvalidChange("died_on is needed for the funeral support of a child raised")
@@ -598,6 +649,89 @@ class PaymentApplication(BtxhApplication):
             raise InvalidChange("funeral support follows a cessation for death")
         assert died_on is not None
         deceased = dependant_id if dependant_id is not None else entitlement.person_key
+        terms = self._funeral_terms(
+            deceased,
+            (entitlement.residence_scheme, entitlement.residence_code),
+            died_on,
+            "the death (the cessation's event_date)" if dependant_id is None else "died_on",
+        )
+        entitlement.decide_funeral_support(
+            amount=terms.minimum if amount is None else amount,
+            minimum=terms.minimum,
+            standard_level=terms.standard_level,
+            policy_version=terms.policy_version,
+            decision_number=decision_number,
+            signed_on=signed_on,
+            organiser=organiser,
+            today=today,
+            actor=actor,
+            correlation_id=correlation_id,
+            dependant_id=dependant_id,
+            died_on=died_on if dependant_id is not None else None,
+        )
+        once = terms.once(case_id, decision_number, signed_on, actor, correlation_id)
+        self.save(entitlement, once)
+        return entitlement
+
+    def _decide_funeral_on_claim(
+        self,
+        claim: FuneralClaim,
+        *,
+        decision_number: str,
+        signed_on: date,
+        organiser: str,
+        amount: int | None,
+        actor: Actor,
+        correlation_id: UUID,
+        today: date,
+    ) -> FuneralClaim:
+        """Funeral support on a funeral claim case: the deceased is the claim's person."""
+        terms = self._funeral_terms(
+            claim.person_id,
+            (claim.residence_scheme, claim.residence_code),
+            claim.died_on,
+            "the claim's died_on",
+        )
+        earlier = self.claim_funeral_support(claim.case_id)
+        if earlier is not None:  # the person's record says so first; kept if one is missing
+            raise InvalidChange(
+                f"funeral support was decided by {earlier.decided['decision_number']}"
+            )
+        decided = ClaimFuneralSupport.decide(
+            claim,
+            id=derived_id("claim-funeral-support", claim.case_id),
+            amount=terms.minimum if amount is None else amount,
+            minimum=terms.minimum,
+            standard_level=terms.standard_level,
+            policy_version=terms.policy_version,
+            decision_number=decision_number,
+            signed_on=signed_on,
+            organiser=organiser,
+            today=today,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+        once = terms.once(claim.case_id, decision_number, signed_on, actor, correlation_id)
+        self.save(decided, once)
+        return claim
+
+    def claim_funeral_support(self, case_id: UUID) -> ClaimFuneralSupport | None:
+        """The funeral support decided on a funeral claim case, if any."""
+        try:
+            decided: ClaimFuneralSupport = self.repository.get(
+                derived_id("claim-funeral-support", case_id)
+            )
+        except AggregateNotFoundError:
+            return None
+        return decided
+
+    def _funeral_terms(
+        self, deceased: UUID, residence: tuple[str, str], died_on: date, death: str
+    ) -> FuneralTerms:
+        """What every funeral-support decision rests on, whatever case it is decided on: none
+        decided before for this deceased person (once per death, keyed by btxh's person id or
+        the child's dependant id), and the minimum, 20 x the standard level in force on the day
+        of death in the province where they lived."""
         once_id = derived_id("funeral-support", deceased)
         try:
             earlier: FuneralSupportOnce = self.repository.get(once_id)
@@ -609,39 +743,53 @@ class PaymentApplication(BtxhApplication):
                 f"on {earlier.signed_on} (case {earlier.case_id}): once per deceased person"
             )
         # A death recorded before these checks existed may lie outside the policy tables.
-        self.dates.query(
-            "the death (the cessation's event_date)" if dependant_id is None else "died_on",
-            died_on,
-        )
-        policy = self.valuation.in_force(
-            (entitlement.residence_scheme, entitlement.residence_code), died_on
-        )
-        minimum = FUNERAL_MULTIPLE * policy.standard_level
-        entitlement.decide_funeral_support(
-            amount=minimum if amount is None else amount,
-            minimum=minimum,
+        self.dates.query(death, died_on)
+        policy = self.valuation.in_force(residence, died_on)
+        return FuneralTerms(
+            once_id=once_id,
+            deceased=deceased,
+            minimum=FUNERAL_MULTIPLE * policy.standard_level,
             standard_level=policy.standard_level,
             policy_version=policy.version,
-            decision_number=decision_number,
-            signed_on=signed_on,
-            organiser=organiser,
-            today=today,
+        )
+
+    def _funeral_claim(self, case_id: UUID) -> FuneralClaim | None:
+        try:
+            claim: FuneralClaim = self.repository.get(derived_id("funeral-claim", case_id))
+        except AggregateNotFoundError:
+            return None
+        return claim
+
+    def get_funeral_claim(self, case_id: UUID) -> FuneralClaim:
+        claim = self._funeral_claim(case_id)
+        if claim is None:
+            raise EntitlementNotFound(
+                f"no entitlement and no funeral claim for case {case_id} (a claim received at "
+                "intake arrives here shortly)"
+            )
+        return claim
+
+    def record_funeral_claim(
+        self,
+        *,
+        claim: dict[str, Any],
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID,
+        tracking: Tracking,
+    ) -> None:
+        """Record a funeral claim intake received (funeral_claim_received) for its case, so its
+        funeral support can be decided there. The record's id is derived from the case id: a
+        re-delivered claim is refused by the event store, never recorded twice."""
+        case_id: UUID = claim["case_id"]
+        recorded = FuneralClaim(
+            id=derived_id("funeral-claim", case_id),
             actor=actor,
             correlation_id=correlation_id,
-            dependant_id=dependant_id,
-            died_on=died_on if dependant_id is not None else None,
+            causation_id=causation_id,
+            **claim,
         )
-        once = FuneralSupportOnce(
-            id=once_id,
-            person_key=deceased,
-            case_id=case_id,
-            decision_number=decision_number,
-            signed_on=signed_on,
-            actor=actor,
-            correlation_id=correlation_id,
-        )
-        self.save(entitlement, once)
-        return entitlement
+        self.save_tracked(recorded, tracking=tracking)
 
     # --- the 2025 reorganisation -------------------------------------------------------------
 

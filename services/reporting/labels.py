@@ -33,6 +33,7 @@ EVENTS: dict[str, str] = {
     "payroll_line_settled": "Kết quả chi trả",
     "overpayment_detected": "Phát hiện chi sai (chi thừa)",
     "funeral_support_decided": "Quyết định hỗ trợ mai táng",
+    "funeral_claim_received": "Tiếp nhận tờ khai đề nghị hỗ trợ chi phí mai táng",
     "recovery_decided": "Quyết định thu hồi",
     "recovery_waived": "Miễn thu hồi",
     "repayment_received": "Nộp tiền thu hồi",
@@ -57,6 +58,14 @@ STATUSES: dict[str, str] = {
 BENEFITS: dict[str, str] = {
     "monthly_allowance": "Trợ cấp xã hội hằng tháng",
     "care_support": "Hỗ trợ kinh phí chăm sóc, nuôi dưỡng",
+}
+
+#: What a case is for, as the register and a case's state name it: the monthly benefits, and
+#: the funeral claim of a person of 80 or more with no btxh allowance (Decree 20/2021 Art. 11).
+CASE_BENEFITS: dict[str, str] = {
+    **BENEFITS,
+    "funeral_support": "Hỗ trợ chi phí mai táng (người từ đủ 80 tuổi không hưởng trợ cấp hằng "
+    "tháng của btxh)",
 }
 
 AUTHORITIES: dict[str, str] = {

@@ -144,3 +144,13 @@ def test_a_person_is_forgotten_on_release_only_when_asked_and_left_without_a_cla
     anew = index.claim(digest=number, benefit=BENEFIT, case_id=uuid.uuid4())
     assert anew.new_person is True
     assert anew.person_id != person
+
+
+def test_the_holder_of_a_claim_is_read_without_claiming(index: CaseIndex) -> None:
+    case_id = uuid.uuid4()
+    claim = index.claim(digest=digest(), benefit=BENEFIT, case_id=case_id)
+
+    assert index.holder(person_id=claim.person_id, benefit=BENEFIT) == case_id
+    assert index.holder(person_id=claim.person_id, benefit="care_support") is None
+    index.release(person_id=claim.person_id, benefit=BENEFIT, case_id=case_id, forget_person=False)
+    assert index.holder(person_id=claim.person_id, benefit=BENEFIT) is None

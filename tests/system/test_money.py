@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.api import Client, dossier_body, ok, token
+from tests.support.api import Client, dossier_body, ok, personal_id, token
 from tests.support.eventually import eventually
 
 STANDARD_2020 = 270_000
@@ -320,3 +320,74 @@ def test_a_death_gets_funeral_support_once_and_never_on_the_care_support_of_its_
 
 def _single_parent(cases: dict[str, tuple[str, int, str]], units: int) -> str:
     return next(c for c, (cat, u, _) in cases.items() if cat == "SINGLE_PARENT_POOR" and u == units)
+
+
+CAO_MINH = "01879"  # Xã Cao Minh, Thái Nguyên (2025): the national level; no other case here
+
+
+def test_a_person_of_85_with_a_survivor_allowance_gets_funeral_support_once_on_a_claim(
+    client: Client,
+) -> None:
+    """Decree 20/2021 Art. 11: no btxh allowance, so the claim opens the deceased's own case."""
+    officer = token("commune_officer", unit=CAO_MINH)
+    body = {
+        "deceased": {
+            "full_name": "Người Thử Tám Lăm",
+            "date_of_birth": "1941-05-01",
+            "sex": "male",
+            "personal_id": personal_id(date(1941, 5, 1), "male"),
+        },
+        "residence": {"scheme": "DVHC_2025_2LEVEL", "code": CAO_MINH},
+        "died_on": "2026-10-12",
+        "ground": "survivor_allowance_80_plus",
+        "allowance_stopped_by": "Quyết định 45/QĐ-BHXH ngày 16/10/2026",
+        "organiser": {"full_name": "Người Tổ Chức", "relationship": "son"},
+        "documents_presented": ["death_certificate", "allowance_stop_decision"],
+        "received_on": "2026-10-20",
+    }
+    claims = client.url("intake", "/funeral-claims")
+    case_id = ok(client.http.post(claims, json=body, headers=officer), 201)["case_id"]
+    again = client.http.post(claims, json=body, headers=officer)
+    assert again.status_code == 409
+    assert case_id in again.json()["detail"]
+    assert client.http.post(claims, json=body, headers=token("commune_officer")).status_code == 403
+
+    eventually(
+        lambda: (
+            client.http.get(
+                client.url("payment", f"/funeral-claims/{case_id}"), headers=token("approver")
+            ).status_code
+            == 200
+        ),
+        what="payment records the claim",
+    )
+    support = client.url("payment", f"/entitlements/{case_id}/funeral-support")
+    funeral = {"signed_on": "2026-10-26", "organiser": "Con trai"}
+    decided = ok(
+        client.http.post(
+            support, json={"decision_number": "88/QĐ-UBND", **funeral}, headers=token("approver")
+        )
+    )
+    assert decided["funeral_support"]["amount"] == 10_000_000  # 20 x 500,000
+    second = client.http.post(
+        support, json={"decision_number": "89/QĐ-UBND", **funeral}, headers=token("approver")
+    )
+    assert second.status_code == 422
+    assert "88/QĐ-UBND" in second.json()["detail"]
+
+    def counted() -> dict[str, Any] | None:
+        found = client.http.get(
+            client.url("reporting", "/reports/period"),
+            params={"period": "2026-H2", "commune": CAO_MINH},
+            headers=token("inspector"),
+        ).json()
+        money: dict[str, Any] = found["money"]["funeral_support_decided"]
+        return money if money["count"] else None
+
+    assert eventually(counted, what="the commune's report counts it") == {
+        "count": 1,
+        "amount": 10_000_000,
+    }
+    entry = client.register_entry(case_id)
+    assert entry is not None
+    assert (entry["benefit"], entry["status"]) == ("funeral_support", "approved")

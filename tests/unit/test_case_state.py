@@ -166,3 +166,73 @@ def test_a_split_old_commune_is_not_guessed() -> None:
     whole = rolled_up(Residence("DVHC_2004_3LEVEL", "02053"), VALUATION.units)
     assert whole.commune_code == "02020"
     assert whole.province_code == "19"
+
+
+def funeral_claim() -> list[Fact]:
+    """A funeral claim for a person of 80 or more with no allowance (Decree 20/2021 Art. 11),
+    then the funeral support decided on it."""
+    return [
+        fact(
+            "funeral_claim_received",
+            "intake",
+            "2026-03-27T02:00:00",
+            person_id=str(uuid4()),
+            died_on="2026-03-20",
+            residence=NEW,
+            ground="survivor_allowance_80_plus",
+            received_on="2026-03-27",
+        ),
+        fact(
+            "funeral_support_decided",
+            "payment",
+            "2026-04-02T03:00:00",
+            amount=10_000_000,
+            standard_level=500_000,
+            policy_version="v",
+            decision_number="12/QĐ-UBND",
+            signed_on="2026-04-02",
+            deceased="person_80_plus",
+            dependant_id=None,
+            died_on="2026-03-20",
+        ),
+    ]
+
+
+def test_a_funeral_claim_case_is_received_in_its_commune_then_granted_by_its_decision() -> None:
+    facts = funeral_claim()
+
+    received = state_as_of(CASE, facts, date(2026, 3, 30), valuation=VALUATION)
+    decided = state_as_of(CASE, reversed(facts), date(2026, 4, 2), valuation=VALUATION)
+
+    assert received is not None
+    assert decided is not None
+    assert (received.status, received.benefit, received.commune_code) == (
+        "received",
+        "funeral_support",
+        "02020",
+    )
+    assert received.died_on == date(2026, 3, 20)
+    assert (decided.status, decided.decision_number, decided.decided_amount) == (
+        "approved",
+        "12/QĐ-UBND",
+        10_000_000,
+    )
+    assert [p.state.status for p in periods(CASE, facts, VALUATION)] == ["received", "approved"]
+
+
+def test_funeral_support_of_a_beneficiary_leaves_the_allowance_case_as_it_was() -> None:
+    facts = life()
+    decided = fact(
+        "funeral_support_decided",
+        "payment",
+        "2026-04-02T03:00:00",
+        amount=10_000_000,
+        decision_number="FS-1",
+        signed_on="2026-04-02",
+        deceased="beneficiary",
+    )
+
+    before = state_as_of(CASE, facts, date(2026, 4, 3), valuation=VALUATION)
+    after = state_as_of(CASE, [*facts, decided], date(2026, 4, 3), valuation=VALUATION)
+
+    assert before == after

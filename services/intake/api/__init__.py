@@ -6,9 +6,17 @@ from fastapi import FastAPI
 
 from backbone.http import create_base_app, ops_router
 from backbone.tracked_consumer import TrackedConsumer
-from services.intake.api import dossiers
-from services.intake.application import CaseNotFound, DuplicateCase, IntakeApplication
+from services.intake.api import dossiers, funeral_claims
+from services.intake.application import (
+    CaseNotFound,
+    DuplicateCase,
+    FuneralSupportOnOwnCase,
+    IntakeApplication,
+    NotOwnCommune,
+    PersonDeceased,
+)
 from services.intake.domain.dossier import InvalidDossier
+from services.intake.domain.funeral_claim import InvalidFuneralClaim
 from services.intake.domain.personal_id import InvalidPersonalId
 from services.intake.settings import IntakeSettings
 
@@ -17,6 +25,10 @@ ERRORS: dict[type[Exception], int] = {
     InvalidPersonalId: 422,
     CaseNotFound: 404,
     DuplicateCase: 409,
+    InvalidFuneralClaim: 422,
+    FuneralSupportOnOwnCase: 409,
+    PersonDeceased: 409,
+    NotOwnCommune: 403,
 }
 
 
@@ -28,11 +40,13 @@ def create_app(
     app = create_base_app(
         service="intake",
         title="btxh intake",
-        description="Tiếp nhận hồ sơ đề nghị trợ cấp xã hội hằng tháng: receives dossiers, opens cases.",
+        description="Tiếp nhận hồ sơ đề nghị trợ cấp xã hội hằng tháng và tờ khai hỗ trợ chi phí mai "
+        "táng: receives dossiers and funeral-support claims, opens cases.",
         settings=settings,
         errors=ERRORS,
     )
     app.state.application = application
     app.include_router(dossiers.router)
+    app.include_router(funeral_claims.router)
     app.include_router(ops_router(consumer_factory))
     return app

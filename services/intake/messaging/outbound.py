@@ -11,10 +11,12 @@ from contracts.intake import (
     DossierReceivedV3,
     DossierSupplementedV1,
     DossierWithdrawnV1,
+    FuneralClaimReceivedV1,
     JurisdictionResolvedV1,
 )
 from contracts.values import AdminUnitRef
 from services.intake.domain.dossier import Dossier
+from services.intake.domain.funeral_claim import FuneralClaim
 
 
 def declared(data: dict[str, Any]) -> DeclaredDependant:
@@ -82,5 +84,15 @@ def to_contract(event: Any) -> BaseModel:
             basis=event.basis,
             decided_on=event.decided_on,
             mapping_version=event.mapping_version,
+        )
+    if isinstance(event, FuneralClaim.Received):
+        # No name, no ID number, no organiser: payment and reporting need the death and place.
+        return FuneralClaimReceivedV1(
+            case_id=event.originator_id,
+            person_id=event.person_id,
+            died_on=event.died_on,
+            residence=AdminUnitRef(scheme=event.residence_scheme, code=event.residence_code),
+            ground=event.ground,
+            received_on=event.received_on,
         )
     raise TypeError(f"no contract for {type(event).__qualname__}: every stored event is published")

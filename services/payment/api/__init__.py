@@ -28,6 +28,7 @@ from services.payment.application import (
     PayrollError,
 )
 from services.payment.domain.entitlement import Entitlement
+from services.payment.domain.funeral_claim import FuneralClaim
 from services.payment.payroll_jobs import PayrollJobs
 from services.payment.result_files import TooManyRows, UnreadableFile
 from services.payment.settings import PaymentSettings
@@ -286,6 +287,7 @@ def create_app(
     app.include_router(router)
     app.include_router(payrolls.router)
     app.include_router(reorganisation)
+    app.include_router(claims)
     app.state.payrolls = application.open_payroll_register()
     app.state.payroll_jobs = PayrollJobs(settings.database_url, settings.schema_name("payment"))
     app.include_router(ops_router(consumer_factory))
@@ -332,9 +334,47 @@ class FuneralSupportIn(Strict):
     died_on: date | None = Field(default=None, description="With dependant_id: the day of death")
 
 
+class FuneralClaimOut(BaseModel):
+    """A funeral claim case (POST /funeral-claims at intake) as payment knows it: no entitlement,
+    the death and the place, and the funeral support once decided."""
+
+    case_id: UUID
+    kind: Literal["funeral_claim"] = "funeral_claim"
+    died_on: date
+    residence_scheme: str
+    residence_code: str
+    ground: str
+    received_on: date
+    funeral_support: dict[str, Any] | None
+
+
+def claim_view(payment: PaymentApplication, claim: FuneralClaim) -> FuneralClaimOut:
+    decided = payment.claim_funeral_support(claim.case_id)
+    return FuneralClaimOut(
+        case_id=claim.case_id,
+        died_on=claim.died_on,
+        residence_scheme=claim.residence_scheme,
+        residence_code=claim.residence_code,
+        ground=claim.ground,
+        received_on=claim.received_on,
+        funeral_support=None if decided is None else decided.decided,
+    )
+
+
+claims = APIRouter(prefix="/funeral-claims", tags=["funeral claims"])
+
+
+@claims.get("/{case_id}", summary="A funeral claim case: the death, the place, the support")
+def get_funeral_claim(case_id: UUID, reader: Reader, payment: Payment) -> FuneralClaimOut:
+    view = claim_view(payment, payment.get_funeral_claim(case_id))
+    reader.record("funeral_claim", [case_id])
+    return view
+
+
 @router.post(
     "/{case_id}/funeral-support",
     summary="Decide funeral support (hỗ trợ chi phí mai táng) after a death",
+    description=PaymentApplication.decide_funeral_support.__doc__,
 )
 def funeral_support(
     case_id: UUID,
@@ -342,14 +382,16 @@ def funeral_support(
     actor: Decider,
     payment: Payment,
     correlation: Correlation,
-) -> EntitlementOut:
-    payment.decide_funeral_support(
+) -> EntitlementOut | FuneralClaimOut:
+    decided = payment.decide_funeral_support(
         case_id,
         actor=actor,
         correlation_id=correlation,
         today=today_in_vietnam(),
         **body.model_dump(),
     )
+    if isinstance(decided, FuneralClaim):
+        return claim_view(payment, decided)
     return get_view(payment, case_id)
 
 

@@ -22,6 +22,7 @@ from eventsourcing.domain import Aggregate, event
 
 from backbone.actor import Actor
 from reference.months import add_months, first_day, month_after, month_of
+from services.payment.domain.funeral import decision_problem
 
 SUSPENSION_GROUNDS = ("not_collected_3_months", "refused_redetermination", "detention_1_month")
 CESSATION_REASONS = (
@@ -732,17 +733,18 @@ class Entitlement(Aggregate):
         )
         if earlier is not None:
             raise InvalidChange(f"funeral support was decided by {earlier['decision_number']}")
-        if amount < minimum:
-            raise InvalidChange(
-                f"funeral support {amount} is below the minimum {minimum} (20 x {standard_level})"
-            )
-        if signed_on > today:
-            raise InvalidChange(f"signed_on {signed_on} is in the future")
         death = died_on if dependant_id is not None else self.ceased_on
-        if death is not None:
-            self._check_not_before("signed_on", signed_on, death, "the death")
-        if not organiser.strip():
-            raise InvalidChange("organiser must name who organised the funeral (Form 04)")
+        problem = decision_problem(
+            amount=amount,
+            minimum=minimum,
+            standard_level=standard_level,
+            signed_on=signed_on,
+            today=today,
+            not_before=None if death is None else (death, "the death"),
+            organiser=organiser,
+        )
+        if problem is not None:
+            raise InvalidChange(problem)
         self._funeral_support_decided(
             case_id=self.case_id,
             amount=amount,

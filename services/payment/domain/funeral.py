@@ -14,6 +14,38 @@ from eventsourcing.domain import Aggregate, event
 
 from backbone.actor import Actor
 
+#: Funeral support is at least this many times the standard level (Decree 20/2021 Art. 11).
+FUNERAL_MULTIPLE = 20
+
+
+def decision_problem(
+    *,
+    amount: int,
+    minimum: int,
+    standard_level: int,
+    signed_on: date,
+    today: date,
+    not_before: tuple[date, str] | None,
+    organiser: str,
+) -> str | None:
+    """What is wrong with a funeral-support decision, whichever case it is decided on (None:
+    nothing): at least 20 x the standard level in force at the death, signed neither in the
+    future nor before `not_before` (a day, and what happened on it: the death, the claim's
+    receipt), naming who organised the funeral."""
+    if amount < minimum:
+        return (
+            f"funeral support {amount} is below the minimum {minimum} "
+            f"({FUNERAL_MULTIPLE} x {standard_level})"
+        )
+    if signed_on > today:
+        return f"signed_on {signed_on} is in the future"
+    if not_before is not None and signed_on < not_before[0]:
+        day, what = not_before
+        return f"signed_on {signed_on.isoformat()} is before {what} ({day.isoformat()})"
+    if not organiser.strip():
+        return "organiser must name who organised the funeral (Form 04)"
+    return None
+
 
 class FuneralSupportOnce(Aggregate):
     Decided: ClassVar[type[Any]]

@@ -6,7 +6,7 @@ from backbone.actor import service_actor
 from backbone.tracked_consumer import Handler
 from contracts.assessment import CaseApprovedV4
 from contracts.envelope import Envelope
-from contracts.intake import JurisdictionResolvedV1
+from contracts.intake import FuneralClaimReceivedV1, JurisdictionResolvedV1
 from services.payment.application import PaymentApplication
 
 
@@ -52,4 +52,29 @@ def handlers(app: PaymentApplication) -> dict[type, Handler]:
             tracking=tracking,
         )
 
-    return {CaseApprovedV4: on_case_approved, JurisdictionResolvedV1: on_jurisdiction_resolved}
+    def on_funeral_claim_received(
+        event: FuneralClaimReceivedV1, envelope: Envelope, tracking: Tracking
+    ) -> None:
+        """A commune received a funeral claim for a person of 80 or more with no btxh
+        allowance: recorded for its case, where the funeral support is decided."""
+        app.record_funeral_claim(
+            claim={
+                "case_id": event.case_id,
+                "person_id": event.person_id,
+                "died_on": event.died_on,
+                "residence_scheme": event.residence.scheme,
+                "residence_code": event.residence.code,
+                "ground": event.ground,
+                "received_on": event.received_on,
+            },
+            actor=service_actor("payment"),
+            correlation_id=envelope.correlationid,
+            causation_id=envelope.id,
+            tracking=tracking,
+        )
+
+    return {
+        CaseApprovedV4: on_case_approved,
+        JurisdictionResolvedV1: on_jurisdiction_resolved,
+        FuneralClaimReceivedV1: on_funeral_claim_received,
+    }

@@ -10,6 +10,7 @@ from contracts.values import AdminUnitRef
 from services.payment.domain.care_links import CaredForBy
 from services.payment.domain.entitlement import Entitlement
 from services.payment.domain.funeral import FuneralSupportOnce
+from services.payment.domain.funeral_claim import ClaimFuneralSupport, FuneralClaim
 from services.payment.domain.health_insurance import HealthInsuranceNotices
 from services.payment.domain.jurisdiction import JurisdictionDecision
 from services.payment.domain.ledger import BenefitLedger, HeldEnrolment
@@ -85,7 +86,7 @@ def to_contract(event: Any) -> BaseModel | None:
         )
     if isinstance(event, Entitlement.FuneralSupportDecided):
         dependant = getattr(event, "dependant_id", None)
-        return contracts.FuneralSupportDecidedV2(
+        return contracts.FuneralSupportDecidedV3(
             deceased="beneficiary" if dependant is None else "child_raised",
             dependant_id=dependant,
             died_on=getattr(event, "died_on", None),
@@ -217,6 +218,20 @@ def _later_events(event: Any) -> BaseModel | None:
         )
     if isinstance(event, CaredForBy.Opened | CaredForBy.Linked):
         return None  # bookkeeping across cases: the proposals it causes are published
+    if isinstance(event, ClaimFuneralSupport.Decided):
+        return contracts.FuneralSupportDecidedV3(
+            deceased="person_80_plus",
+            dependant_id=None,
+            died_on=event.died_on,
+            case_id=event.case_id,
+            amount=event.amount,
+            standard_level=event.standard_level,
+            policy_version=event.policy_version,
+            decision_number=event.decision_number,
+            signed_on=event.signed_on,
+        )
+    if isinstance(event, FuneralClaim.Recorded):
+        return None  # intake published the claim; the decision is a stream of its own
     if isinstance(event, FuneralSupportOnce.Decided):
         return None  # bookkeeping across cases: the decision itself is published
     if isinstance(event, JurisdictionDecision.Recorded):

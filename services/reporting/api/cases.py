@@ -250,7 +250,7 @@ def state_view(state: CaseState, known_at: datetime | None, valuation: Valuation
         status=state.status,
         status_label=labels.STATUSES.get(state.status, state.status),
         benefit=state.benefit,
-        benefit_label=labels.BENEFITS.get(state.benefit) if state.benefit else None,
+        benefit_label=labels.CASE_BENEFITS.get(state.benefit) if state.benefit else None,
         category=state.category,
         category_label=category_label(state.category) if state.category else None,
         categories_held=dict(state.categories_held),

@@ -247,7 +247,7 @@ def get_register_counts(
         if by == "category":
             return category_label(key)
         if by == "benefit":
-            return labels.BENEFITS.get(key, key)
+            return labels.CASE_BENEFITS.get(key, key)
         unit = units.get(DVHC_2025_2LEVEL, key)
         return unit.name if unit else key
 

@@ -17,13 +17,14 @@ from contracts.assessment import (
     ResultsPostedV1,
 )
 from contracts.envelope import Envelope
-from contracts.intake import DossierReceivedV2
+from contracts.intake import DossierReceivedV2, FuneralClaimReceivedV1
 from contracts.payment import (
     BeneficiaryEnrolledV1,
     BeneficiaryMovedInV1,
     EntitlementAdjustedV1,
     EntitlementCeasedV1,
     EntitlementSuspendedV1,
+    FuneralSupportDecidedV3,
     PayrollLineSettledV1,
     PayrollLinesIssuedV2,
     SuspensionLiftedV1,
@@ -48,6 +49,8 @@ def placing_lines(update: RegisterUpdate) -> RegisterUpdate:
 REGISTER_UPDATES: dict[type[BaseModel], RegisterUpdate] = {
     DossierReceivedV2: placing_lines(register.on_dossier_received),
     CaseOpenedV2: register.on_case_opened,
+    FuneralClaimReceivedV1: register.on_funeral_claim_received,
+    FuneralSupportDecidedV3: register.on_funeral_support_decided,
     CaseApprovedV4: placing_lines(register.on_case_approved),
     CaseRejectedV1: register.on_case_rejected,
     CaseWithdrawnV1: register.on_case_withdrawn,

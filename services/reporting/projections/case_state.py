@@ -51,8 +51,13 @@ STATE_EVENTS = frozenset(
         "payment_channel_changed",
         "jurisdiction_resolved",
         "beneficiary_transferred_by_reorganisation",
+        "funeral_claim_received",
+        "funeral_support_decided",
     }
 )
+
+#: The benefit of a funeral claim case (a person of 80 or more with no btxh allowance).
+FUNERAL_CLAIM_BENEFIT = "funeral_support"
 
 STATUSES = ("received", "approved", "rejected", "withdrawn", "active", "suspended", "ceased")
 
@@ -254,6 +259,28 @@ def _apply(state: dict[str, Any], fact: Fact, valuation: Valuation) -> None:
         _fill(state, benefit=data.get("benefit"), category=data.get("category"))
         if not state.get("decided_residence"):
             state["residence"] = _residence(data.get("residence")) or state.get("residence")
+    elif kind == "funeral_claim_received":
+        # The deceased's own case: no name on the bus, the death and the place of it.
+        state.update(
+            has_dossier=True,
+            funeral_claim=True,
+            person_id=state.get("person_id") or data.get("person_id"),
+            received_on=_date(data.get("received_on")),
+            died_on=_date(data.get("died_on")),
+            benefit=FUNERAL_CLAIM_BENEFIT,
+        )
+        state["residence"] = _residence(data.get("residence")) or state.get("residence")
+    elif kind == "funeral_support_decided":
+        # Decided on a funeral claim case, the decision is the case's own: it grants the claim.
+        # On an allowance case it changes nothing the register shows (the history keeps it).
+        if data.get("deceased") == "person_80_plus":
+            state.update(
+                approved=True,
+                decision_number=data.get("decision_number"),
+                signed_on=_date(data.get("signed_on")),
+                decided_amount=data.get("amount"),
+            )
+            _decided(state, data)
     elif kind == "case_opened":
         _fill(
             state,

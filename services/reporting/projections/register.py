@@ -23,17 +23,19 @@ from contracts.assessment import (
     CaseWithdrawnV1,
     ResultsPostedV1,
 )
-from contracts.intake import DossierReceivedV2
+from contracts.intake import DossierReceivedV2, FuneralClaimReceivedV1
 from contracts.payment import (
     BeneficiaryEnrolledV1,
     BeneficiaryMovedInV1,
     EntitlementAdjustedV1,
     EntitlementCeasedV1,
     EntitlementSuspendedV1,
+    FuneralSupportDecidedV3,
     SuspensionLiftedV1,
 )
 from reference.months import first_day
 from reference.valuation import Valuation
+from services.reporting.projections.case_state import FUNERAL_CLAIM_BENEFIT
 
 STATUS_SQL = (
     "CASE WHEN r.ceased_from IS NOT NULL THEN 'ceased'"
@@ -97,6 +99,50 @@ def on_dossier_received(
             "received_on": event.received_on,
             "channel": event.channel,
             "has_dossier": True,
+        },
+    )
+
+
+def on_funeral_claim_received(
+    conn: psycopg.Connection[Any], schema: str, event: FuneralClaimReceivedV1, at: datetime
+) -> None:
+    """The deceased's own case for a funeral claim: the person, the place, the receipt (the
+    name and ID number stay in intake)."""
+    _upsert(
+        conn,
+        schema,
+        event.case_id,
+        at,
+        {
+            "person_id": event.person_id,
+            "benefit": FUNERAL_CLAIM_BENEFIT,
+            "residence_scheme": event.residence.scheme,
+            "residence_code": event.residence.code,
+            "received_on": event.received_on,
+            "has_dossier": True,
+        },
+    )
+
+
+def on_funeral_support_decided(
+    conn: psycopg.Connection[Any], schema: str, event: FuneralSupportDecidedV3, at: datetime
+) -> None:
+    """Funeral support decided on a funeral claim case grants the claim; on an allowance case
+    the register row does not change."""
+    if event.deceased != "person_80_plus":
+        return
+    _upsert(
+        conn,
+        schema,
+        event.case_id,
+        at,
+        {
+            "benefit": FUNERAL_CLAIM_BENEFIT,
+            "decision_number": event.decision_number,
+            "signed_on": event.signed_on,
+            "policy_version": event.policy_version,
+            "standard_level": event.standard_level,
+            "approved": True,
         },
     )
 
