@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import psycopg
+from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import sql
 
 from backbone.database import advisory_key, advisory_lock, connect, connection, ensure_schema
@@ -102,7 +103,7 @@ class OutboxRelay:
         topic: str,
         to_contract: ContractMapper,
         batch_size: int = 500,
-        idle_wait: float = 0.1,
+        idle_wait: float = 1.0,
         kill_after_publish: bool = False,
     ) -> None:
         self.app = app
@@ -161,13 +162,26 @@ class OutboxRelay:
         try:
             # Every topic this service publishes on exists before the first send.
             admin.ensure_topics(self._own_topics(), self.settings.topic_partitions)
+            # Listening before the first read: a write between a read and the wait below is
+            # still heard (its NOTIFY waits on this session).
+            recorder = self.app.recorder
+            assert isinstance(recorder, PostgresApplicationRecorder)  # a relay runs on PostgreSQL
+            channel = recorder.channel_name
+            lock_conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
             while not stop.is_set():
                 if not self.publish_next_batch(admin, producer):
-                    lock_conn.execute("SELECT 1")  # lost the lock's session? then crash
-                    stop.wait(self.idle_wait)
+                    self._wait_for_new_events(lock_conn)
         finally:
             producer.close()
             admin.close()
+
+    def _wait_for_new_events(self, lock_conn: psycopg.Connection[Any]) -> None:
+        """Until the event table says it has new rows (the recorder NOTIFYs on every insert),
+        at most `idle_wait` seconds. Polling every 0.1 s cost each idle relay about 6 % of a
+        core (and PostgreSQL as much again); this costs nothing while idle and adds no delay
+        when events come. A lost session raises here: the relay crashes, its lock is gone."""
+        for _ in lock_conn.notifies(timeout=self.idle_wait, stop_after=1):
+            pass
 
     def _own_topics(self) -> list[str]:
         return sorted(
