@@ -185,6 +185,7 @@ CONTRACTS: tuple[EventContract, ...] = (
             ),
             ("arrears_awaiting_decision", payment.ArrearsAwaitingDecisionV1),
             ("arrears_decided", payment.ArrearsDecidedV1),
+            ("entitlement_units_restored", payment.EntitlementUnitsRestoredV1),
             ("cessation_proposed", payment.CessationProposedV1),
             ("beneficiary_moved_out", payment.BeneficiaryMovedOutV1),
             ("beneficiary_moved_in", payment.BeneficiaryMovedInV1),

@@ -339,6 +339,23 @@ class ArrearsDecidedV1(BaseModel):
     basis: str
 
 
+class EntitlementUnitsRestoredV1(BaseModel):
+    """An entitlement enrolled before units travelled with the approval held each category at
+    one unit (a single parent of three paid for one child). Its units are restored from what
+    the approval decided: the monthly amount it recorded over the standard level then is the
+    coefficient decided (units_from_decision). From its first month: the next payroll pays
+    what the months already paid were short of (older than the look-back: awaiting an arrears
+    decision)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["entitlement_units_restored"] = "entitlement_units_restored"
+    case_id: UUID
+    from_month: Month
+    categories: dict[str, int] = Field(max_length=20)
+    coefficient: str = Field(max_length=20, description="The coefficient the approval decided")
+    basis: str = Field(max_length=1000)
+
+
 class EnrolmentHeldV1(BaseModel):
     """An approval was not enrolled: the person already has an entitlement to the benefit
     owed from `from_month` (case `conflicting_case_id`). It is enrolled by itself, from the

@@ -4,6 +4,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from itertools import islice
 from typing import Any
 from uuid import UUID
@@ -27,7 +28,7 @@ from reference.admin_units import (
 from reference.date_bounds import DateBounds, DateOutOfRange
 from reference.months import add_months, first_day, month_of, months_between
 from reference.policy import PolicyBook, PolicyError, policy_book
-from reference.valuation import Valuation
+from reference.valuation import Valuation, units_from_decision
 from reference.working_days import load_calendar
 from services.payment.domain.care_links import CaredForBy
 from services.payment.domain.entitlement import Entitlement, InvalidChange
@@ -73,6 +74,8 @@ MAX_MONTHS_ASKED = 240
 
 #: The first month paid by the 2025 communes (two-level local government, DOMAIN §9.1).
 REORGANISED_FROM = month_of(REORGANISATION_DAY)
+#: Earlier than any month owed: "not ceased before" it takes every entitlement.
+EARLIEST_MONTH = "0001-01"
 
 
 class EntitlementNotFound(LookupError):
@@ -898,6 +901,82 @@ class PaymentApplication(BtxhApplication):
         register = self.open_payroll_register()
         transferred, waiting = self._transfer_old_communes(register, None, actor, correlation_id)
         return {"transferred": transferred, "awaiting_decision": waiting}
+
+    # --- units of enrolments made before they travelled -------------------------------------
+
+    def restore_units_from_enrolments(
+        self, *, actor: Actor, correlation_id: UUID, shown: int = 1000
+    ) -> dict[str, Any]:
+        """The operator's run after upgrading: every entitlement enrolled from an approval that
+        carried no units held each category at one unit, so a single parent raising three
+        children was paid for one. The approval's monthly amount over the standard level in
+        force in its first month is the coefficient it decided; units_from_decision turns it
+        into units (the same rule that upcasts an old approval message). Restored from the
+        first month: the next payroll pays what the months already paid were short of.
+        Entitlements adjusted since are listed for an official, not changed. Idempotent."""
+        register = self.open_payroll_register()
+        checked = 0
+        restored: list[dict[str, Any]] = []
+        to_review: list[dict[str, Any]] = []
+        for scheme in (DVHC_2004_3LEVEL, DVHC_2025_2LEVEL):
+            for batch in register.under_scheme(scheme, EARLIEST_MONTH):
+                unsaved: list[Entitlement] = []
+                for case_id in batch:
+                    entitlement = self.get_entitlement(case_id)
+                    checked += 1
+                    if entitlement.units_recorded:
+                        continue
+                    if not entitlement.units_to_restore():
+                        to_review.append(
+                            {"case_id": str(case_id), "why": "adjusted since its enrolment"}
+                        )
+                        continue
+                    found = self._units_decided(entitlement)
+                    if isinstance(found, str):
+                        to_review.append({"case_id": str(case_id), "why": found})
+                        continue
+                    units, coefficient = found
+                    if units == entitlement.plan[0][1]:
+                        continue  # one unit each is what was decided
+                    entitlement.restore_units(
+                        categories=units,
+                        coefficient=coefficient,
+                        basis=(
+                            f"approval {entitlement.decision_number}: "
+                            f"{entitlement.monthly_amount} VND a month = coefficient "
+                            f"{coefficient} x the standard level"
+                        ),
+                        actor=actor,
+                        correlation_id=correlation_id,
+                    )
+                    unsaved.append(entitlement)
+                    restored.append(
+                        {"case_id": str(case_id), "categories": units, "coefficient": coefficient}
+                    )
+                self._save_all(unsaved)
+        return {
+            "checked": checked,
+            "restored_count": len(restored),
+            "restored": restored[:shown],
+            "to_review_count": len(to_review),
+            "to_review": to_review[:shown],
+        }
+
+    def _units_decided(self, entitlement: Entitlement) -> tuple[dict[str, int], str] | str:
+        """The units an enrolment's approval decided, with its coefficient; or why not known."""
+        residence = entitlement.residence_in(entitlement.from_month)
+        try:
+            policy = self.valuation.in_force(residence, first_day(entitlement.from_month))
+        except PolicyError as error:
+            return f"no policy for its first month: {error}"
+        coefficient = Decimal(entitlement.monthly_amount) / Decimal(policy.standard_level)
+        if coefficient != coefficient.quantize(Decimal("0.1")):
+            return (
+                f"its monthly amount {entitlement.monthly_amount} is not a coefficient times the"
+                f" standard level {policy.standard_level} of {entitlement.from_month}"
+            )
+        coefficient = coefficient.quantize(Decimal("0.1"))
+        return units_from_decision(policy, entitlement.plan[0][1], coefficient), str(coefficient)
 
     def _take_over_old_communes(
         self, commune: str, register: PayrollRegister, actor: Actor, correlation_id: UUID

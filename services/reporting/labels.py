@@ -43,6 +43,10 @@ EVENTS: dict[str, str] = {
     "beneficiary_moved_in": "Chuyển đến (tiếp tục chi trả)",
     "beneficiary_transferred_by_reorganisation": "Chuyển về xã mới (sắp xếp đơn vị hành chính 2025)",
     "health_insurance_notice": "Báo tăng / báo giảm BHYT",
+    "arrears_awaiting_decision": "Tháng chưa chi quá thời hạn truy lĩnh (chờ quyết định)",
+    "arrears_decided": "Quyết định truy lĩnh",
+    "cessation_proposed": "Đề xuất thôi hưởng",
+    "entitlement_units_restored": "Khôi phục số suất hưởng theo quyết định trợ cấp",
 }
 
 STATUSES: dict[str, str] = {

@@ -391,3 +391,21 @@ def test_a_person_of_85_with_a_survivor_allowance_gets_funeral_support_once_on_a
     entry = client.register_entry(case_id)
     assert entry is not None
     assert (entry["benefit"], entry["status"]) == ("funeral_support", "approved")
+
+
+def test_the_units_restoration_finds_nothing_to_restore_where_approvals_carried_units(
+    client: Client,
+) -> None:
+    """Every entitlement of this system was enrolled from an approval with units (the ones
+    stored before they travelled are restored in tests/use_cases/test_units_restoration.py):
+    the operator's run changes nothing, says what it checked, and only an operator may run it."""
+    url = client.url("payment", "/ops/units-restoration")
+    refused = client.http.post(url, headers=token("payment_officer", unit="02020"))
+    assert refused.status_code == 403
+
+    first = ok(client.http.post(url, headers=token("operator", unit=None)))
+    again = ok(client.http.post(url, headers=token("operator", unit=None)))
+
+    assert first["checked"] == again["checked"]
+    assert (first["restored_count"], again["restored_count"]) == (0, 0)
+    assert first["to_review"] == []

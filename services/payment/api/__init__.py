@@ -287,6 +287,7 @@ def create_app(
     app.include_router(router)
     app.include_router(payrolls.router)
     app.include_router(reorganisation)
+    app.include_router(units_restoration)
     app.include_router(claims)
     app.state.payrolls = application.open_payroll_register()
     app.state.payroll_jobs = PayrollJobs(settings.database_url, settings.schema_name("payment"))
@@ -539,3 +540,44 @@ def receive_repayment(
         **body.model_dump(),
     )
     return {"recorded": recorded, "entitlement": get_view(payment, case_id)}
+
+
+units_restoration = APIRouter(prefix="/ops/units-restoration", tags=["operations"])
+
+
+class RestoredUnits(BaseModel):
+    case_id: str
+    categories: dict[str, int] = Field(description="Category -> units restored")
+    coefficient: str = Field(description="The coefficient the approval decided")
+
+
+class UnitsToReview(BaseModel):
+    case_id: str
+    why: str
+
+
+class UnitsRestorationOut(BaseModel):
+    checked: int = Field(description="Entitlements looked at")
+    restored_count: int
+    restored: list[RestoredUnits] = Field(description="The first 1,000 restored")
+    to_review_count: int
+    to_review: list[UnitsToReview] = Field(
+        description="The first 1,000 an official must review (adjusted since, or an amount that"
+        " is not a coefficient times the standard level)"
+    )
+
+
+@units_restoration.post(
+    "",
+    summary="Restore the units of entitlements enrolled before approvals carried them",
+)
+def restore_units(
+    actor: Operator, payment: Payment, correlation: Correlation
+) -> UnitsRestorationOut:
+    """After the upgrade that made approvals carry units: an entitlement enrolled earlier held
+    each category at one unit (a single parent raising three children paid for one). Its
+    units are restored from the amount its approval decided (entitlement_units_restored), and
+    the next payroll pays what the months already paid were short of. Running it again
+    restores nothing twice."""
+    found = payment.restore_units_from_enrolments(actor=actor, correlation_id=correlation)
+    return UnitsRestorationOut(**found)

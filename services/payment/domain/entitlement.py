@@ -77,6 +77,7 @@ class Entitlement(Aggregate):
     ArrearsAwaitingDecision: ClassVar[type[Any]]
     ArrearsDecided: ClassVar[type[Any]]
     CessationProposed: ClassVar[type[Any]]
+    UnitsRestored: ClassVar[type[Any]]
 
     @event("Enrolled")
     def __init__(
@@ -130,6 +131,9 @@ class Entitlement(Aggregate):
         self.plan: list[tuple[str, dict[str, int]]] = [
             (from_month, dict(categories or {c: 1 for c in categories_held or [category]}))
         ]
+        # False for an enrolment from an approval that carried no units (one unit per
+        # category was assumed then): restore_units corrects it from the amount decided.
+        self.units_recorded = categories is not None
         # (from month, to month or None): months without payment while suspended.
         self.suspensions: list[tuple[str, str | None]] = []
         self.ceased_from: str | None = None
@@ -1302,6 +1306,58 @@ class Entitlement(Aggregate):
         causation_id: UUID | None,
     ) -> None:
         self.arrears_awaiting.update(months)
+
+    # --- units of an enrolment made before they travelled ---------------------------------
+
+    def units_to_restore(self) -> bool:
+        """Enrolled from an approval without units and never adjusted since: its only plan is
+        the approval's, at one unit per category. (An adjusted one may have changed the units
+        on purpose: an official reviews it.)"""
+        return not self.units_recorded and len(self.plan) == 1
+
+    def restore_units(
+        self,
+        *,
+        categories: dict[str, int],
+        coefficient: str,
+        basis: str,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> None:
+        """The units the approval decided, from the first month (see units_to_restore)."""
+        if not self.units_to_restore():
+            raise InvalidChange("the units of this entitlement are recorded: nothing to restore")
+        if set(categories) != set(self.plan[0][1]) or any(u < 1 for u in categories.values()):
+            raise InvalidChange(
+                f"restored units must cover the categories held {sorted(self.plan[0][1])}, "
+                "each at least 1"
+            )
+        self._units_restored(
+            case_id=self.case_id,
+            from_month=self.from_month,
+            categories=dict(categories),
+            coefficient=coefficient,
+            basis=basis,
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+
+    @event("UnitsRestored")
+    def _units_restored(
+        self,
+        *,
+        case_id: UUID,
+        from_month: str,
+        categories: dict[str, int],
+        coefficient: str,
+        basis: str,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.plan = [(from_month, dict(categories))]
+        self.units_recorded = True
 
     def decide_arrears(
         self,

@@ -208,6 +208,14 @@ def _later_events(event: Any) -> BaseModel | None:
             signed_on=event.signed_on,
             basis=event.basis,
         )
+    if isinstance(event, Entitlement.UnitsRestored):
+        return contracts.EntitlementUnitsRestoredV1(
+            case_id=event.case_id,
+            from_month=event.from_month,
+            categories=event.categories,
+            coefficient=event.coefficient,
+            basis=event.basis,
+        )
     if isinstance(event, Entitlement.CessationProposed):
         return contracts.CessationProposedV1(
             case_id=event.case_id,
