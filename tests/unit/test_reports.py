@@ -7,10 +7,13 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
+from reference.admin_units import load_admin_units
 from reference.policy import policy_book
 from services.reporting import excel
 from services.reporting.projections import reports
 from services.reporting.projections.payments import Tally
+
+UNITS = load_admin_units()
 
 
 @pytest.mark.parametrize(
@@ -49,16 +52,16 @@ def test_months_and_years_are_counted_back_across_year_ends_and_leap_days() -> N
 
 
 def test_a_scope_takes_2025_codes_only_and_reads_the_old_communes_rolled_into_them() -> None:
-    scope = reports.Scope.of(commune="02020", province=None)
+    scope = reports.Scope.of(commune="02020", province=None, units=UNITS)
     assert scope.name == "Xã Chợ Đồn, Tỉnh Thái Nguyên"
     assert "02053" in (scope.recorded_codes() or [])  # Xã Ngọc Phái went into Xã Chợ Đồn
-    province = reports.Scope.of(commune=None, province="19")
+    province = reports.Scope.of(commune=None, province="19", units=UNITS)
     assert {"02020", "02053"} <= set(province.recorded_codes() or [])
-    assert reports.Scope.of(commune=None, province=None).recorded_codes() is None
+    assert reports.Scope.of(commune=None, province=None, units=UNITS).recorded_codes() is None
     with pytest.raises(reports.InvalidReportQuery, match="34 provinces"):
-        reports.Scope.of(commune=None, province="06")  # Bắc Kạn, merged in 2025
+        reports.Scope.of(commune=None, province="06", units=UNITS)  # Bắc Kạn, merged in 2025
     with pytest.raises(reports.InvalidReportQuery, match="not both"):
-        reports.Scope.of(commune="02020", province="19")
+        reports.Scope.of(commune="02020", province="19", units=UNITS)
 
 
 def test_the_budget_names_the_levels_it_used_and_the_least_certain_confidence() -> None:

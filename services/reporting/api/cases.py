@@ -15,7 +15,6 @@ from pydantic import BaseModel, Field
 from backbone.database import connection
 from backbone.identity import personal_id_digest
 from contracts.categories import label as category_label
-from reference.admin_units import load_admin_units
 from reference.valuation import Valuation
 from reference.working_days import today_in_vietnam
 from services.reporting import labels
@@ -237,7 +236,7 @@ def _state(store: Store, case_id: UUID, on: date, known_at: datetime | None) -> 
 def state_view(state: CaseState, known_at: datetime | None, valuation: Valuation) -> StateView:
     residence = None
     if state.residence is not None:
-        unit = load_admin_units().get(state.residence.scheme, state.residence.code)  # type: ignore[arg-type]
+        unit = valuation.units.get(state.residence.scheme, state.residence.code)  # type: ignore[arg-type]
         residence = ResidenceView(
             scheme=state.residence.scheme,
             code=state.residence.code,

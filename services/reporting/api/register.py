@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from backbone.database import connection
 from contracts.categories import CODE_PATTERN
 from contracts.categories import label as category_label
-from reference.admin_units import DVHC_2025_2LEVEL, load_admin_units
+from reference.admin_units import DVHC_2025_2LEVEL, AdminUnits
 from reference.valuation import Valuation
 from reference.working_days import today_in_vietnam
 from services.reporting import excel, labels
@@ -206,7 +206,7 @@ def get_register(
     reader.record("register", [item.case_id for item in items])
     return RegisterPage(
         on=on,
-        mapping_version=load_admin_units().source,
+        mapping_version=store.valuation.units.source,
         total=total,
         limit=limit,
         offset=offset,
@@ -237,7 +237,7 @@ def get_register_counts(
         bounds.query("on", on)
     with connection(store.url) as conn:
         rows = register.counts(conn, store.schema, on=on, where=where, by=COUNTABLE[by])
-    units = load_admin_units()
+    units = store.valuation.units
 
     def label(key: str | None) -> str | None:
         if key is None:
@@ -282,8 +282,7 @@ EXPORT_BATCH = 1000
 XLSX_MAX_CASES = 1_048_576 - 4
 
 
-def _export_rows(items: list[RegisterEntry], first: int) -> list[list[Any]]:
-    units = load_admin_units()
+def _export_rows(items: list[RegisterEntry], first: int, units: AdminUnits) -> list[list[Any]]:
     rows = []
     for index, item in enumerate(items, start=first):
         values = item.model_dump()
@@ -304,7 +303,7 @@ def _exported(
     for rows in register.export(store.url, store.schema, on=on, where=where, batch=EXPORT_BATCH):
         items = _entries(rows, on, store.valuation)
         reader.record("register export", [item.case_id for item in items])
-        yield _export_rows(items, first)
+        yield _export_rows(items, first, store.valuation.units)
         first += len(items)
 
 
@@ -321,7 +320,9 @@ def _csv(batches: Iterator[list[list[Any]]]) -> Iterator[bytes]:
         yield buffer.getvalue().encode("utf-8")
 
 
-def _xlsx(into: IO[bytes], batches: Iterator[list[list[Any]]], stamp: str) -> None:
+def _xlsx(
+    into: IO[bytes], batches: Iterator[list[list[Any]]], stamp: str, units_source: str
+) -> None:
     """The register sheet, written row by row (openpyxl write-only: rows go to disk)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Sổ đối tượng")
@@ -332,7 +333,7 @@ def _xlsx(into: IO[bytes], batches: Iterator[list[list[Any]]], stamp: str) -> No
         return cell
 
     sheet.append([bold(f"SỔ THEO DÕI ĐỐI TƯỢNG HƯỞNG TRỢ GIÚP XÃ HỘI — tại ngày {stamp}")])
-    sheet.append([f"Danh mục đơn vị hành chính: {load_admin_units().source}"])
+    sheet.append([f"Danh mục đơn vị hành chính: {units_source}"])
     sheet.append([bold(header) for _, header in EXPORT_COLUMNS])
     cases = 0
     for rows in batches:
@@ -386,5 +387,7 @@ def export_register(
         )
     return xlsx_download(
         f"so-doi-tuong-{stamp}.xlsx",
-        lambda into: _xlsx(into, _exported(reader, store, on, where), stamp),
+        lambda into: _xlsx(
+            into, _exported(reader, store, on, where), stamp, store.valuation.units.source
+        ),
     )

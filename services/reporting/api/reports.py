@@ -15,6 +15,7 @@ from fastapi.responses import StreamingResponse
 from openpyxl import Workbook
 
 from backbone.database import connection
+from reference.admin_units import AdminUnits
 from reference.months import last_day
 from reference.policy import policy_book
 from reference.working_days import today_in_vietnam
@@ -83,17 +84,24 @@ RecordedScheme = Annotated[
 
 
 def _scope(
-    scheme: str, *, commune: str | None, district: str | None, province: str | None
+    scheme: str,
+    *,
+    commune: str | None,
+    district: str | None,
+    province: str | None,
+    units: AdminUnits,
 ) -> reports.Scope:
     """The 2025 units (old records rolled up), or one unit as it was before July 2025."""
     if scheme == "DVHC_2004_3LEVEL":
-        return reports.Scope.as_was(commune=commune, district=district, province=province)
+        return reports.Scope.as_was(
+            commune=commune, district=district, province=province, units=units
+        )
     if district is not None:
         raise reports.InvalidReportQuery(
             "districts ended on 30/06/2025: give recorded_scheme=DVHC_2004_3LEVEL with district"
             " for a period before July 2025, or a 2025 commune or province"
         )
-    return reports.Scope.of(commune=commune, province=province)
+    return reports.Scope.of(commune=commune, province=province, units=units)
 
 
 XLSX: dict[int | str, dict[str, Any]] = {
@@ -140,7 +148,13 @@ def get_monthly_payments(
     """
     with _refused():
         month = reports.parse_month(month, bounds)
-        scope = _scope(recorded_scheme, commune=commune, district=district, province=province)
+        scope = _scope(
+            recorded_scheme,
+            commune=commune,
+            district=district,
+            province=province,
+            units=store.valuation.units,
+        )
         scope.check_period(last_day(month))
     with connection(store.url) as conn:
         found = reports.monthly_payments(conn, store.schema, month=month, scope=scope)
@@ -176,7 +190,13 @@ def get_period_report(
     time or late, rejections with reasons, complaints)."""
     with _refused():
         parsed = reports.ReportPeriod.parse(period, bounds)
-        scope = _scope(recorded_scheme, commune=commune, district=district, province=province)
+        scope = _scope(
+            recorded_scheme,
+            commune=commune,
+            district=district,
+            province=province,
+            units=store.valuation.units,
+        )
         scope.check_period(parsed.end)
     with connection(store.url) as conn:
         found = reports.period_report(conn, store.schema, period=parsed, scope=scope)
@@ -246,7 +266,7 @@ def get_budget_estimate(
         raise InvalidReportQuery(f"year {year!r}: give the budget year as YYYY, e.g. 2026")
     with _refused():
         budget_year = reports.check_year(int(year), "year", bounds)
-        scope = reports.Scope.of(commune=commune, province=province)
+        scope = reports.Scope.of(commune=commune, province=province, units=store.valuation.units)
     if as_of is None:
         reference = min(today_in_vietnam(), date(budget_year - 1, 12, 31))
     else:

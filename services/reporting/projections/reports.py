@@ -31,7 +31,7 @@ from reference.admin_units import (
     DVHC_2004_3LEVEL,
     DVHC_2025_2LEVEL,
     REORGANISATION_DAY,
-    load_admin_units,
+    AdminUnits,
 )
 from reference.date_bounds import DateBounds, DateOutOfRange, date_bounds
 from reference.months import add_months
@@ -58,9 +58,8 @@ class InvalidReportQuery(ValueError):
 # --- what a report covers ------------------------------------------------------------------
 
 
-def unit_name(code: str | None) -> str | None:
+def unit_name(units: AdminUnits, code: str | None) -> str | None:
     """A 2025 unit by name; a commune with its province ("Xã Chợ Đồn, Tỉnh Thái Nguyên")."""
-    units = load_admin_units()
     unit = units.get(DVHC_2025_2LEVEL, code) if code else None
     if unit is None:
         return None
@@ -68,9 +67,8 @@ def unit_name(code: str | None) -> str | None:
     return f"{unit.name}, {parent.name}" if parent else unit.name
 
 
-def old_unit_name(code: str) -> str:
+def old_unit_name(units: AdminUnits, code: str) -> str:
     """A unit of the pre-2025 scheme with its parents ("Xã Ngọc Phái, Huyện Chợ Đồn, ...")."""
-    units = load_admin_units()
     names = []
     unit = units.get(DVHC_2004_3LEVEL, code)
     while unit is not None:
@@ -89,8 +87,8 @@ def _ancestors(units: Any, code: str) -> list[str]:
     return found
 
 
-def short_unit_name(code: str | None) -> str | None:
-    unit = load_admin_units().get(DVHC_2025_2LEVEL, code) if code else None
+def short_unit_name(units: AdminUnits, code: str | None) -> str | None:
+    unit = units.get(DVHC_2025_2LEVEL, code) if code else None
     return unit.name if unit else None
 
 
@@ -100,16 +98,24 @@ class Scope:
     or, for months before July 2025, a unit as it was then (`old_communes`: the communes of an
     old commune, district or province, matched against the residence recorded at the time)."""
 
+    #: The administrative units the codes are read against (the deployment's, injected).
+    units: AdminUnits = field(compare=False, repr=False)
     commune: str | None = None
     province: str | None = None
     old_unit: str | None = None
     old_communes: tuple[str, ...] = ()
 
     @classmethod
-    def as_was(cls, *, commune: str | None, district: str | None, province: str | None) -> Scope:
+    def as_was(
+        cls,
+        *,
+        commune: str | None,
+        district: str | None,
+        province: str | None,
+        units: AdminUnits,
+    ) -> Scope:
         """A unit of the pre-2025 scheme (DVHC_2004_3LEVEL): one commune, district or province
         as it was up to 30/06/2025."""
-        units = load_admin_units()
         given = [
             (level, code)
             for level, code in (
@@ -137,12 +143,11 @@ class Scope:
                 if code in _ancestors(units, u.code) or u.code == code
             )
         )
-        return cls(old_unit=code, old_communes=old)
+        return cls(units, old_unit=code, old_communes=old)
 
     @classmethod
-    def of(cls, *, commune: str | None, province: str | None) -> Scope:
+    def of(cls, *, commune: str | None, province: str | None, units: AdminUnits) -> Scope:
         """Checked against the 2025 list, with an error that says what to send."""
-        units = load_admin_units()
         if commune is not None and province is not None:
             raise InvalidReportQuery("give commune (5 digits) or province (2 digits), not both")
         if commune is not None:
@@ -169,7 +174,7 @@ class Scope:
                     f"no province {province} among the 34 provinces of 2025: use a code of the"
                     " 2025 list, e.g. 01 (Hà Nội) or 19 (Thái Nguyên)"
                 )
-        return cls(commune=commune, province=province)
+        return cls(units, commune=commune, province=province)
 
     @property
     def code(self) -> str | None:
@@ -178,8 +183,10 @@ class Scope:
     @property
     def name(self) -> str:
         if self.old_unit is not None:
-            return f"{old_unit_name(self.old_unit)} (đơn vị hành chính trước 01/07/2025)"
-        return unit_name(self.code) or self.code or "Toàn quốc"
+            return (
+                f"{old_unit_name(self.units, self.old_unit)} (đơn vị hành chính trước 01/07/2025)"
+            )
+        return unit_name(self.units, self.code) or self.code or "Toàn quốc"
 
     def check_period(self, last_day_covered: date) -> None:
         """A unit as it was covers months up to June 2025 only."""
@@ -212,7 +219,7 @@ class Scope:
             return None
         if self.old_unit is not None:
             return list(self.old_communes)
-        units = load_admin_units()
+        units = self.units
         if self.commune is not None:
             new = [self.commune]
         else:
@@ -319,7 +326,11 @@ def _line_filter(
 
 
 def _fallback(
-    conn: psycopg.Connection[Any], schema: str, where: sql.Composable, params: list[Any]
+    conn: psycopg.Connection[Any],
+    schema: str,
+    where: sql.Composable,
+    params: list[Any],
+    units: AdminUnits,
 ) -> list[Any]:
     """The placement by code alone of the communes the lines name, for a line whose case has
     no register period with that commune (yet). Payrolls before July 2025 name old communes."""
@@ -330,7 +341,6 @@ def _fallback(
         ).format(sql.Identifier(schema, "payroll_line"), where),
         [FIRST_2025_MONTH, *params],
     ).fetchall()
-    units = load_admin_units()
     codes: list[str] = []
     reorganised: list[bool] = []
     communes: list[str | None] = []
@@ -348,11 +358,15 @@ def _fallback(
 
 
 def _placed(
-    conn: psycopg.Connection[Any], schema: str, where: sql.Composable, params: list[Any]
+    conn: psycopg.Connection[Any],
+    schema: str,
+    where: sql.Composable,
+    params: list[Any],
+    units: AdminUnits,
 ) -> tuple[sql.Composable, list[Any]]:
     """A `placed` CTE: the lines matching `where` (alias l) with their 2025 commune and
     province, and the benefit and category their case had at the end of the line's month."""
-    mapping = _fallback(conn, schema, where, params)
+    mapping = _fallback(conn, schema, where, params, units)
     cte = sql.SQL(
         "placed AS (SELECT l.line_id, l.case_id, l.payroll_month, l.channel, l.month, l.amount,"
         " l.kind, l.result, l.settled_on, l.commune AS recorded_commune,"
@@ -441,7 +455,7 @@ def monthly_payments(
     """Every line the payrolls of `month` issued in the scope (arrears of earlier months
     included, under the payroll month that carried them), per 2025 commune and channel."""
     where, params = _line_filter(scope, sql.SQL("l.payroll_month = %s"), [month])
-    cte, cte_params = _placed(conn, schema, where, params)
+    cte, cte_params = _placed(conn, schema, where, params, scope.units)
     in_scope, scope_params = scope.condition("placed")
     tallies = conn.execute(
         sql.SQL(
@@ -468,9 +482,9 @@ def monthly_payments(
         if row is None:
             row = rows[key] = PaymentRow(
                 province_code=key[0],
-                province_name=short_unit_name(key[0]),
+                province_name=short_unit_name(scope.units, key[0]),
                 commune_code=key[1],
-                commune_name=short_unit_name(key[1]),
+                commune_name=short_unit_name(scope.units, key[1]),
                 channel=key[2],
             )
         lines, amount = int(found["lines"]), int(found["amount"])
@@ -871,7 +885,7 @@ def _line_tallies(
         sql.SQL("l.settled_on BETWEEN %s AND %s OR l.payroll_month BETWEEN %s AND %s"),
         [period.start, period.end, period.first_month, period.last_month],
     )
-    cte, cte_params = _placed(conn, schema, where, params)
+    cte, cte_params = _placed(conn, schema, where, params, scope.units)
     in_scope, scope_params = scope.condition("placed")
     settled = sql.SQL("settled_on BETWEEN %s AND %s AND result = ANY(%s)")
     return conn.execute(
@@ -1199,7 +1213,7 @@ def budget_estimate(
         sql.SQL("l.kind = 'arrears' AND l.payroll_month BETWEEN %s AND %s"),
         [first_month, f"{as_of:%Y-%m}"],
     )
-    placed, placed_params = _placed(conn, schema, where, line_params)
+    placed, placed_params = _placed(conn, schema, where, line_params, scope.units)
     in_scope, scope_params = scope.condition("placed")
     arrears = conn.execute(
         sql.SQL(
