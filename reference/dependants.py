@@ -307,6 +307,33 @@ DEPENDANT_TRIGGERS: Final = (
 )
 
 
+#: Why a dependant who stops counting in a category paid per dependant calls for a decision.
+STOPPED_COUNTING_BASIS: Final = {
+    "child_raised": "NĐ 20/2021 Đ5 K4",  # a single parent's child: under 16, or to 22 studying
+    "child_taken_in": "NĐ 20/2021 Đ20 K1",
+    "person_cared_for": "NĐ 20/2021 Đ20",
+}
+
+
+def stopped_counting(
+    before: Sequence[DependantFacts],
+    after: Sequence[DependantFacts],
+    category: str,
+    per: str | None,
+    on: date,
+) -> tuple[list[DependantFacts], int]:
+    """A change of the dependants recorded on `on` (a child who left school at 17, one no
+    longer in the household) in a category paid per dependant: those who counted before and
+    no longer count, and how many still count. Nothing for a category held for one situation
+    (its birthdays are its triggers)."""
+    if per is None:
+        return [], 0
+    still = counted(category, per, after, on)
+    kept = {d.dependant_id for d in still}
+    stopped = [d for d in counted(category, per, before, on) if d.dependant_id not in kept]
+    return stopped, len(still)
+
+
 def reached_on(dependant: DependantFacts, months: int, on: date) -> bool:
     """Whether the dependant completes `months` on `on`."""
     born = dependant.date_of_birth

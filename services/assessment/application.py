@@ -16,6 +16,7 @@ from contracts.ids import derived_id
 from reference import dependants as dependant_rules
 from reference.admin_units import AdminUnits, load_admin_units
 from reference.date_bounds import DateBounds
+from reference.months import add_months
 from reference.policy import (
     Amount,
     PolicyBook,
@@ -216,8 +217,10 @@ class AssessmentApplication(BtxhApplication):
         tracking: Tracking,
     ) -> None:
         """Intake added, changed or removed the case's dependants: hold them as they stand.
-        A decision already taken is not changed (a birthday or a new decision is needed)."""
-        self.get_case(case_id)  # its dossier reached assessment first
+        A decision already taken is not changed by itself: where a dependant who counted for
+        an approved category paid per dependant no longer counts (a child of 17 who left
+        school, one removed), a decision is proposed from the next month, naming them."""
+        case = self.get_case(case_id)  # its dossier reached assessment first
         actor = service_actor("assessment")
         record = self.dependants_of(case_id)
         if record is None:  # a case received before dependants were recorded
@@ -230,6 +233,7 @@ class AssessmentApplication(BtxhApplication):
                 correlation_id=correlation_id,
                 causation_id=causation_id,
             )
+        before = list(record.dependants)
         record.change(
             changed_on=changed_on,
             added=[DependantFacts.from_event_data(d) for d in added],
@@ -239,7 +243,52 @@ class AssessmentApplication(BtxhApplication):
             correlation_id=correlation_id,
             causation_id=causation_id,
         )
-        self.save_tracked(record, tracking=tracking)
+        if self._propose_when_fewer_count(case, before, record.dependants, changed_on, actor):
+            self.save_tracked(record, case, tracking=tracking)
+        else:
+            self.save_tracked(record, tracking=tracking)
+
+    def _propose_when_fewer_count(
+        self,
+        case: CaseAssessment,
+        before: list[DependantFacts],
+        after: list[DependantFacts],
+        on: date,
+        actor: Actor,
+    ) -> bool:
+        """Propose adjusting the units (or ending the category, when none is left) for each
+        dependant who stopped counting on `on`; whether anything was proposed."""
+        if case.decision != "approved":
+            return False
+        try:
+            policy = self.policy.in_force(self._province(case), on)
+        except PolicyError:
+            return False
+        units: dict[str, int] = getattr(case, "categories", None) or {}
+        effective = add_months(f"{on.year:04d}-{on.month:02d}", 1)
+        proposed = False
+        for code in case.categories_held:
+            category = policy.categories.get(code)
+            per = category.per if category is not None else None
+            stopped, left = dependant_rules.stopped_counting(before, after, code, per, on)
+            for dependant in stopped:
+                proposed |= case.propose_change(
+                    trigger="stopped_counting",
+                    reached_on=on,
+                    from_category=code,
+                    proposal="adjust" if left else "cease",
+                    to_category=code if left else None,
+                    effective_month=effective,
+                    legal_basis=dependant_rules.STOPPED_COUNTING_BASIS.get(
+                        dependant.relation, "NĐ 20/2021"
+                    ),
+                    actor=actor,
+                    correlation_id=uuid4(),
+                    dependant_id=dependant.dependant_id,
+                    from_units=units.get(code),
+                    to_units=left,
+                )
+        return proposed
 
     def dependants_of(self, case_id: UUID) -> CaseDependants | None:
         """The case's dependants; None for a case received before they were recorded."""

@@ -349,3 +349,63 @@ def test_the_job_for_a_day_after_today_is_refused_and_nothing_is_recorded(
         )
 
     assert recorded.events == []
+
+
+# --- a change of a dependant after the decision --------------------------------------------------
+
+
+def changed(assessment: AssessmentApplication, case_id: UUID, on: date, **change: Any) -> None:
+    assessment.change_dependants(
+        case_id,
+        changed_on=on,
+        added=change.get("added", []),
+        changed=change.get("changed", []),
+        removed=change.get("removed", []),
+        correlation_id=uuid.uuid4(),
+        causation_id=uuid.uuid4(),
+        tracking=event_of("btxh/intake", case_id, version=2),
+    )
+
+
+def test_a_child_of_17_who_leaves_school_proposes_fewer_units_naming_the_child(
+    assessment: AssessmentApplication,
+) -> None:
+    case_id = single_parent(assessment, THIRTEEN, SEVENTEEN_STUDYING)
+    approved(assessment, case_id)
+    assert assessment.get_case(case_id).categories == {"SINGLE_PARENT_POOR": 2}
+    recorded = Recorded(assessment)
+
+    changed(
+        assessment, case_id, date(2026, 3, 10), changed=[{**SEVENTEEN_STUDYING, "studying": False}]
+    )
+
+    [_, proposal] = recorded.events
+    assert (proposal.trigger, proposal.proposal, proposal.to_category) == (
+        "stopped_counting",
+        "adjust",
+        "SINGLE_PARENT_POOR",
+    )
+    assert (proposal.from_units, proposal.to_units) == (2, 1)
+    assert str(proposal.dependant_id) == SEVENTEEN_STUDYING["dependant_id"]
+    assert proposal.effective_month == "2026-04"
+
+
+def test_the_last_child_counted_removed_proposes_the_end_and_a_change_before_the_decision_none(
+    assessment: AssessmentApplication,
+) -> None:
+    decided = single_parent(assessment, THIRTEEN)
+    approved(assessment, decided)
+    pending = single_parent(assessment, NINE)
+    recorded = Recorded(assessment)
+
+    changed(assessment, decided, date(2026, 3, 10), removed=[uuid.UUID(THIRTEEN["dependant_id"])])
+    changed(assessment, pending, date(2026, 3, 10), removed=[uuid.UUID(NINE["dependant_id"])])
+
+    proposals = [e for e in recorded.events if type(e).__name__.endswith("ChangeProposed")]
+    [proposal] = proposals
+    assert (proposal.case_id, proposal.proposal, proposal.to_category, proposal.to_units) == (
+        decided,
+        "cease",
+        None,
+        0,
+    )
