@@ -12,10 +12,10 @@ library runs its own tests once per store). A side table a service keeps beside 
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import (
     IntegrityError,
@@ -74,6 +74,7 @@ def _unpublished(event: Any) -> BaseModel | None:
 
 
 SideTable = TypeVar("SideTable")
+Found = TypeVar("Found")
 
 #: eventsourcing's in-memory persistence (plain Python objects, one process, nothing kept).
 IN_MEMORY_ENV = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
@@ -146,6 +147,15 @@ class BtxhApplication(Application[UUID]):
             f"at most {self.max_message_bytes:,} bytes. Its largest field is {field!r} "
             f"({field_size:,} bytes): shorten {field!r}. Nothing was stored."
         )
+
+    def find(self, aggregate_id: UUID, kind: type[Found]) -> Found | None:
+        """The aggregate saved under `aggregate_id`, or None when none ever was (a record kept
+        beside a case, e.g. its dependants or a decision taken once, may not exist yet)."""
+        try:
+            found: Any = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return cast(Found, found)
 
     # Tracking of consumed streams (used by backbone.tracked_consumer).
 

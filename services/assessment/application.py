@@ -16,7 +16,7 @@ from contracts.ids import derived_id
 from reference import dependants as dependant_rules
 from reference.admin_units import AdminUnits, load_admin_units
 from reference.date_bounds import DateBounds
-from reference.months import add_months
+from reference.months import month_after
 from reference.policy import (
     Amount,
     PolicyBook,
@@ -243,10 +243,8 @@ class AssessmentApplication(BtxhApplication):
             correlation_id=correlation_id,
             causation_id=causation_id,
         )
-        if self._propose_when_fewer_count(case, before, record.dependants, changed_on, actor):
-            self.save_tracked(record, case, tracking=tracking)
-        else:
-            self.save_tracked(record, tracking=tracking)
+        self._propose_when_fewer_count(case, before, record.dependants, changed_on, actor)
+        self.save_tracked(record, case, tracking=tracking)  # the case: only what it proposed
 
     def _propose_when_fewer_count(
         self,
@@ -255,24 +253,23 @@ class AssessmentApplication(BtxhApplication):
         after: list[DependantFacts],
         on: date,
         actor: Actor,
-    ) -> bool:
+    ) -> None:
         """Propose adjusting the units (or ending the category, when none is left) for each
-        dependant who stopped counting on `on`; whether anything was proposed."""
+        dependant who stopped counting on `on`."""
         if case.decision != "approved":
-            return False
+            return
         try:
             policy = self.policy.in_force(self._province(case), on)
         except PolicyError:
-            return False
+            return
         units: dict[str, int] = getattr(case, "categories", None) or {}
-        effective = add_months(f"{on.year:04d}-{on.month:02d}", 1)
-        proposed = False
+        effective = month_after(on)
         for code in case.categories_held:
             category = policy.categories.get(code)
             per = category.per if category is not None else None
             stopped, left = dependant_rules.stopped_counting(before, after, code, per, on)
             for dependant in stopped:
-                proposed |= case.propose_change(
+                case.propose_change(
                     trigger="stopped_counting",
                     reached_on=on,
                     from_category=code,
@@ -288,15 +285,10 @@ class AssessmentApplication(BtxhApplication):
                     from_units=units.get(code),
                     to_units=left,
                 )
-        return proposed
 
     def dependants_of(self, case_id: UUID) -> CaseDependants | None:
         """The case's dependants; None for a case received before they were recorded."""
-        try:
-            record: CaseDependants = self.repository.get(derived_id("dependants", case_id))
-        except AggregateNotFoundError:
-            return None
-        return record
+        return self.find(derived_id("dependants", case_id), CaseDependants)
 
     def complete_dossier(
         self,
@@ -360,11 +352,7 @@ class AssessmentApplication(BtxhApplication):
         return derived_id("disability", case.person_id or case.case_id)
 
     def disability_of(self, case: CaseAssessment) -> DisabilityRecord | None:
-        try:
-            record: DisabilityRecord = self.repository.get(self._disability_id(case))
-        except AggregateNotFoundError:
-            return None
-        return record
+        return self.find(self._disability_id(case), DisabilityRecord)
 
     def determine_disability(
         self,

@@ -1,6 +1,6 @@
 """Intake use cases: the only code that loads and saves dossiers."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID, uuid4
@@ -16,7 +16,7 @@ from reference import dependants as dependant_rules
 from reference.admin_units import DVHC_2004_3LEVEL, load_admin_units
 from reference.date_bounds import DateOutOfRange, date_bounds
 from reference.policy import Category, PolicyError, age_on, policy_book
-from services.intake.case_index import CaseIndex, InMemoryCaseIndex, PostgresCaseIndex
+from services.intake.case_index import CaseIndex, Claim, InMemoryCaseIndex, PostgresCaseIndex
 from services.intake.domain.dependants import Dependant
 from services.intake.domain.dossier import Dossier, InvalidDossier
 from services.intake.domain.funeral_claim import FuneralClaim, InvalidFuneralClaim
@@ -159,6 +159,22 @@ class IntakeApplication(BtxhApplication):
     def personal_id_digest(self, number: str) -> str:
         return personal_id_digest(self._digest_key, number)
 
+    def _claim(
+        self, digest: str, key: str, case_id: UUID, *, blocks: Callable[[UUID], bool]
+    ) -> tuple[Claim, UUID | None]:
+        """Claim the person's case for `key` (inside index.receiving), and the case that still
+        holds it, if any: a holder that no longer `blocks` (a receipt that died before its
+        save, a closed case) is taken over; None when this case holds the claim."""
+        claim = self.index.claim(digest=digest, benefit=key, case_id=case_id)
+        if claim.holder is not None and (
+            blocks(claim.holder)
+            or not self.index.take_over(
+                person_id=claim.person_id, benefit=key, stale=claim.holder, case_id=case_id
+            )
+        ):
+            return claim, claim.holder
+        return claim, None
+
     def _claim_key(self, benefit: str, cared_for: dict[str, str] | None) -> str:
         """What one open case per person is counted over. The monthly allowance: the benefit.
         Care support is paid for each person cared for, so a household that cares for a person
@@ -265,18 +281,10 @@ class IntakeApplication(BtxhApplication):
         claimed = self._claim_key(command.benefit, self._case_for(category, dependants))
         with self.index.receiving(digest, claimed):
             case_id = uuid4()
-            claim = self.index.claim(digest=digest, benefit=claimed, case_id=case_id)
+            claim, holder = self._claim(digest, claimed, case_id, blocks=self._is_open)
             person_id, new_person = claim.person_id, claim.new_person
-            if claim.holder is not None and (
-                self._is_open(claim.holder)
-                or not self.index.take_over(
-                    person_id=person_id,
-                    benefit=claimed,
-                    stale=claim.holder,
-                    case_id=case_id,
-                )
-            ):
-                raise DuplicateCase(claim.holder)
+            if holder is not None:
+                raise DuplicateCase(holder)
             funeral = self.index.holder(person_id=person_id, benefit=FUNERAL_CLAIM)
             if funeral is not None and self._exists(funeral):
                 self.index.release(
@@ -384,15 +392,10 @@ class IntakeApplication(BtxhApplication):
             self.index.receiving(digest, self._claim_key("monthly_allowance", None)),
         ):
             case_id = uuid4()
-            claim = self.index.claim(digest=digest, benefit=FUNERAL_CLAIM, case_id=case_id)
+            claim, holder = self._claim(digest, FUNERAL_CLAIM, case_id, blocks=self._exists)
             person_id = claim.person_id
-            if claim.holder is not None and (
-                self._exists(claim.holder)
-                or not self.index.take_over(
-                    person_id=person_id, benefit=FUNERAL_CLAIM, stale=claim.holder, case_id=case_id
-                )
-            ):
-                raise DuplicateFuneralClaim(claim.holder)
+            if holder is not None:
+                raise DuplicateFuneralClaim(holder)
             try:
                 allowance = self.index.holder(
                     person_id=person_id, benefit=self._claim_key("monthly_allowance", None)

@@ -720,13 +720,7 @@ class PaymentApplication(BtxhApplication):
 
     def claim_funeral_support(self, case_id: UUID) -> ClaimFuneralSupport | None:
         """The funeral support decided on a funeral claim case, if any."""
-        try:
-            decided: ClaimFuneralSupport = self.repository.get(
-                derived_id("claim-funeral-support", case_id)
-            )
-        except AggregateNotFoundError:
-            return None
-        return decided
+        return self.find(derived_id("claim-funeral-support", case_id), ClaimFuneralSupport)
 
     def _funeral_terms(
         self, deceased: UUID, residence: tuple[str, str], died_on: date, death: str
@@ -736,11 +730,8 @@ class PaymentApplication(BtxhApplication):
         the child's dependant id), and the minimum, 20 x the standard level in force on the day
         of death in the province where they lived."""
         once_id = derived_id("funeral-support", deceased)
-        try:
-            earlier: FuneralSupportOnce = self.repository.get(once_id)
-        except AggregateNotFoundError:
-            pass
-        else:
+        earlier = self.find(once_id, FuneralSupportOnce)
+        if earlier is not None:
             raise InvalidChange(
                 f"funeral support for this person was decided by {earlier.decision_number} "
                 f"on {earlier.signed_on} (case {earlier.case_id}): once per deceased person"
@@ -757,11 +748,7 @@ class PaymentApplication(BtxhApplication):
         )
 
     def _funeral_claim(self, case_id: UUID) -> FuneralClaim | None:
-        try:
-            claim: FuneralClaim = self.repository.get(derived_id("funeral-claim", case_id))
-        except AggregateNotFoundError:
-            return None
-        return claim
+        return self.find(derived_id("funeral-claim", case_id), FuneralClaim)
 
     def get_funeral_claim(self, case_id: UUID) -> FuneralClaim:
         claim = self._funeral_claim(case_id)
@@ -843,13 +830,7 @@ class PaymentApplication(BtxhApplication):
         return None
 
     def _jurisdiction_decision(self, case_id: UUID) -> JurisdictionDecision | None:
-        try:
-            decision: JurisdictionDecision = self.repository.get(
-                derived_id("jurisdiction", case_id)
-            )
-        except AggregateNotFoundError:
-            return None
-        return decision
+        return self.find(derived_id("jurisdiction", case_id), JurisdictionDecision)
 
     def resolve_jurisdiction(
         self,

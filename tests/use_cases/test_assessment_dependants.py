@@ -287,13 +287,22 @@ def test_a_child_taken_in_turning_4_proposes_the_4_and_over_care_category(
     )
 
 
-def test_a_child_of_a_parent_with_a_disability_reaching_36_months_proposes_the_end(
-    assessment: AssessmentApplication,
+@pytest.mark.parametrize(
+    ("category", "proposal", "to_category"),
+    [
+        # raising a child under 36 months (1.5): the support ends
+        ("CARE_PWD_PREGNANT_OR_CHILD_U36M", "cease", None),
+        # pregnant and raising (2.0): the 1.5 category, if still pregnant
+        ("CARE_PWD_PREGNANT_AND_CHILD_U36M", "adjust", "CARE_PWD_PREGNANT_OR_CHILD_U36M"),
+    ],
+)
+def test_a_child_of_a_parent_with_a_disability_reaching_36_months_proposes_the_change(
+    assessment: AssessmentApplication, category: str, proposal: str, to_category: str | None
 ) -> None:
     child = dependant(date(2024, 1, 20))
     case_id = opened(
         assessment,
-        category="CARE_PWD_PREGNANT_OR_CHILD_U36M",
+        category=category,
         born=date(1995, 2, 3),
         benefit="care_support",
         dependants=[child],
@@ -303,35 +312,11 @@ def test_a_child_of_a_parent_with_a_disability_reaching_36_months_proposes_the_e
 
     assert run(assessment, date(2027, 1, 20)) == 1
 
-    [proposal] = recorded.events
-    assert (proposal.trigger, proposal.proposal, proposal.to_category) == (
+    [proposed] = recorded.events
+    assert (proposed.trigger, proposed.proposal, proposed.to_category) == (
         "age_36_months",
-        "cease",
-        None,
-    )
-
-
-def test_pregnant_and_raising_a_child_reaching_36_months_proposes_the_lower_care_category(
-    assessment: AssessmentApplication,
-) -> None:
-    child = dependant(date(2024, 1, 20))
-    case_id = opened(
-        assessment,
-        category="CARE_PWD_PREGNANT_AND_CHILD_U36M",
-        born=date(1995, 2, 3),
-        benefit="care_support",
-        dependants=[child],
-    )
-    approved(assessment, case_id)
-    recorded = Recorded(assessment)
-
-    assert run(assessment, date(2027, 1, 20)) == 1
-
-    [proposal] = recorded.events
-    assert (proposal.trigger, proposal.proposal, proposal.to_category) == (
-        "age_36_months",
-        "adjust",
-        "CARE_PWD_PREGNANT_OR_CHILD_U36M",
+        proposal,
+        to_category,
     )
 
 
