@@ -25,6 +25,9 @@ from backbone.database import advisory_key, advisory_lock, connection, ensure_sc
 from backbone.tracked_consumer import TRANSIENT_ERRORS, TrackedConsumer
 from services.reporting.projections.store import ProjectionStore
 
+#: Tries of a drop that PostgreSQL cancelled as a deadlock with a worker still writing.
+DROP_ATTEMPTS = 3
+
 
 class Status(enum.StrEnum):
     LIVE = "live"  # the API reads it; the worker keeps it up to date
@@ -223,7 +226,22 @@ class ProjectionCatalog:
         reporting's own schema with the access log and this catalog: only the tables a
         projection has are dropped there, i.e. those the live projection (always in a schema of
         its own by then) also has.
+
+        DROP takes each table's exclusive lock in turn while a worker may still be writing a
+        rebuild's tables in another order: PostgreSQL then cancels one side as a deadlock.
+        That rolls the drop back whole, so it is run again (PostgreSQL's remedy for deadlocks),
+        a few times, before the error reaches the operator.
         """
+        for attempt in range(1, DROP_ATTEMPTS + 1):
+            try:
+                return self._drop(name, by=by)
+            except psycopg.errors.DeadlockDetected:
+                if attempt == DROP_ATTEMPTS:
+                    raise
+                time.sleep(0.1 * attempt)
+        raise AssertionError("unreachable")
+
+    def _drop(self, name: str, *, by: str) -> Projection:
         with connection(self.url) as conn, conn.transaction():
             row = conn.execute(
                 sql.SQL("SELECT * FROM {} WHERE name = %s FOR UPDATE").format(self.table), (name,)
