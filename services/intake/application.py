@@ -1,6 +1,6 @@
 """Intake use cases: the only code that loads and saves dossiers."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID, uuid4
@@ -32,8 +32,11 @@ class CaseNotFound(LookupError):
 class DuplicateCase(Exception):
     """The person already has an open or active case for this benefit."""
 
-    def __init__(self, case_id: UUID) -> None:
-        super().__init__(f"this person already has an open case for this benefit: {case_id}")
+    def __init__(self, case_id: UUID, *, cared_for: bool = False) -> None:
+        super().__init__(
+            f"this person already has an open case for this benefit: {case_id}"
+            + (" (care support for the same person cared for)" if cared_for else "")
+        )
         self.case_id = case_id
 
 
@@ -176,16 +179,68 @@ class IntakeApplication(BtxhApplication):
         return claim, None
 
     def _claim_key(self, benefit: str, cared_for: dict[str, str] | None) -> str:
-        """What one open case per person is counted over. The monthly allowance: the benefit.
-        Care support is paid for each person cared for, so a household that cares for a person
-        with a special severe disability and also takes in a child holds a case for each: the
-        key adds a keyed digest of the person cared for (name and date of birth), never the
-        name itself."""
+        """The key of one open case. The monthly allowance: the benefit. Care support is paid
+        for each person cared for (a child taken in counts as one), so its key adds a keyed
+        digest of that person (name and date of birth), never the name itself: a household
+        that cares for a person with a special severe disability and also takes in a child
+        holds a case for each, and no person cared for is in two open cases of one caregiver."""
         if benefit != "care_support" or not cared_for:
             return benefit
         name = " ".join(str(cared_for.get("full_name", "")).split()).casefold()
         who = self.personal_id_digest(f"cared-for|{name}|{cared_for.get('date_of_birth', '')}")
         return f"{benefit}:{who[:32]}"
+
+    def _claim_keys(
+        self, benefit: str, category: str, dependants: Iterable[Dependant]
+    ) -> list[str]:
+        """Every key a case holds: one per person cared for or child taken in (each is paid
+        for, so each is claimed, not only the first listed); the benefit alone for the monthly
+        allowance, and for a parent with a disability, whose care support is their own."""
+        relation = dependant_rules.NEEDS.get(category)
+        if benefit != "care_support" or relation is None or relation.relation == "child_raised":
+            return [benefit]
+        keys = [
+            self._claim_key(
+                benefit, {"full_name": d.full_name, "date_of_birth": str(d.date_of_birth)}
+            )
+            for d in dependants
+            if d.relation == relation.relation
+        ]
+        return list(dict.fromkeys(keys)) or [benefit]
+
+    def _holds(self, dossier: Dossier) -> list[str]:
+        """The keys the dossier holds for its dependants as they stand now."""
+        return self._claim_keys(dossier.benefit, dossier.category, dossier.dependants.values())
+
+    def _claimed(self, dossier: Dossier) -> list[str]:
+        """Every key the dossier may hold, to release: those of its dependants, and the one
+        recorded at receipt (or recomputed, for dossiers received before it was recorded)."""
+        first = dossier.claim_key or self._claim_key(dossier.benefit, dossier.cared_for)
+        return list(dict.fromkeys([first, *self._holds(dossier)]))
+
+    def _claim_all(self, digest: str, keys: list[str], case_id: UUID) -> Claim:
+        """Claim every key for `case_id` (inside index.receiving of the benefit); none is kept
+        when one is held by another open case (DuplicateCase names it)."""
+        taken: list[str] = []
+        first: Claim | None = None
+        for key in keys:
+            claim, holder = self._claim(digest, key, case_id, blocks=self._is_open)
+            first = first or claim
+            if holder is not None:
+                self._release(first.person_id, taken, case_id, forget_person=first.new_person)
+                raise DuplicateCase(holder, cared_for=":" in key)
+            taken.append(key)
+        assert first is not None, "a case holds at least one key"
+        return first
+
+    def _release(
+        self, person_id: UUID, keys: Iterable[str], case_id: UUID, *, forget_person: bool = False
+    ) -> None:
+        """Free the keys `case_id` holds (a key held by another case is left alone)."""
+        for key in keys:
+            self.index.release(
+                person_id=person_id, benefit=key, case_id=case_id, forget_person=forget_person
+            )
 
     def receive_dossier(
         self, command: ReceiveDossier, *, actor: Actor, correlation_id: UUID, today: date
@@ -278,18 +333,14 @@ class IntakeApplication(BtxhApplication):
             command.personal_id, date_of_birth=command.date_of_birth, sex=command.sex
         )
         digest = self.personal_id_digest(personal_id.number)
-        claimed = self._claim_key(command.benefit, self._case_for(category, dependants))
-        with self.index.receiving(digest, claimed):
+        claimed = self._claim_keys(command.benefit, command.category, dependants)
+        with self.index.receiving(digest, command.benefit):
             case_id = uuid4()
-            claim, holder = self._claim(digest, claimed, case_id, blocks=self._is_open)
+            claim = self._claim_all(digest, claimed, case_id)
             person_id, new_person = claim.person_id, claim.new_person
-            if holder is not None:
-                raise DuplicateCase(holder)
             funeral = self.index.holder(person_id=person_id, benefit=FUNERAL_CLAIM)
             if funeral is not None and self._exists(funeral):
-                self.index.release(
-                    person_id=person_id, benefit=claimed, case_id=case_id, forget_person=False
-                )
+                self._release(person_id, claimed, case_id)
                 raise PersonDeceased(funeral)
             dossier = Dossier.receive(
                 case_id=case_id,
@@ -317,17 +368,12 @@ class IntakeApplication(BtxhApplication):
                 missing_documents=missing,
                 cared_for=command.cared_for,
                 dependants=dependants,
-                claim_key=claimed,
+                claim_key=claimed[0],
             )
             try:
                 self.save(dossier)
             except BaseException:
-                self.index.release(
-                    person_id=person_id,
-                    benefit=claimed,
-                    case_id=case_id,
-                    forget_person=new_person,
-                )
+                self._release(person_id, claimed, case_id, forget_person=new_person)
                 raise
             return dossier
 
@@ -506,12 +552,7 @@ class IntakeApplication(BtxhApplication):
             correlation_id=correlation_id,
         )
         self.save(dossier)
-        self.index.release(
-            person_id=dossier.person_id,
-            benefit=self._claimed(dossier),
-            case_id=dossier.id,
-            forget_person=False,
-        )
+        self._release(dossier.person_id, self._claimed(dossier), dossier.id)
         return dossier
 
     def resolve_jurisdiction(
@@ -550,12 +591,7 @@ class IntakeApplication(BtxhApplication):
         """A rejected application no longer blocks a new one for the same benefit."""
         if self._exists(case_id):
             dossier = self.get_dossier(case_id)
-            self.index.release(
-                person_id=dossier.person_id,
-                benefit=self._claimed(dossier),
-                case_id=case_id,
-                forget_person=False,
-            )
+            self._release(dossier.person_id, self._claimed(dossier), case_id)
         self.record_tracking(tracking)  # releasing twice is harmless; the tracking is once
 
     # --- dependants ------------------------------------------------------------------------
@@ -609,17 +645,28 @@ class IntakeApplication(BtxhApplication):
                     f"{dossier.category} is for one {relation}: a caregiver holds a case for each "
                     "person, receive a dossier for the other"
                 )
-        dossier.change_dependants(
-            add=add,
-            change=change,
-            remove=list(command.remove),
-            changed_on=command.changed_on,
-            reason=command.reason,
-            today=today,
-            actor=actor,
-            correlation_id=correlation_id,
-        )
-        self.save(dossier)
+        with self.index.receiving(dossier.personal_id_digest, dossier.benefit):
+            before = self._claimed(dossier)
+            dossier.change_dependants(
+                add=add,
+                change=change,
+                remove=list(command.remove),
+                changed_on=command.changed_on,
+                reason=command.reason,
+                today=today,
+                actor=actor,
+                correlation_id=correlation_id,
+            )
+            after_keys = self._holds(dossier)
+            added = [k for k in after_keys if k not in before]
+            if added and dossier.withdrawn_on is None:
+                self._claim_all(dossier.personal_id_digest, added, dossier.id)
+            try:
+                self.save(dossier)
+            except BaseException:
+                self._release(dossier.person_id, added, dossier.id)
+                raise
+            self._release(dossier.person_id, [k for k in before if k not in after_keys], dossier.id)
         return dossier
 
     def _given_dependants(self, command: ReceiveDossier) -> list[DependantGiven]:
@@ -710,23 +757,6 @@ class IntakeApplication(BtxhApplication):
                 "; older clients may give cared_for" if command.benefit == "care_support" else ""
             )
             raise InvalidDossier(f"dependants: {problem}{older}")
-
-    def _case_for(self, category: Category, dependants: list[Dependant]) -> dict[str, str] | None:
-        """The person a care-support case is for (the first listed of the relation its
-        category is for): the one-open-case key counts over them."""
-        relation = dependant_rules.relation_for(category.code, category.per)
-        person = next(
-            (d for d in dependants if relation is None or d.relation == relation),
-            None,
-        )
-        if person is None:
-            return None
-        return {"full_name": person.full_name, "date_of_birth": person.date_of_birth.isoformat()}
-
-    def _claimed(self, dossier: Dossier) -> str:
-        """The key of the claim the dossier took at receipt (recomputed for dossiers received
-        before it was recorded)."""
-        return dossier.claim_key or self._claim_key(dossier.benefit, dossier.cared_for)
 
     def _category_of(self, dossier: Dossier) -> Category | None:
         """The dossier's category as in force on the day of receipt in its province."""

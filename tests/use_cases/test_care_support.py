@@ -11,7 +11,12 @@ from uuid import UUID
 
 import pytest
 
-from services.intake.application import DuplicateCase, IntakeApplication
+from services.intake.application import (
+    ChangeDependants,
+    DependantGiven,
+    DuplicateCase,
+    IntakeApplication,
+)
 from services.payment.application import InvalidChange, PaymentApplication
 from tests.support.use_cases import (
     APPROVER,
@@ -61,6 +66,107 @@ def test_a_caregiver_holds_a_care_support_case_for_each_person_cared_for(
     with pytest.raises(DuplicateCase) as refused:
         care_dossier(intake, "CARE_HOUSEHOLD_PWD_SPECIAL_SEVERE", DISABLED_SON)
     assert refused.value.case_id == household.id
+
+
+ELDERLY_A = DependantGiven(
+    relation="person_cared_for", full_name="Hoàng Văn Cả", date_of_birth=date(1940, 1, 5)
+)
+ELDERLY_B = DependantGiven(
+    relation="person_cared_for", full_name="Hoàng Thị Hai", date_of_birth=date(1942, 6, 7)
+)
+
+
+def elderly_care(intake: IntakeApplication, *persons: DependantGiven) -> Any:
+    return intake.receive_dossier(
+        dossier(
+            number=CAREGIVER,
+            born=date(1970, 2, 3),
+            benefit="care_support",
+            category="CARE_TAKER_ELDERLY",
+            dependants=persons,
+            received_on=date(2026, 3, 2),
+        ),
+        actor=OFFICER,
+        correlation_id=uuid.uuid4(),
+        today=TODAY,
+    )
+
+
+def test_every_person_of_a_care_case_is_claimed_not_only_the_first_listed(
+    intake: IntakeApplication,
+) -> None:
+    # given a caregiver's case for two elderly persons taken in
+    both = elderly_care(intake, ELDERLY_A, ELDERLY_B)
+
+    # when a second case is received for the second of them, then it is refused, naming the case
+    with pytest.raises(DuplicateCase) as refused:
+        elderly_care(intake, ELDERLY_B)
+    assert refused.value.case_id == both.id
+    assert "same person cared for" in str(refused.value)
+
+    # and once the case is withdrawn, each of them can be cared for in a case of their own
+    intake.withdraw_dossier(
+        both.id,
+        withdrawn_on=date(2026, 3, 3),
+        reason="Nộp lại từng hồ sơ",
+        actor=OFFICER,
+        correlation_id=uuid.uuid4(),
+        today=TODAY,
+    )
+    assert elderly_care(intake, ELDERLY_B).id != both.id
+    assert elderly_care(intake, ELDERLY_A).id != both.id
+
+
+def test_a_person_added_to_a_care_case_is_claimed_and_one_removed_is_released(
+    intake: IntakeApplication,
+) -> None:
+    # given a care case for one elderly person, and another caregiver case for nobody else yet
+    case = elderly_care(intake, ELDERLY_A)
+
+    # when the second person is added to it, then no second case may be opened for them
+    intake.change_dependants(
+        case.id,
+        ChangeDependants(changed_on=date(2026, 4, 1), reason="Nhận thêm", add=(ELDERLY_B,)),
+        actor=OFFICER,
+        correlation_id=uuid.uuid4(),
+        today=TODAY,
+    )
+    with pytest.raises(DuplicateCase):
+        elderly_care(intake, ELDERLY_B)
+
+    # when the first is removed, then a case of their own may be opened for them
+    first = next(
+        i
+        for i, d in intake.get_dossier(case.id).dependants.items()
+        if d.full_name == "Hoàng Văn Cả"
+    )
+    intake.change_dependants(
+        case.id,
+        ChangeDependants(changed_on=date(2026, 5, 4), reason="Chuyển nơi khác", remove=(first,)),
+        actor=OFFICER,
+        correlation_id=uuid.uuid4(),
+        today=TODAY,
+    )
+    assert elderly_care(intake, ELDERLY_A).id != case.id
+
+
+def test_a_person_already_cared_for_in_another_case_cannot_be_added(
+    intake: IntakeApplication,
+) -> None:
+    first = elderly_care(intake, ELDERLY_A)
+    second = elderly_care(intake, ELDERLY_B)
+    with pytest.raises(DuplicateCase) as refused:
+        intake.change_dependants(
+            second.id,
+            ChangeDependants(changed_on=date(2026, 4, 1), reason="Nhận thêm", add=(ELDERLY_A,)),
+            actor=OFFICER,
+            correlation_id=uuid.uuid4(),
+            today=TODAY,
+        )
+    assert refused.value.case_id == first.id
+    assert len(intake.get_dossier(second.id).dependants) == 1  # nothing stored
+    with pytest.raises(DuplicateCase):  # and the second case still holds its own person
+        elderly_care(intake, ELDERLY_B)
 
 
 def test_two_grounds_of_care_support_and_the_caregivers_own_allowance_are_all_paid(
