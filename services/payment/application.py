@@ -37,8 +37,8 @@ from services.payment.domain.funeral_claim import ClaimFuneralSupport, FuneralCl
 from services.payment.domain.health_insurance import HealthInsuranceNotices
 from services.payment.domain.jurisdiction import JurisdictionDecision
 from services.payment.domain.ledger import BenefitLedger, HeldEnrolment, ledger_id
+from services.payment.domain.lines import CHANNELS
 from services.payment.domain.payroll import (
-    CHANNELS,
     CommuneNotPaying,
     PayrollError,
     PayrollRun,
@@ -398,6 +398,17 @@ class PaymentApplication(BtxhApplication):
         assert isinstance(entitlement, Entitlement)
         return entitlement
 
+    def _payee(self, case_id: UUID) -> Entitlement | ClaimFuneralSupport:
+        """Whoever keeps a case's payroll lines: its entitlement, or the funeral support
+        decided on a funeral claim case (which has no entitlement)."""
+        try:
+            return self.get_entitlement(case_id)
+        except EntitlementNotFound:
+            support = self.claim_funeral_support(case_id)
+            if support is None:
+                raise
+            return support
+
     # --- changes decided after enrolment ---------------------------------------------------
 
     def _decide(
@@ -605,6 +616,8 @@ class PaymentApplication(BtxhApplication):
         today: date,
         dependant_id: UUID | None = None,
         died_on: date | None = None,
+        channel: str | None = None,
+        paying_commune: str | None = None,
     ) -> Entitlement | FuneralClaim:
         """Funeral support for a beneficiary who died receiving the monthly allowance: at least
         20 x the standard level in force on the day of death (the province may pay more); by
@@ -614,7 +627,10 @@ class PaymentApplication(BtxhApplication):
         funeral support is decided on the parent's case. A person of 80 or more who received a
         survivor or other monthly allowance and no btxh allowance has the case intake opened
         for the funeral claim (POST /funeral-claims): decided there, valued on the day of death
-        in the province of the residence the claim states (Decree 20/2021 Art. 11)."""
+        in the province of the residence the claim states (Decree 20/2021 Art. 11), and paid
+        on a line of the payroll of that commune (of the 2025 commune that took it over from
+        July 2025; `paying_commune` where the old commune was split) on `channel` (by default
+        the post office). An allowance case's support is paid on its own payroll."""
         self.dates.fact("signed_on", signed_on, today)
         try:
             entitlement = self.get_entitlement(case_id)
@@ -633,9 +649,16 @@ class PaymentApplication(BtxhApplication):
                 signed_on=signed_on,
                 organiser=organiser,
                 amount=amount,
+                channel=channel or "post_office",
+                paid_in=self._claim_paid_in(claim, signed_on, paying_commune),
                 actor=actor,
                 correlation_id=correlation_id,
                 today=today,
+            )
+        if channel is not None or paying_commune is not None:
+            raise InvalidChange(
+                "channel and paying_commune are for a funeral claim case; an allowance case's "
+                "funeral support is paid on its own payroll (its commune and channel)"
             )
         if dependant_id is not None:
             if died_on is None:
@@ -684,11 +707,15 @@ class PaymentApplication(BtxhApplication):
         signed_on: date,
         organiser: str,
         amount: int | None,
+        channel: str,
+        paid_in: list[dict[str, str]],
         actor: Actor,
         correlation_id: UUID,
         today: date,
     ) -> FuneralClaim:
         """Funeral support on a funeral claim case: the deceased is the claim's person."""
+        if channel not in CHANNELS:
+            raise InvalidChange(f"channel must be one of {', '.join(CHANNELS)}")
         terms = self._funeral_terms(
             claim.person_id,
             (claim.residence_scheme, claim.residence_code),
@@ -710,6 +737,8 @@ class PaymentApplication(BtxhApplication):
             decision_number=decision_number,
             signed_on=signed_on,
             organiser=organiser,
+            channel=channel,
+            paid_in=paid_in,
             today=today,
             actor=actor,
             correlation_id=correlation_id,
@@ -717,6 +746,51 @@ class PaymentApplication(BtxhApplication):
         once = terms.once(claim.case_id, decision_number, signed_on, actor, correlation_id)
         self.save(decided, once)
         return claim
+
+    def _claim_paid_in(
+        self, claim: FuneralClaim, signed_on: date, paying_commune: str | None
+    ) -> list[dict[str, str]]:
+        """Where a claim's funeral support is paid, from which month: the commune where the
+        deceased lived; a pre-2025 commune's support still unpaid in July 2025 by the 2025
+        commune that took it over (by the official table, or `paying_commune`, one of its
+        successors, where it was split: never guessed)."""
+        signed = month_of(signed_on)
+        if claim.residence_scheme == DVHC_2025_2LEVEL:
+            if paying_commune not in (None, claim.residence_code):
+                raise InvalidChange(
+                    f"the deceased lived in 2025 commune {claim.residence_code}: it pays "
+                    "(leave paying_commune out)"
+                )
+            return [
+                {"from_month": signed, "scheme": DVHC_2025_2LEVEL, "code": claim.residence_code}
+            ]
+        paid_in = []
+        if signed < REORGANISED_FROM:
+            paid_in.append(
+                {"from_month": signed, "scheme": DVHC_2004_3LEVEL, "code": claim.residence_code}
+            )
+        try:
+            successors = [s.code for s in self.admin_units.successors(claim.residence_code)]
+        except UnknownAdminUnit:
+            successors = []
+        whole = successors if len(successors) == 1 else []
+        if paying_commune is None and whole:
+            paying_commune = whole[0]
+        if paying_commune is None or paying_commune not in successors:
+            raise InvalidChange(
+                f"commune {claim.residence_code} ceased on 30/06/2025 and went into "
+                f"{', '.join(successors) or 'no 2025 commune in the official table'}: "
+                "paying_commune must name the one where the deceased lived (it pays from "
+                f"{REORGANISED_FROM})"
+            )
+        paid_in.append(
+            {
+                "from_month": max(signed, REORGANISED_FROM),
+                "scheme": DVHC_2025_2LEVEL,
+                "code": paying_commune,
+            }
+        )
+        return paid_in
 
     def claim_funeral_support(self, case_id: UUID) -> ClaimFuneralSupport | None:
         """The funeral support decided on a funeral claim case, if any."""
@@ -1090,12 +1164,28 @@ class PaymentApplication(BtxhApplication):
         beyond_look_back: list[dict[str, Any]] = []
         valued: dict[tuple[tuple[str, str], str, frozenset[tuple[str, int]]], int] = {}
         checked = beneficiaries = lines = total = arrears = 0
-        unsaved: list[Entitlement] = []  # saved together, a hundred per transaction
+        unsaved: list[Entitlement | ClaimFuneralSupport] = []  # saved a hundred at a time
         for batch in register.entitlements(
             commune, channel, window_start, scheme=scheme, living_in=month
         ):
             for case_id in batch:
-                entitlement = self.get_entitlement(case_id)
+                checked += 1
+                entitlement = self._payee(case_id)
+                if isinstance(entitlement, ClaimFuneralSupport):
+                    issued = entitlement.issue_lines(
+                        payroll_id=str(run_id),
+                        payroll_month=month,
+                        commune=commune,
+                        channel=channel,
+                        actor=actor,
+                        correlation_id=correlation_id,
+                    )
+                    if issued:
+                        unsaved.append(entitlement)
+                        beneficiaries += 1
+                        lines += 1
+                        total += issued[0]["amount"]
+                    continue
                 owed: dict[str, int] = {}
                 for owed_month in months_between(entitlement.from_month, month):
                     held = entitlement.held_in(owed_month)
@@ -1142,7 +1232,6 @@ class PaymentApplication(BtxhApplication):
                     lines += len(issued)
                     total += sum(line["amount"] for line in issued)
                     arrears += sum(x["amount"] for x in issued if x["kind"] == "arrears")
-                checked += 1
                 if checked % PROGRESS_EVERY == 0:
                     self._save_all(unsaved)
                     if progress:
@@ -1269,7 +1358,7 @@ class PaymentApplication(BtxhApplication):
             except ValueError:
                 case_id = None
             by_case.setdefault(case_id, []).append((row, outcome))
-        unsaved: list[Entitlement] = []  # saved together, a hundred per transaction
+        unsaved: list[Entitlement | ClaimFuneralSupport] = []  # saved a hundred at a time
         for case_id, rows in by_case.items():
             changed = self._settle_rows(
                 case_id, rows, source, actor, correlation_id, today, approved_on
@@ -1290,14 +1379,14 @@ class PaymentApplication(BtxhApplication):
         correlation_id: UUID,
         today: date,
         approved_on: date,
-    ) -> Entitlement | None:
+    ) -> Entitlement | ClaimFuneralSupport | None:
         """Settle one beneficiary's rows, filling in each row's outcome; the entitlement when
         something was recorded (to be saved), else None. A line is paid once its payroll is
         approved, and not after today in Vietnam."""
         try:
             if case_id is None:
                 raise EntitlementNotFound("the line id does not name a case")
-            entitlement = self.get_entitlement(case_id)
+            entitlement = self._payee(case_id)
         except (EntitlementNotFound, EnrolmentHeld) as error:
             for _, outcome in rows:
                 outcome.update(outcome="refused", reason=str(error))

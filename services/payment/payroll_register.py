@@ -18,10 +18,26 @@ from backbone.database import connect, connection
 from backbone.eventstore import BtxhApplication
 from backbone.local_projection import InMemoryProjection, LocalProjection
 from reference.admin_units import DVHC_2025_2LEVEL
+from reference.months import add_months
 from services.payment.domain.entitlement import Entitlement
+from services.payment.domain.funeral_claim import ClaimFuneralSupport
+from services.payment.domain.lines import PAID
+
+#: Events that issue or settle lines, whichever payee keeps them.
+LINES_ISSUED = (Entitlement.LinesIssued, ClaimFuneralSupport.LinesIssued)
+LINE_SETTLED = (Entitlement.LineSettled, ClaimFuneralSupport.LineSettled)
+
+
+def paid_off(event: Any) -> str | None:
+    """The month from which a funeral claim case leaves the payroll register: the one after
+    its support was paid (None: not a claim's payment)."""
+    if isinstance(event, ClaimFuneralSupport.LineSettled) and event.result in PAID:
+        return add_months(event.month, 1)
+    return None
+
 
 # Bump the suffix when the tables change: the projection re-reads the log from the start.
-NAME = "payroll-read-model-v3"
+NAME = "payroll-read-model-v4"
 
 
 class PayrollRegister(Protocol):
@@ -165,12 +181,40 @@ class PostgresPayrollRegister(PayrollRegister):
             self._lived(
                 conn, event.case_id, event.from_month, event.residence_scheme, event.residence_code
             )
-        elif isinstance(event, Entitlement.LineSettled):
+        elif isinstance(event, ClaimFuneralSupport.Decided):
+            # A funeral claim case is on its commune's payroll until its support is paid.
+            paid_in = event.paid_in or []
+            if paid_in:
+                last = paid_in[-1]
+                conn.execute(
+                    sql.SQL(
+                        "INSERT INTO {} (case_id, residence_scheme, residence_code, channel,"
+                        " from_month) VALUES (%s, %s, %s, %s, %s) ON CONFLICT (case_id) DO"
+                        " NOTHING"
+                    ).format(self.index),
+                    (
+                        event.case_id,
+                        last["scheme"],
+                        last["code"],
+                        event.channel,
+                        paid_in[0]["from_month"],
+                    ),
+                )
+            for where in paid_in:
+                self._lived(
+                    conn, event.case_id, where["from_month"], where["scheme"], where["code"]
+                )
+        elif isinstance(event, LINE_SETTLED):
             conn.execute(
                 sql.SQL("UPDATE {} SET result = %s WHERE line_id = %s").format(self.lines),
                 (event.result, event.line_id),
             )
-        elif isinstance(event, Entitlement.LinesIssued):
+            if (off := paid_off(event)) is not None:
+                conn.execute(
+                    sql.SQL("UPDATE {} SET ceased_from = %s WHERE case_id = %s").format(self.index),
+                    (off, event.case_id),
+                )
+        elif isinstance(event, LINES_ISSUED):
             for line in event.lines:
                 conn.execute(
                     sql.SQL(
@@ -351,10 +395,27 @@ class InMemoryPayrollRegister(PayrollRegister):
                 lived = self._index[event.case_id]["lived"]
                 lived[:] = [r for r in lived if r[0] < event.from_month]
                 lived.append((event.from_month, event.to_scheme, event.to_code))
-        elif isinstance(event, Entitlement.LineSettled):
+        elif isinstance(event, ClaimFuneralSupport.Decided):
+            paid_in = event.paid_in or []
+            if paid_in:
+                self._index.setdefault(
+                    event.case_id,
+                    {
+                        "case_id": event.case_id,
+                        "residence_scheme": paid_in[-1]["scheme"],
+                        "residence_code": paid_in[-1]["code"],
+                        "lived": [(w["from_month"], w["scheme"], w["code"]) for w in paid_in],
+                        "channel": event.channel,
+                        "from_month": paid_in[0]["from_month"],
+                        "ceased_from": None,
+                    },
+                )
+        elif isinstance(event, LINE_SETTLED):
             if event.line_id in self._lines:
                 self._lines[event.line_id]["result"] = event.result
-        elif isinstance(event, Entitlement.LinesIssued):
+            if (off := paid_off(event)) is not None:
+                self._update(event.case_id, ceased_from=off)
+        elif isinstance(event, LINES_ISSUED):
             for line in event.lines:
                 self._lines.setdefault(
                     line["line_id"],

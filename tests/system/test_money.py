@@ -375,16 +375,33 @@ def test_a_person_of_85_with_a_survivor_allowance_gets_funeral_support_once_on_a
     assert second.status_code == 422
     assert "88/QĐ-UBND" in second.json()["detail"]
 
+    # the commune's next payroll pays the organiser once, and the one after pays nothing more
+    client.generate_payroll(CAO_MINH, "2026-10")
+    lines = payroll(client, CAO_MINH, "2026-10")["lines"]
+    assert [(x["case_id"], x["kind"], x["amount"]) for x in lines] == [
+        (case_id, "funeral_support", 10_000_000)
+    ]
+    settle_all_paid(client, CAO_MINH, "2026-10", "2026-10-28")
+    client.generate_payroll(CAO_MINH, "2026-11")
+    assert payroll(client, CAO_MINH, "2026-11")["lines"] == []
+    view = ok(
+        client.http.get(
+            client.url("payment", f"/funeral-claims/{case_id}"), headers=token("approver")
+        )
+    )
+    assert [(x["amount"], x["result"]) for x in view["lines"]] == [(10_000_000, "paid_at_point")]
+
     def counted() -> dict[str, Any] | None:
         found = client.http.get(
             client.url("reporting", "/reports/period"),
             params={"period": "2026-H2", "commune": CAO_MINH},
             headers=token("inspector"),
         ).json()
-        money: dict[str, Any] = found["money"]["funeral_support_decided"]
-        return money if money["count"] else None
+        money: dict[str, Any] = found["money"]
+        paid = money["total"]["funeral_support_paid"]
+        return money["funeral_support_decided"] if paid else None
 
-    assert eventually(counted, what="the commune's report counts it") == {
+    assert eventually(counted, what="the commune's report counts it, decided and paid") == {
         "count": 1,
         "amount": 10_000_000,
     }

@@ -35,6 +35,8 @@ from tests.support.use_cases import (
     OFFICER,
     OLD_COMMUNE,
     OLD_SCHEME,
+    PAYMENT_OFFICER,
+    POST_OFFICE,
     Recorded,
     approval,
     dossier,
@@ -392,6 +394,159 @@ def test_a_province_may_pay_more_than_the_minimum_never_less(
     decided = decide(payment, case_id, amount=12_000_000)
 
     assert decided["amount"] == 12_000_000
+
+
+def payroll(
+    payment: PaymentApplication, month: str, commune: str = COMMUNE, channel: str = "post_office"
+) -> list[dict[str, Any]]:
+    """Generate and approve the commune's payroll of `month`; its lines."""
+    run = payment.generate_payroll(
+        commune=commune,
+        channel=channel,
+        month=month,
+        register=payment.open_payroll_register(),
+        actor=PAYMENT_OFFICER,
+        correlation_id=uuid.uuid4(),
+    )
+    payment.approve_payroll(
+        commune=commune,
+        channel=channel,
+        month=month,
+        approved_on=date.fromisoformat(f"{month}-05"),
+        actor=APPROVER,
+        today=TODAY,
+    )
+    return payment.open_payroll_register().payroll_lines(str(run.id), 5000, 0)
+
+
+def settle(
+    payment: PaymentApplication, month: str, line_id: str, result: str, commune: str = COMMUNE
+) -> list[dict[str, Any]]:
+    return payment.record_results(
+        commune=commune,
+        channel="post_office",
+        month=month,
+        results=[{"line_id": line_id, "result": result, "settled_on": date(2026, 5, 10)}],
+        source="api",
+        actor=POST_OFFICE,
+        correlation_id=uuid.uuid4(),
+        today=TODAY,
+    )
+
+
+def test_a_claims_funeral_support_is_paid_on_its_communes_next_payroll_once(
+    payment: PaymentApplication,
+) -> None:
+    # given the support decided on a claim case of Xã Chợ Đồn in April 2026
+    case_id = recorded_claim(payment)
+    decide(payment, case_id)
+
+    # when the commune's payroll of April is generated, then one line pays the organiser
+    lines = payroll(payment, "2026-04")
+    assert [(x["case_id"], x["kind"], x["amount"]) for x in lines] == [
+        (case_id, "funeral_support", 10_000_000)
+    ]
+    # and it is published like every payroll line, with its commune and channel
+    recorded = Recorded(payment)
+    assert [o["outcome"] for o in settle(payment, "2026-04", lines[0]["line_id"], "paid_at_point")]
+    assert recorded.names == ["ClaimFuneralSupport.LineSettled"]
+    # when the next payroll is generated, then nothing is paid twice
+    assert payroll(payment, "2026-05") == []
+
+
+def test_a_claims_line_returned_unpaid_is_issued_again(payment: PaymentApplication) -> None:
+    case_id = recorded_claim(payment)
+    decide(payment, case_id)
+    first = payroll(payment, "2026-04")
+    settle(payment, "2026-04", first[0]["line_id"], "not_collected")
+
+    again = payroll(payment, "2026-05")
+
+    assert [(x["case_id"], x["amount"]) for x in again] == [(case_id, 10_000_000)]
+    assert again[0]["line_id"] != first[0]["line_id"]
+
+
+def test_a_claim_is_paid_on_the_channel_its_decision_names_and_not_before_the_month_signed(
+    payment: PaymentApplication,
+) -> None:
+    case_id = recorded_claim(payment)
+    decide(payment, case_id, channel="bank_account", signed_on=date(2026, 4, 2))
+
+    assert payroll(payment, "2026-03", channel="bank_account") == []
+    assert payroll(payment, "2026-04") == []  # post office: not its channel
+    assert [x["case_id"] for x in payroll(payment, "2026-04", channel="bank_account")] == [case_id]
+    assert payment.claim_funeral_support(case_id).decided["channel"] == "bank_account"  # type: ignore[union-attr]
+
+
+def test_a_death_in_an_old_commune_decided_after_june_2025_is_paid_by_the_2025_commune(
+    payment: PaymentApplication,
+) -> None:
+    # given a death in May 2025 in old commune 02053, which went whole into 02020
+    case_id = recorded_claim(
+        payment,
+        died_on=date(2025, 5, 20),
+        received_on=date(2025, 6, 20),
+        scheme=OLD_SCHEME,
+        commune=OLD_COMMUNE,
+    )
+    decide(payment, case_id, signed_on=date(2025, 7, 3))
+
+    lines = payroll(payment, "2025-07")
+
+    assert [(x["case_id"], x["amount"]) for x in lines] == [(case_id, 10_000_000)]
+
+
+def test_an_old_commune_that_was_split_needs_the_paying_commune_named(
+    payment: PaymentApplication,
+) -> None:
+    split = next(
+        code for code, successors in payment.admin_units._successors.items() if len(successors) > 1
+    )
+    case_id = recorded_claim(
+        payment,
+        died_on=date(2025, 5, 20),
+        received_on=date(2025, 6, 20),
+        scheme=OLD_SCHEME,
+        commune=split,
+    )
+    with pytest.raises(InvalidChange, match="paying_commune must name"):
+        decide(payment, case_id, signed_on=date(2025, 7, 3))
+    assert payment.claim_funeral_support(case_id) is None  # nothing stored
+    successor = payment.admin_units.successors(split)[0].code
+    with pytest.raises(InvalidChange, match="paying_commune must name"):
+        decide(payment, case_id, signed_on=date(2025, 7, 3), paying_commune="99999")
+
+    decide(payment, case_id, signed_on=date(2025, 7, 3), paying_commune=successor)
+
+    assert [x["case_id"] for x in payroll(payment, "2025-07", commune=successor)] == [case_id]
+
+
+def test_an_allowance_cases_funeral_support_takes_no_channel_of_its_own(
+    payment: PaymentApplication,
+) -> None:
+    case_id = enrol(payment, approval(signed_on=date(2026, 1, 5)))
+    payment.cease(
+        case_id,
+        reason="death",
+        event_date=DIED,
+        decision_number="5/QĐ-UBND",
+        signed_on=date(2026, 3, 25),
+        actor=APPROVER,
+        correlation_id=uuid.uuid4(),
+        today=TODAY,
+    )
+    with pytest.raises(InvalidChange, match="paid on its own payroll"):
+        payment.decide_funeral_support(
+            case_id,
+            decision_number="6/QĐ-UBND",
+            signed_on=date(2026, 4, 2),
+            organiser="Con gái",
+            amount=None,
+            channel="bank_account",
+            actor=APPROVER,
+            correlation_id=uuid.uuid4(),
+            today=TODAY,
+        )
 
 
 def test_the_same_claim_message_applied_twice_is_recorded_once(

@@ -333,6 +333,17 @@ class FuneralSupportIn(Strict):
         "funeral support is decided on the parent's case (give died_on)",
     )
     died_on: date | None = Field(default=None, description="With dependant_id: the day of death")
+    channel: Literal["post_office", "home_delivery", "bank_account"] | None = Field(
+        default=None,
+        description="A funeral claim case only: the payroll channel that pays the organiser "
+        "(default post_office); an allowance case is paid on its own channel",
+    )
+    paying_commune: str | None = Field(
+        default=None,
+        pattern=r"^\d{5}$",
+        description="A funeral claim case of a pre-2025 commune that was split: the 2025 "
+        "commune where the deceased lived, which pays",
+    )
 
 
 class FuneralClaimOut(BaseModel):
@@ -347,6 +358,12 @@ class FuneralClaimOut(BaseModel):
     ground: str
     received_on: date
     funeral_support: dict[str, Any] | None
+    paid_in: list[dict[str, str]] = Field(
+        default_factory=list, description="The commune whose payroll pays it, from which month"
+    )
+    lines: list[dict[str, Any]] = Field(
+        default_factory=list, description="Its payroll lines and what the payer reported"
+    )
 
 
 def claim_view(payment: PaymentApplication, claim: FuneralClaim) -> FuneralClaimOut:
@@ -359,6 +376,8 @@ def claim_view(payment: PaymentApplication, claim: FuneralClaim) -> FuneralClaim
         ground=claim.ground,
         received_on=claim.received_on,
         funeral_support=None if decided is None else decided.decided,
+        paid_in=[] if decided is None else decided.paid_in,
+        lines=[] if decided is None else list(decided.lines.values()),
     )
 
 

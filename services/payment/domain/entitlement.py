@@ -23,6 +23,14 @@ from eventsourcing.domain import Aggregate, event
 from backbone.actor import Actor
 from reference.months import add_months, first_day, month_after, month_of
 from services.payment.domain.funeral import decision_problem
+from services.payment.domain.lines import (
+    CHANNELS,
+    PAID,
+    UNPAID,
+    issued_amount,
+    new_line_id,
+    settlement_problem,
+)
 
 SUSPENSION_GROUNDS = ("not_collected_3_months", "refused_redetermination", "detention_1_month")
 CESSATION_REASONS = (
@@ -35,11 +43,6 @@ CESSATION_REASONS = (
     "non_compliance_after_suspension",
 )
 
-
-LINE_RESULTS = ("paid_at_point", "paid_at_home", "not_collected", "failed")
-PAID = ("paid_at_point", "paid_at_home")
-UNPAID = ("not_collected", "failed")
-CHANNELS = ("post_office", "home_delivery", "bank_account")
 
 #: Line kinds that pay the monthly allowance (funeral support is paid on its own line).
 ALLOWANCE_KINDS = ("current", "arrears")
@@ -480,12 +483,7 @@ class Entitlement(Aggregate):
             decided += self.funeral_support["amount"]
         if decided == 0:
             return 0
-        issued: int = sum(
-            line["amount"]
-            for line in self.lines.values()
-            if line["kind"] == "funeral_support" and line["result"] not in UNPAID
-        )
-        return max(0, decided - issued)
+        return max(0, decided - issued_amount(self.lines, "funeral_support"))
 
     def issue_lines(
         self,
@@ -513,7 +511,7 @@ class Entitlement(Aggregate):
                 numbered += 1
                 lines.append(
                     {
-                        "line_id": f"{payroll_id}:{self.case_id}:{month}:{numbered}",
+                        "line_id": new_line_id(payroll_id, self.case_id, month, numbered),
                         "month": month,
                         "amount": missing,
                         "kind": "current" if month == payroll_month else "arrears",
@@ -524,7 +522,7 @@ class Entitlement(Aggregate):
             numbered += 1
             lines.append(
                 {
-                    "line_id": f"{payroll_id}:{self.case_id}:{payroll_month}:{numbered}",
+                    "line_id": new_line_id(payroll_id, self.case_id, payroll_month, numbered),
                     "month": payroll_month,
                     "amount": funeral,
                     "kind": "funeral_support",
@@ -581,19 +579,19 @@ class Entitlement(Aggregate):
         (returns False); a different result for a settled line is refused. A line not
         collected or failed is owed again: the next payroll carries it as arrears."""
         line = self.lines.get(line_id)
-        if line is None:
-            raise InvalidChange(f"case {self.case_id} has no payroll line {line_id}")
-        if result not in LINE_RESULTS:
-            raise InvalidChange(f"result must be one of {', '.join(LINE_RESULTS)}")
-        if settled_on > today:
-            raise InvalidChange(f"settled_on {settled_on} is in the future")
+        problem = settlement_problem(
+            line,
+            line_id=line_id,
+            case_id=self.case_id,
+            result=result,
+            settled_on=settled_on,
+            today=today,
+        )
+        if problem is not None:
+            raise InvalidChange(problem)
+        assert line is not None
         if line["result"] == result:
             return False
-        if line["result"] is not None:
-            raise InvalidChange(
-                f"line {line_id} was already settled as {line['result']}; a correction needs "
-                "its own decision"
-            )
         self._line_settled(
             case_id=self.case_id,
             line_id=line_id,

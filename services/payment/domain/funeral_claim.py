@@ -15,8 +15,10 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from backbone.actor import Actor
+from reference.months import month_of
 from services.payment.domain.entitlement import InvalidChange
 from services.payment.domain.funeral import decision_problem
+from services.payment.domain.lines import issued_amount, new_line_id, settlement_problem
 
 
 class FuneralClaim(Aggregate):
@@ -51,9 +53,14 @@ class FuneralClaim(Aggregate):
 
 class ClaimFuneralSupport(Aggregate):
     """The funeral support decided on a claim case: a stream of its own, published from its
-    first event (id derived_id("claim-funeral-support", case_id), so it is decided once)."""
+    first event (id derived_id("claim-funeral-support", case_id), so it is decided once). It
+    is paid to the organiser on a payroll line of the commune where the deceased lived (from
+    July 2025 the 2025 commune that took it over), on the channel the decision names, from the
+    month it was signed; a line returned unpaid is issued again."""
 
     Decided: ClassVar[type[Any]]
+    LinesIssued: ClassVar[type[Any]]
+    LineSettled: ClassVar[type[Any]]
 
     @classmethod
     def decide(
@@ -68,6 +75,8 @@ class ClaimFuneralSupport(Aggregate):
         decision_number: str,
         signed_on: date,
         organiser: str,
+        channel: str,
+        paid_in: list[dict[str, str]],
         today: date,
         actor: Actor,
         correlation_id: UUID,
@@ -95,6 +104,8 @@ class ClaimFuneralSupport(Aggregate):
             signed_on=signed_on,
             organiser=organiser.strip(),
             died_on=claim.died_on,
+            channel=channel,
+            paid_in=paid_in,
             actor=actor,
             correlation_id=correlation_id,
             causation_id=None,
@@ -116,12 +127,138 @@ class ClaimFuneralSupport(Aggregate):
         actor: Actor,
         correlation_id: UUID,
         causation_id: UUID | None,
+        channel: str = "post_office",
+        paid_in: list[dict[str, str]] | None = None,
     ) -> None:
         self.case_id = case_id
         self.died_on = died_on
-        self.decided = {
+        self.amount = amount
+        self.decided: dict[str, Any] = {
             "amount": amount,
             "decision_number": decision_number,
             "signed_on": signed_on,
             "organiser": organiser,
+            "channel": channel,
         }
+        self.from_month = month_of(signed_on)
+        #: Where the line is paid, from which month: [{from_month, scheme, code}].
+        self.paid_in = list(paid_in or [])
+        self.lines: dict[str, dict[str, Any]] = {}
+
+    def owed(self) -> int:
+        """The support not yet issued on a line (or returned unpaid)."""
+        return max(0, self.amount - issued_amount(self.lines, "funeral_support"))
+
+    def issue_lines(
+        self,
+        *,
+        payroll_id: str,
+        payroll_month: str,
+        commune: str,
+        channel: str,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> list[dict[str, Any]]:
+        """A funeral-support line for what is owed, on a payroll of the month signed or later;
+        issuing again adds nothing."""
+        missing = self.owed()
+        if missing == 0 or payroll_month < self.from_month:
+            return []
+        line = {
+            "line_id": new_line_id(payroll_id, self.case_id, payroll_month, len(self.lines) + 1),
+            "month": payroll_month,
+            "amount": missing,
+            "kind": "funeral_support",
+        }
+        self._lines_issued(
+            case_id=self.case_id,
+            payroll_id=payroll_id,
+            payroll_month=payroll_month,
+            commune=commune,
+            channel=channel,
+            lines=[line],
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+        return [line]
+
+    @event("LinesIssued")
+    def _lines_issued(
+        self,
+        *,
+        case_id: UUID,
+        payroll_id: str,
+        payroll_month: str,
+        commune: str,
+        channel: str,
+        lines: list[dict[str, Any]],
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        for line in lines:
+            self.lines[line["line_id"]] = {
+                **line,
+                "payroll_id": payroll_id,
+                "payroll_month": payroll_month,
+                "result": None,
+            }
+
+    def settle_line(
+        self,
+        *,
+        line_id: str,
+        result: str,
+        settled_on: date,
+        source: str,
+        today: date,
+        actor: Actor,
+        correlation_id: UUID,
+    ) -> bool:
+        """What the post office or bank did with the line, as for an entitlement's lines (the
+        same result again records nothing: False)."""
+        line = self.lines.get(line_id)
+        problem = settlement_problem(
+            line,
+            line_id=line_id,
+            case_id=self.case_id,
+            result=result,
+            settled_on=settled_on,
+            today=today,
+        )
+        if problem is not None:
+            raise InvalidChange(problem)
+        assert line is not None
+        if line["result"] == result:
+            return False
+        self._line_settled(
+            case_id=self.case_id,
+            line_id=line_id,
+            month=line["month"],
+            amount=line["amount"],
+            result=result,
+            settled_on=settled_on,
+            source=source,
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+        return True
+
+    @event("LineSettled")
+    def _line_settled(
+        self,
+        *,
+        case_id: UUID,
+        line_id: str,
+        month: str,
+        amount: int,
+        result: str,
+        settled_on: date,
+        source: str,
+        actor: Actor,
+        correlation_id: UUID,
+        causation_id: UUID | None,
+    ) -> None:
+        self.lines[line_id] = {**self.lines[line_id], "result": result}

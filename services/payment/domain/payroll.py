@@ -13,8 +13,6 @@ from eventsourcing.domain import Aggregate, event
 
 from backbone.actor import Actor
 
-CHANNELS = ("post_office", "home_delivery", "bank_account")
-
 
 class PayrollError(ValueError):
     """The payroll command breaks a rule; nothing is recorded."""

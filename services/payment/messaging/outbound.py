@@ -61,7 +61,7 @@ def to_contract(event: Any) -> BaseModel | None:
             decision_number=event.decision_number,
             signed_on=event.signed_on,
         )
-    if isinstance(event, Entitlement.LinesIssued):
+    if isinstance(event, Entitlement.LinesIssued | ClaimFuneralSupport.LinesIssued):
         return contracts.PayrollLinesIssuedV2(
             case_id=event.case_id,
             payroll_id=event.payroll_id,
@@ -70,7 +70,7 @@ def to_contract(event: Any) -> BaseModel | None:
             channel=getattr(event, "channel", None),
             lines=[contracts.PayrollLineV2(**line) for line in event.lines],
         )
-    if isinstance(event, Entitlement.LineSettled):
+    if isinstance(event, Entitlement.LineSettled | ClaimFuneralSupport.LineSettled):
         return contracts.PayrollLineSettledV1(
             case_id=event.case_id,
             line_id=event.line_id,
