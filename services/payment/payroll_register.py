@@ -51,8 +51,9 @@ class PayrollRegister(Protocol):
         scheme: str = DVHC_2025_2LEVEL,
         living_in: str | None = None,
     ) -> Iterator[list[Any]]:
-        """Case ids of the entitlements on a channel, not ceased before the month, whose
-        beneficiary lived in the commune (a code of `scheme`) in the month `living_in` (by
+        """Case ids of the payees on a channel (entitlements, and funeral claim cases until
+        their support is paid), not ceased before the month, whose beneficiary lived in the
+        commune (a code of `scheme`) in the month `living_in` (by
         default now), in batches (bounded memory), in case id order."""
         ...
 
@@ -63,8 +64,9 @@ class PayrollRegister(Protocol):
         communes: list[str] | None = None,
         batch: int = 1000,
     ) -> Iterator[list[Any]]:
-        """Case ids of entitlements whose commune is still a code of `scheme` (of `communes`
-        if given), not ceased before the month, on any channel, in batches."""
+        """Case ids of entitlements (never funeral claim cases) whose commune is still a code
+        of `scheme` (of `communes` if given), not ceased before the month, on any channel, in
+        batches."""
         ...
 
     def payroll_lines(self, payroll: str, limit: int, offset: int) -> list[dict[str, Any]]:
@@ -97,6 +99,11 @@ class PostgresPayrollRegister(PayrollRegister):
                 sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS residence_scheme text").format(
                     self.index
                 ),
+                # Who keeps the lines: an entitlement, or a funeral claim case's support.
+                sql.SQL(
+                    "ALTER TABLE {} ADD COLUMN IF NOT EXISTS payee text NOT NULL DEFAULT"
+                    " 'entitlement'"
+                ).format(self.index),
                 # Where each beneficiary lived from which month: a payroll of a month pays those
                 # who lived in its commune that month (the 2025 transfer or a move changes it).
                 sql.SQL(
@@ -189,8 +196,8 @@ class PostgresPayrollRegister(PayrollRegister):
                 conn.execute(
                     sql.SQL(
                         "INSERT INTO {} (case_id, residence_scheme, residence_code, channel,"
-                        " from_month) VALUES (%s, %s, %s, %s, %s) ON CONFLICT (case_id) DO"
-                        " NOTHING"
+                        " from_month, payee) VALUES (%s, %s, %s, %s, %s, 'funeral_claim')"
+                        " ON CONFLICT (case_id) DO NOTHING"
                     ).format(self.index),
                     (
                         event.case_id,
@@ -280,10 +287,13 @@ class PostgresPayrollRegister(PayrollRegister):
     ) -> Iterator[list[Any]]:
         if communes is None:
             return self._batches(
-                sql.SQL("residence_scheme = %s"), (scheme,), not_ceased_before, batch
+                sql.SQL("payee = 'entitlement' AND residence_scheme = %s"),
+                (scheme,),
+                not_ceased_before,
+                batch,
             )
         return self._batches(
-            sql.SQL("residence_scheme = %s AND residence_code = ANY(%s)"),
+            sql.SQL("payee = 'entitlement' AND residence_scheme = %s AND residence_code = ANY(%s)"),
             (scheme, communes),
             not_ceased_before,
             batch,
@@ -408,6 +418,7 @@ class InMemoryPayrollRegister(PayrollRegister):
                         "channel": event.channel,
                         "from_month": paid_in[0]["from_month"],
                         "ceased_from": None,
+                        "payee": "funeral_claim",
                     },
                 )
         elif isinstance(event, LINE_SETTLED):
@@ -463,7 +474,8 @@ class InMemoryPayrollRegister(PayrollRegister):
     ) -> Iterator[list[Any]]:
         return self._batches(
             lambda row: (
-                row["residence_scheme"] == scheme
+                row.get("payee", "entitlement") == "entitlement"
+                and row["residence_scheme"] == scheme
                 and (communes is None or row["residence_code"] in communes)
             ),
             not_ceased_before,

@@ -196,3 +196,41 @@ def test_a_payrolls_lines_are_paged_by_case_and_month_and_totalled_by_result(
         "pending": {"lines": 4, "amount": 2_790_000},
     }
     assert register.payroll_lines(run, limit=1, offset=0)[0]["result"] == "paid_at_point"
+
+
+def test_a_funeral_claim_case_is_paid_by_its_commune_until_paid_and_is_no_entitlement(
+    payment: PaymentApplication,
+) -> None:
+    # given the support decided on a funeral claim case of the old commune, in June 2024
+    case_id = uuid.uuid4()
+    payment.record_funeral_claim(
+        claim={
+            "case_id": case_id,
+            "person_id": uuid.uuid4(),
+            "died_on": date(2024, 6, 1),
+            "residence_scheme": OLD_SCHEME,
+            "residence_code": OLD_COMMUNE,
+            "ground": "survivor_allowance_80_plus",
+            "received_on": date(2024, 6, 5),
+        },
+        actor=service_actor("payment"),
+        correlation_id=uuid.uuid4(),
+        causation_id=uuid.uuid4(),
+        tracking=event_of("btxh/intake", case_id),
+    )
+    payment.decide_funeral_support(
+        case_id,
+        decision_number="7/QĐ-UBND",
+        signed_on=date(2024, 6, 10),
+        organiser="Con trai",
+        amount=None,
+        actor=APPROVER,
+        correlation_id=uuid.uuid4(),
+        today=TODAY,
+    )
+    register = payment.open_payroll_register()
+
+    # then its commune's payroll pays it, and nothing that walks entitlements meets it
+    assert listed(payment, OLD_COMMUNE, "post_office", "2024-06") == [case_id]
+    assert [c for b in register.under_scheme(OLD_SCHEME, "2024-01") for c in b] == []
+    assert [c for b in register.under_scheme(DVHC_2025, "2024-01") for c in b] == []
