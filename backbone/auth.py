@@ -1,12 +1,15 @@
-"""Bearer-token (JWT, HS256) authentication and role checks for every HTTP command.
+"""Bearer-token (JWT, HS256) authentication, role and unit checks for every HTTP route.
 
-Claims: `sub` (user id), `role` (one of ROLES), `unit` (administrative unit code), `name`.
-No or bad token: 401. Valid token without a permitted role: 403.
+Claims: `sub` (user id), `role` (one of ROLES), `unit` (the 2025 commune or province code the
+official answers for, or VN for the nation: reference/jurisdiction.py says which role may hold
+which), `name`. No or bad token: 401. A role not permitted, or a unit the role may not hold: 403.
+A case outside the official's unit answers 404, as a case that does not exist (`case_scope`).
 """
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
+from uuid import UUID
 
 import jwt
 from fastapi import Depends, HTTPException, Request, status
@@ -14,6 +17,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from backbone.actor import Actor
 from contracts.envelope import ROLES
+from reference.admin_units import load_admin_units
+from reference.jurisdiction import Jurisdiction, OutsideJurisdiction, Places, jurisdiction
 
 ISSUER = "btxh"
 _bearer = HTTPBearer(auto_error=False, description="JWT signed with BTXH_JWT_SECRET")
@@ -64,21 +69,98 @@ def authenticate(secret: str, token: str) -> Actor:
     return Actor(user_id=str(claims["sub"]), role=role, admin_unit=claims.get("unit"))
 
 
+#: Where recorded places lie in today's units: shared by every route of the process.
+PLACES = Places(load_admin_units())
+
+
+def jurisdiction_of(actor: Actor) -> Jurisdiction:
+    """The unit the official answers for; 403 when the token's unit does not fit its role."""
+    try:
+        return jurisdiction(PLACES.units, actor.role, actor.admin_unit)
+    except OutsideJurisdiction as error:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(error)) from error
+
+
+def authenticated(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    """FastAPI dependency: whoever the bearer token says (401 without a valid one)."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _unauthorized("missing bearer token (Authorization: Bearer <token>)")
+    return authenticate(request.app.state.jwt_secret, credentials.credentials)
+
+
 def require_roles(*roles: str) -> Callable[..., Actor]:
-    """FastAPI dependency: the authenticated actor, who must hold one of `roles`."""
+    """FastAPI dependency: the authenticated actor, who must hold one of `roles` and a unit
+    that role may hold."""
 
     def dependency(
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Actor:
-        if credentials is None or credentials.scheme.lower() != "bearer":
-            raise _unauthorized("missing bearer token (Authorization: Bearer <token>)")
-        actor = authenticate(request.app.state.jwt_secret, credentials.credentials)
+        actor = authenticated(request, credentials)
         if actor.role not in roles:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
                 detail=f"role {actor.role!r} may not do this; allowed: {', '.join(roles)}",
             )
+        jurisdiction_of(actor)
         return actor
 
     return dependency
+
+
+#: A place as recorded: (scheme, code), or (None, None) when none is known yet.
+Place = tuple[str | None, str | None]
+#: Where a service holds a case: every place it belongs to now (a beneficiary moving between
+#: communes belongs to both until the move is done), or None when it holds no such case.
+PlacesOf = Callable[[Request, UUID], list[Place] | None]
+
+
+def not_in_unit(what: str, who: Jurisdiction) -> HTTPException:
+    """The answer for a case or payroll outside the official's unit: the same as for one that
+    does not exist."""
+    return HTTPException(
+        status.HTTP_404_NOT_FOUND, detail=f"no {what} among those of unit {who.code}"
+    )
+
+
+def case_scope(places_of: PlacesOf) -> Callable[..., None]:
+    """Router dependency: a route naming a `case_id` serves only an official whose unit the
+    case lies in; any other gets 404, before the route's own checks and body are looked at,
+    so nothing of the case is shown or changed."""
+
+    def dependency(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> None:
+        raw = request.path_params.get("case_id")
+        if raw is None:
+            return
+        try:
+            case_id = UUID(str(raw))
+        except ValueError:
+            return  # the route answers 422
+        actor = authenticated(request, credentials)
+        if actor.role not in ROLES or actor.role == "system":
+            return  # the route's role check answers
+        who = jurisdiction_of(actor)
+        places = places_of(request, case_id)
+        if places is not None and not any(PLACES.covers(who, *place) for place in places):
+            raise not_in_unit(f"case {case_id}", who)
+        # No such case here: the route answers (its own 404, or 422 on its input first).
+
+    return dependency
+
+
+def require_commune(actor: Actor, scheme: str, code: str) -> None:
+    """403 unless the commune (scheme, code) lies in the official's unit: for a command that
+    names the place itself (a dossier received, a payroll)."""
+    who = jurisdiction_of(actor)
+    if not PLACES.covers(who, scheme, code):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            detail=f"commune {code} ({scheme}) is not in unit {who.code}, which this "
+            f"{actor.role} answers for",
+        )

@@ -15,8 +15,9 @@ from typing import Any
 
 import httpx
 
-from backbone.auth import mint_token
+from backbone.auth import PLACES, mint_token
 from backbone.system import System
+from reference.jurisdiction import NATIONAL
 from reference.working_days import load_calendar
 
 log = logging.getLogger("btxh.demo")
@@ -53,9 +54,19 @@ class DemoLoader:
         self.system = system
         self.secret = secret
         self.http = httpx.Client(timeout=30)
+        #: The 2025 commune the current step is in: its officials act (backbone/auth.py).
+        self.commune = DEMO_UNIT
 
     def headers(self, role: str, user: str) -> dict[str, str]:
-        token = mint_token(self.secret, user_id=user, role=role, unit=DEMO_UNIT)
+        """A token of the official of the step's unit: its commune for a commune officer, the
+        nation for inspectors and operators, its province for everyone else."""
+        if role == "commune_officer":
+            unit = self.commune
+        elif role in ("inspector", "operator"):
+            unit = NATIONAL
+        else:
+            unit = PLACES.province_of(self.commune) or self.commune
+        token = mint_token(self.secret, user_id=user, role=role, unit=unit)
         return {"Authorization": f"Bearer {token}"}
 
     def call(
@@ -134,7 +145,7 @@ class DemoLoader:
 
     def enrolled(self, case_id: str) -> bool:
         response = self.until(
-            lambda: self.call("payment", f"/entitlements/{case_id}", "payment_officer", "demo")
+            lambda: self.call("payment", f"/entitlements/{case_id}", "inspector", "demo")
         )
         return response.status_code == 200
 
@@ -148,6 +159,7 @@ class DemoLoader:
         communes = ["00004", "00004", "02020"]
         approved = []
         for number, (person, code) in enumerate(zip(DEMO_DOSSIERS, communes, strict=True), 1):
+            self.commune = code
             commune = {"scheme": "DVHC_2025_2LEVEL", "code": code}
             case_id = self.receive(person, commune, received_on)
             if case_id is None:
@@ -194,12 +206,14 @@ class DemoLoader:
     def overdue(self) -> str | None:
         """A dossier received 30 working days ago that nobody reviewed."""
         received_on = load_calendar().start_leaving(date.today(), 30)
+        self.commune = "02020"
         commune = {"scheme": "DVHC_2025_2LEVEL", "code": "02020"}
         return self.receive(OVERDUE_DOSSIER, commune, received_on)
 
     def paid_after_death(self) -> str | None:
         """Approved in June 2024, paid June-September; the death on 20 July was reported in
         October, so August and September were paid after it."""
+        self.commune = "02020"  # where the old commune 02053 went in 2025
         case_id = self.receive(HISTORICAL_DOSSIER, OLD_COMMUNE, date(2024, 5, 6))
         if case_id is None:
             return None
@@ -275,5 +289,6 @@ def load_demo_data(system: System, secret: str) -> int:
         loader.enrolled(case_id)
     month = date.today().strftime("%Y-%m")
     for commune in ("00004", "02020"):
+        loader.commune = commune
         loader.payroll(commune, month, date.today())
     return len(approved) + (overdue is not None) + (historical is not None)

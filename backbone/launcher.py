@@ -23,7 +23,6 @@ from backbone.service_main import port_is_free
 from backbone.settings import BackboneSettings
 from backbone.system import SERVICES, System
 from contracts import topics
-from contracts.envelope import ROLES
 
 log = logging.getLogger("btxh")
 
@@ -56,6 +55,19 @@ def provision(bootstrap: str, settings: BackboneSettings) -> None:
         admin.ensure_topics(names, settings.topic_partitions)
     finally:
         admin.close()
+
+
+#: The unit of each development token: the demo's Hà Nội commune (Phường Ba Đình) or its city,
+#: the nation for inspectors and operators (reference/jurisdiction.py: who may hold what).
+DEVELOPMENT_UNITS = {
+    "commune_officer": "00004",
+    "assessor": "01",
+    "approver": "01",
+    "payment_officer": "01",
+    "post_office": "01",
+    "inspector": "VN",
+    "operator": "VN",
+}
 
 
 def main() -> None:
@@ -101,10 +113,9 @@ def main() -> None:
             print(f"  {service:<11} {system.url(service)}/docs")
         print(f"\ninspector's page (trang thanh tra): {system.url('reporting')}/inspector")
         print("\ndevelopment tokens (12 h):")
-        for role in ROLES:
-            if role != "system":
-                token = mint_token(secret, user_id=f"dev-{role}", role=role, unit="00004")
-                print(f"  {role:<16} {token}")
+        for role, unit in DEVELOPMENT_UNITS.items():
+            token = mint_token(secret, user_id=f"dev-{role}", role=role, unit=unit)
+            print(f"  {role:<16} {unit:<6} {token}")
         print(f"\nlogs: {run_dir / 'logs'}; Ctrl-C stops everything")
         sys.stdout.flush()
         stop.wait()

@@ -3,18 +3,32 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backbone.database import SessionBounds
 from backbone.kafka import consumer_group
 from contracts import topics
 
+#: The development values of the secrets: accepted in development only.
+DEVELOPMENT_JWT_SECRET = "btxh-development-only-secret-change-me!"  # noqa: S105 - development only
+DEVELOPMENT_PERSONAL_ID_KEY = "btxh-development-only-personal-id-key"
+#: The shortest secret a production process accepts (HMAC keys of 256 bits and more).
+MIN_SECRET_CHARS = 32
+
 
 class BackboneSettings(BaseSettings):
     """Connection, isolation and security settings shared by all services."""
 
     model_config = SettingsConfigDict(env_prefix="BTXH_", extra="ignore")
+
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="`production` (the compose default): every process refuses to start with a "
+        "missing, development or short (< 32 characters) BTXH_JWT_SECRET or "
+        "BTXH_PERSONAL_ID_KEY, naming the variable. `development` (make run, tests) accepts "
+        "the development values.",
+    )
 
     database_url: str = Field(
         default="postgresql://btxh:btxh@localhost:5432/btxh",
@@ -35,11 +49,11 @@ class BackboneSettings(BaseSettings):
     )
     topic_partitions: int = Field(default=3, ge=1, description="Partitions of each case topic.")
     jwt_secret: SecretStr = Field(
-        default=SecretStr("btxh-development-only-secret-change-me!"),
+        default=SecretStr(DEVELOPMENT_JWT_SECRET),
         description="HMAC key that signs bearer tokens (HS256).",
     )
     personal_id_key: SecretStr = Field(
-        default=SecretStr("btxh-development-only-personal-id-key"),
+        default=SecretStr(DEVELOPMENT_PERSONAL_ID_KEY),
         description="HMAC key for personal ID digests; the number itself never leaves intake.",
     )
     cipher_key: SecretStr | None = Field(
@@ -68,6 +82,33 @@ class BackboneSettings(BaseSettings):
     )
     http_host: str = Field(default="127.0.0.1", description="Interface the HTTP API binds to.")
     log_level: str = Field(default="INFO")
+
+    @model_validator(mode="after")
+    def _real_secrets_in_production(self) -> "BackboneSettings":
+        """Outside development, a process with a guessable key does not start: with the
+        development ID key, an ID number is recovered from its digest in a fraction of a
+        second, and anyone can sign a token with the development JWT secret."""
+        if self.environment != "production":
+            return self
+        problems = []
+        for variable, value, development in (
+            ("BTXH_JWT_SECRET", self.jwt_secret, DEVELOPMENT_JWT_SECRET),
+            ("BTXH_PERSONAL_ID_KEY", self.personal_id_key, DEVELOPMENT_PERSONAL_ID_KEY),
+        ):
+            secret = value.get_secret_value()
+            if secret == development:
+                problems.append(f"{variable} is unset or the development value")
+            elif len(secret) < MIN_SECRET_CHARS:
+                problems.append(
+                    f"{variable} has {len(secret)} characters, fewer than {MIN_SECRET_CHARS}"
+                )
+        if problems:
+            raise ValueError(
+                "BTXH_ENVIRONMENT=production refuses to start: "
+                + "; ".join(problems)
+                + " (generate one: openssl rand -base64 48)"
+            )
+        return self
 
     def session_bounds(self) -> SessionBounds:
         return SessionBounds(

@@ -34,6 +34,12 @@ SCHEMES: Final[tuple[Scheme, ...]] = get_args(Scheme)
 #: First day of two-level local government (Decision 19/2025/QĐ-TTg); the old scheme ends the day before.
 REORGANISATION_DAY: Final = date(2025, 7, 1)
 
+
+def scheme_on(day: date) -> Scheme:
+    """The scheme whose codes name the communes on `day` (a payroll's month, a report's day)."""
+    return DVHC_2025_2LEVEL if day >= REORGANISATION_DAY else DVHC_2004_3LEVEL
+
+
 _DATA_DIR: Final = "admin_units_data"
 _FILES: Final[dict[Scheme, str]] = {
     DVHC_2025_2LEVEL: "dvhc_2025_2level.csv",

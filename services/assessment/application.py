@@ -335,6 +335,11 @@ class AssessmentApplication(BtxhApplication):
         else:
             self.record_tracking(tracking)
 
+    def places_of(self, case_id: UUID) -> list[tuple[str | None, str | None]] | None:
+        """Where the case is recorded, or None when assessment holds no such case."""
+        found = self.find(derived_id("assessment", case_id), CaseAssessment)
+        return None if found is None else [(found.residence_scheme, found.residence_code)]
+
     def get_case(self, case_id: UUID) -> CaseAssessment:
         try:
             assessment: CaseAssessment = self.repository.get(derived_id("assessment", case_id))

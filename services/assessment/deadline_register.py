@@ -10,6 +10,7 @@ against both): tables in assessment's PostgreSQL schema, and an in-memory stand-
 eventsourcing's in-memory store.
 """
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any, Protocol
 from uuid import UUID
@@ -81,11 +82,17 @@ def _ddl(schema: str) -> list[sql.Composed]:
 
 class DeadlineRegister(Protocol):
     def overdue(
-        self, *, on: date, commune: str | None = None, limit: int = 1000
+        self,
+        *,
+        on: date,
+        commune: str | None = None,
+        limit: int = 1000,
+        places: Collection[str] | None = None,
     ) -> list[dict[str, Any]]:
         """Open deadlines that passed before `on`, oldest first (then by case id): case_id,
         assessment_id, kind ('step' or 'complaint'), ref, due_on, residence_scheme,
-        residence_code, category, procedure_version."""
+        residence_code, category, procedure_version; of cases recorded under `places`
+        ("scheme:code") only, when given."""
         ...
 
     def birthdays(self, on: date) -> list[dict[str, Any]]:
@@ -207,7 +214,12 @@ class PostgresDeadlineRegister(DeadlineRegister):
             )
 
     def overdue(
-        self, *, on: date, commune: str | None = None, limit: int = 1000
+        self,
+        *,
+        on: date,
+        commune: str | None = None,
+        limit: int = 1000,
+        places: Collection[str] | None = None,
     ) -> list[dict[str, Any]]:
         """Open deadlines that passed before `on`, oldest first."""
         self.projection.catch_up()
@@ -216,6 +228,9 @@ class PostgresDeadlineRegister(DeadlineRegister):
         if commune is not None:
             conditions.append(sql.SQL("residence_code = %s"))
             params.append(commune)
+        if places is not None:
+            conditions.append(sql.SQL("residence_scheme || ':' || residence_code = ANY(%s)"))
+            params.append(list(places))
         with connection(self.url) as conn:
             return conn.execute(
                 sql.SQL("SELECT * FROM {} WHERE {} ORDER BY due_on, case_id LIMIT %s").format(
@@ -373,7 +388,12 @@ class InMemoryDeadlineRegister(DeadlineRegister):
                 self._deadlines[(row["case_id"], "step", row["ref"])] = row
 
     def overdue(
-        self, *, on: date, commune: str | None = None, limit: int = 1000
+        self,
+        *,
+        on: date,
+        commune: str | None = None,
+        limit: int = 1000,
+        places: Collection[str] | None = None,
     ) -> list[dict[str, Any]]:
         self.projection.catch_up()
         with self.projection.lock:
@@ -383,6 +403,9 @@ class InMemoryDeadlineRegister(DeadlineRegister):
                 if row["due_on"] is not None
                 and row["due_on"] < on
                 and commune in (None, row["residence_code"])
+                and (
+                    places is None or f"{row['residence_scheme']}:{row['residence_code']}" in places
+                )
             ]
         return sorted(rows, key=lambda row: (row["due_on"], row["case_id"]))[:limit]
 

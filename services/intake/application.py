@@ -13,8 +13,9 @@ from backbone.eventstore import BtxhApplication
 from backbone.identity import personal_id_digest
 from contracts.categories import MOST_DEPENDANTS
 from reference import dependants as dependant_rules
-from reference.admin_units import DVHC_2004_3LEVEL, load_admin_units
+from reference.admin_units import DVHC_2004_3LEVEL, DVHC_2025_2LEVEL, load_admin_units
 from reference.date_bounds import DateOutOfRange, date_bounds
+from reference.jurisdiction import OutsideJurisdiction, Places, jurisdiction
 from reference.policy import Category, PolicyError, age_on, policy_book
 from services.intake.case_index import CaseIndex, Claim, InMemoryCaseIndex, PostgresCaseIndex
 from services.intake.domain.dependants import Dependant
@@ -157,6 +158,7 @@ class IntakeApplication(BtxhApplication):
         self.policy = policy_book(settings.policy_dir)
         self.dates = date_bounds(settings.policy_dir)
         self.admin_units = load_admin_units()
+        self.places = Places(self.admin_units)
         self._digest_key = settings.personal_id_key.get_secret_value()
 
     def personal_id_digest(self, number: str) -> str:
@@ -289,6 +291,7 @@ class IntakeApplication(BtxhApplication):
             )
         except ValueError as error:
             raise InvalidDossier(f"residence: {error}") from error
+        self._check_own_commune(actor, commune.scheme, commune.code, "a dossier")
         province = self.admin_units.province_of(commune.scheme, commune.code).code
         age = age_on(command.date_of_birth, command.received_on)
         try:
@@ -426,7 +429,7 @@ class IntakeApplication(BtxhApplication):
             )
         except ValueError as error:
             raise InvalidFuneralClaim(f"residence on died_on: {error}") from error
-        self._check_own_commune(actor, commune.scheme, commune.code)
+        self._check_own_commune(actor, commune.scheme, commune.code, "a funeral claim")
         personal_id = parse_personal_id(
             command.personal_id, date_of_birth=command.date_of_birth, sex=command.sex
         )
@@ -489,17 +492,33 @@ class IntakeApplication(BtxhApplication):
             raise CaseNotFound(f"case {case_id} is not a funeral claim (GET /dossiers/{case_id})")
         return found
 
-    def _check_own_commune(self, actor: Actor, scheme: str, code: str) -> None:
-        """A commune officer acts for their own 2025 commune: the residence itself, or, for a
-        commune of the old scheme, one of the 2025 communes it went into."""
-        own = {code}
-        if scheme == DVHC_2004_3LEVEL:
-            own |= {s.code for s in self.admin_units.successors(code)}
-        if actor.admin_unit not in own:
+    def _check_own_commune(self, actor: Actor, scheme: str, code: str, what: str) -> None:
+        """An official acts for a place in their unit only: a commune officer for their own
+        2025 commune (the residence itself, or for a commune of the old scheme one of the 2025
+        communes it went into)."""
+        try:
+            who = jurisdiction(self.admin_units, actor.role, actor.admin_unit)
+        except OutsideJurisdiction as error:
+            raise NotOwnCommune(str(error)) from error
+        if not self.places.covers(who, scheme, code):
             raise NotOwnCommune(
-                f"a commune officer of {actor.admin_unit or 'no commune'} may not receive a "
-                f"claim of commune {code}: the commune where the deceased lived receives it"
+                f"a {actor.role} of {who.code} may not receive {what} of commune {code} "
+                f"({scheme}): the commune where the person lives receives it"
             )
+
+    def places_of(self, case_id: UUID) -> list[tuple[str | None, str | None]] | None:
+        """Where the case is recorded now (a split old commune's case, where an official
+        assigned it), or None when intake holds no such case."""
+        try:
+            found: object = self.repository.get(case_id)
+        except AggregateNotFoundError:
+            return None
+        resolved = getattr(found, "resolved_commune", None)
+        if isinstance(found, Dossier) and resolved is not None:
+            return [(DVHC_2025_2LEVEL, resolved)]
+        if isinstance(found, Dossier | FuneralClaim):
+            return [(found.residence_scheme, found.residence_code)]
+        return None
 
     def supplement_dossier(
         self,

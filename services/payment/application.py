@@ -398,6 +398,27 @@ class PaymentApplication(BtxhApplication):
         assert isinstance(entitlement, Entitlement)
         return entitlement
 
+    def places_of(self, case_id: UUID) -> list[tuple[str | None, str | None]] | None:
+        """Where payment holds the case now: its entitlement's residence (a move or the 2025
+        transfer changes it) and, while a move is pending, the commune it moves to; the
+        funeral claim's; for an approval held back, the entitlement's it overlaps; None when
+        payment holds no such case."""
+        entitlement = self.find(derived_id("entitlement", case_id), Entitlement)
+        if entitlement is not None:
+            places: list[tuple[str | None, str | None]] = [
+                (entitlement.residence_scheme, entitlement.residence_code)
+            ]
+            if entitlement.moving is not None:
+                places.append((entitlement.moving["to_scheme"], entitlement.moving["to_code"]))
+            return places
+        claim = self._funeral_claim(case_id)
+        if claim is not None:
+            return [(claim.residence_scheme, claim.residence_code)]
+        held = self.find(derived_id("held-enrolment", case_id), HeldEnrolment)
+        if held is not None and held.conflicting_case_id != case_id:
+            return self.places_of(held.conflicting_case_id)
+        return None
+
     def _payee(self, case_id: UUID) -> Entitlement | ClaimFuneralSupport:
         """Whoever keeps a case's payroll lines: its entitlement, or the funeral support
         decided on a funeral claim case (which has no entitlement)."""

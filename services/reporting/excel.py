@@ -27,6 +27,19 @@ from services.reporting.projections.reports import (
 )
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: What a spreadsheet reads as the start of a formula (or, tab and carriage return, of a cell
+#: that hides one): text starting so is exported with an apostrophe first (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: Any) -> Any:
+    """A cell value no spreadsheet runs: text that would start a formula (a name typed as
+    `=HYPERLINK(...)` at intake) gets a leading apostrophe; numbers, dates, None unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 PERIOD_TITLE = "BÁO CÁO KẾT QUẢ THỰC HIỆN CHÍNH SÁCH TRỢ GIÚP XÃ HỘI"
 MONTHLY_TITLE = "BÁO CÁO TỔNG HỢP KẾT QUẢ CHI TRẢ TRỢ CẤP, HỖ TRỢ XÃ HỘI HẰNG THÁNG"
 BUDGET_TITLE = "DỰ TOÁN KINH PHÍ THỰC HIỆN CHÍNH SÁCH TRỢ GIÚP XÃ HỘI"
@@ -136,7 +149,7 @@ def _block(ws: Worksheet, block: Block, at: int) -> int:
         is_total = block.total is not None and index == len(rows) - 1
         bold = is_total or (bool(values) and str(values[0]) in ("I", "II", "III"))
         for column, value in enumerate(values, start=1):
-            cell = ws.cell(at, column, value)
+            cell = ws.cell(at, column, inert(value))
             cell.border = _BORDER
             if bold:
                 cell.font = Font(bold=True)

@@ -8,16 +8,50 @@ from typing import Any
 import httpx
 
 from backbone.auth import mint_token
+from backbone.settings import DEVELOPMENT_JWT_SECRET
 from backbone.system import System
+from reference.admin_units import load_admin_units
+from reference.jurisdiction import Places
 from reference.policy import policy_book
 from reference.working_days import load_calendar
 from tests.support.eventually import eventually
 
-SECRET = "btxh-development-only-secret-change-me!"
+SECRET = DEVELOPMENT_JWT_SECRET
 _serial = itertools.count(1)
 
 
-def token(role: str, unit: str | None = "00004", user: str | None = None) -> dict[str, str]:
+#: The unit a test token answers for unless the test names one: Xã Chợ Đồn (02020, where the
+#: old communes most tests record under went) for commune officers, its province (Thái Nguyên,
+#: 19) for the officials who act on cases, the nation for inspectors and operators.
+DEFAULT_UNITS = {"commune_officer": "02020", "inspector": "VN", "operator": "VN"}
+PROVINCE = "19"
+
+
+def unit_of(code: str, scheme: str = "DVHC_2025_2LEVEL") -> str:
+    """The 2025 commune a place recorded as (scheme, code) lies in now (of a split old commune,
+    the first of those it went into): the unit of its commune officer."""
+    return sorted(Places(load_admin_units()).communes_of(scheme, code))[0]
+
+
+def officer_of(residence: dict[str, str], role: str = "commune_officer") -> dict[str, str]:
+    """A token of the commune a dossier's residence lies in now."""
+    return token(role, unit=unit_of(residence["code"], residence["scheme"]))
+
+
+def province_of(commune: str, scheme: str = "DVHC_2025_2LEVEL") -> str:
+    """The 2025 province a commune recorded as (scheme, code) lies in now."""
+    return load_admin_units().province_of("DVHC_2025_2LEVEL", unit_of(commune, scheme)).code
+
+
+def payroll_token(role: str, commune: str, month: str) -> dict[str, str]:
+    """A token of the province whose commune a payroll is (codes of the scheme of its month)."""
+    scheme = "DVHC_2025_2LEVEL" if month >= "2025-07" else "DVHC_2004_3LEVEL"
+    return token(role, unit=province_of(commune, scheme))
+
+
+def token(role: str, unit: str | None = "default", user: str | None = None) -> dict[str, str]:
+    if unit == "default":
+        unit = DEFAULT_UNITS.get(role, PROVINCE)
     return {
         "Authorization": "Bearer "
         + mint_token(SECRET, user_id=user or f"test-{role}", role=role, unit=unit)
@@ -97,10 +131,9 @@ class Client:
         return self.system.url(service) + path
 
     def receive(self, **kwargs: Any) -> str:
+        body = dossier_body(**kwargs)
         response = self.http.post(
-            self.url("intake", "/dossiers"),
-            json=dossier_body(**kwargs),
-            headers=token("commune_officer"),
+            self.url("intake", "/dossiers"), json=body, headers=officer_of(body["residence"])
         )
         assert response.status_code == 201, response.text
         return str(response.json()["case_id"])
@@ -113,7 +146,7 @@ class Client:
             self.http.post(
                 self.url("payment", "/payrolls"),
                 json={"commune": commune, "channel": channel, "month": month},
-                headers=token("payment_officer"),
+                headers=payroll_token("payment_officer", commune, month),
             ),
             202,
         )
@@ -122,7 +155,7 @@ class Client:
     def enrolled(self, case_id: str) -> bool:
         """Whether payment has an entitlement for the case (its approval was applied)."""
         return self.http.get(
-            self.url("payment", f"/entitlements/{case_id}"), headers=token("payment_officer")
+            self.url("payment", f"/entitlements/{case_id}"), headers=token("inspector")
         ).is_success
 
     def generate_payroll(
@@ -137,7 +170,7 @@ class Client:
                 self.http.get(
                     self.url("payment", f"/payrolls/{commune}/{channel}/{month}"),
                     params={"limit": 1},
-                    headers=token("payment_officer"),
+                    headers=payroll_token("payment_officer", commune, month),
                 )
             )
             assert payroll["status"] != "failed", payroll
@@ -147,10 +180,18 @@ class Client:
 
     def assessment_case(self, case_id: str) -> dict[str, Any] | None:
         response = self.http.get(
-            self.url("assessment", f"/cases/{case_id}"), headers=token("assessor")
+            self.url("assessment", f"/cases/{case_id}"), headers=token("inspector")
         )
         assert response.status_code in (200, 404), response.text
         return response.json() if response.status_code == 200 else None
+
+    def case_token(self, role: str, case_id: str) -> dict[str, str]:
+        """A token of the province the case lies in (the default one when assessment does not
+        know the case: the request then answers as for an unknown case)."""
+        case = self.assessment_case(case_id)
+        if case is None:
+            return token(role)
+        return token(role, unit=province_of(case["residence_code"], case["residence_scheme"]))
 
     def review_and_post(self, case_id: str) -> None:
         """The steps the procedure puts before a decision: review, then two days of posting."""
@@ -169,7 +210,7 @@ class Client:
                     "findings": "Đủ điều kiện theo hồ sơ và đối chiếu CSDL dân cư",
                     "population_db_verified": True,
                 },
-                headers=token("assessor"),
+                headers=self.case_token("assessor", case_id),
             )
             assert response.status_code == 200, response.text
         if case["category"].startswith("PWD_"):
@@ -178,14 +219,16 @@ class Client:
             response = self.http.post(
                 self.url("assessment", f"/cases/{case_id}/posting"),
                 json={"posted_from": reviewed_on.isoformat()},
-                headers=token("assessor"),
+                headers=self.case_token("assessor", case_id),
             )
             assert response.status_code == 200, response.text
 
     def determine_disability(self, case_id: str, on: date) -> None:
         """A determination matching the case's category, unless one is recorded."""
         path = f"/cases/{case_id}/disability-determinations"
-        known = self.http.get(self.url("assessment", path), headers=token("assessor")).json()
+        known = self.http.get(
+            self.url("assessment", path), headers=self.case_token("assessor", case_id)
+        ).json()
         if known["determinations"]:
             return
         case = self.assessment_case(case_id)
@@ -200,7 +243,7 @@ class Client:
                 "method": "observation_questionnaire",
                 "council": "Hội đồng xác định mức độ khuyết tật xã",
             },
-            headers=token("assessor"),
+            headers=self.case_token("assessor", case_id),
         )
         assert response.status_code == 201, response.text
 
@@ -216,7 +259,7 @@ class Client:
         return self.http.post(
             self.url("assessment", f"/cases/{case_id}/approval"),
             json=body,
-            headers=token("approver"),
+            headers=self.case_token("approver", case_id),
         )
 
     def register(self, **params: Any) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from tests.support.api import OLD_COMMUNE, Client, dossier_body, ok, token
+from tests.support.api import OLD_COMMUNE, Client, dossier_body, officer_of, ok, token
 from tests.support.eventually import eventually
 
 
@@ -15,7 +15,7 @@ def approved_in_june_2024(client: Client, body: dict[str, Any] | None = None) ->
     body["residence"] = OLD_COMMUNE
     case_id = ok(
         client.http.post(
-            client.url("intake", "/dossiers"), json=body, headers=token("commune_officer")
+            client.url("intake", "/dossiers"), json=body, headers=officer_of(body["residence"])
         ),
         201,
     )["case_id"]

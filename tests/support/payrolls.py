@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from tests.support.api import Client, ok, token
+from tests.support.api import Client, ok, payroll_token, token
 
 
 def approved_payroll(
@@ -22,7 +22,7 @@ def approved_payroll(
             client.http.post(
                 client.url("payment", f"{path}/approval"),
                 json={"approved_on": approved_on or f"{month}-05"},
-                headers=token("approver"),
+                headers=payroll_token("approver", commune, month),
             )
         )
     payroll = ok(
@@ -56,7 +56,7 @@ def record_results(
                     for line, result in results
                 ]
             },
-            headers=token("post_office"),
+            headers=payroll_token("post_office", commune, month),
         )
     )
     assert answer["counts"] == {"recorded": len(results)}, answer

@@ -6,7 +6,7 @@ from datetime import date
 import httpx
 
 from backbone.system import System
-from tests.support.api import Client, dossier_body, token
+from tests.support.api import Client, dossier_body, officer_of, token
 from tests.support.approvals import approval_messages, publish
 from tests.support.eventually import eventually
 from tests.system.test_delivery import bootstrap
@@ -69,7 +69,7 @@ def test_receipts_of_the_same_new_id_number_at_once_open_one_case_and_name_it_to
     def receive(body: dict[str, object]) -> httpx.Response:
         with httpx.Client(timeout=30) as http:
             return http.post(
-                client.url("intake", "/dossiers"), json=body, headers=token("commune_officer")
+                client.url("intake", "/dossiers"), json=body, headers=officer_of(body["residence"])
             )
 
     for _ in range(5):  # five people, each received at four desks at the same moment

@@ -128,11 +128,9 @@ def config(path: Path, case_ids: list[str], month: str, dates: set[str], today: 
 
 
 def tokens() -> dict[str, str]:
-    """Every role's token (a commune's unit, but for the inspector and the operator)."""
+    """Every role's token, with the unit tests give that role by default."""
     return {
-        role: token(role, unit=None if role in ("inspector", "operator") else "00004")[
-            "Authorization"
-        ].removeprefix("Bearer ")
+        role: token(role)["Authorization"].removeprefix("Bearer ")
         for role in ROLES
         if role != "system"
     }

@@ -12,7 +12,7 @@ import httpx
 from backbone.system import System
 from contracts.topics import ASSESSMENT_EVENTS, INTAKE_EVENTS, PAYMENT_EVENTS
 from tests.support import kafka
-from tests.support.api import NEW_COMMUNE, Client, dossier_body, ok, token
+from tests.support.api import NEW_COMMUNE, Client, dossier_body, officer_of, ok, token
 from tests.support.cases import approved_in_june_2024
 from tests.support.eventually import eventually
 from tests.support.payrolls import approved_payroll, record_results
@@ -411,7 +411,7 @@ def receive_on(client: Client, received_on: date) -> str:
     case_id = str(
         ok(
             client.http.post(
-                client.url("intake", "/dossiers"), json=body, headers=token("commune_officer")
+                client.url("intake", "/dossiers"), json=body, headers=officer_of(body["residence"])
             ),
             201,
         )["case_id"]

@@ -10,7 +10,15 @@ from typing import Any
 
 import httpx
 
-from tests.support.api import Client, dossier_body, ok, personal_id, token
+from tests.support.api import (
+    Client,
+    dossier_body,
+    officer_of,
+    ok,
+    payroll_token,
+    personal_id,
+    token,
+)
 from tests.support.eventually import eventually
 
 STANDARD_2020 = 270_000
@@ -45,8 +53,11 @@ CASES: list[tuple[str, date, int, str, str]] = [
 
 
 def step(client: Client, case_id: str, path: str, role: str, **body: Any) -> httpx.Response:
+    """A step by an official of the province the case lies in."""
     return client.http.post(
-        client.url("assessment", f"/cases/{case_id}/{path}"), json=body, headers=token(role)
+        client.url("assessment", f"/cases/{case_id}/{path}"),
+        json=body,
+        headers=client.case_token(role, case_id),
     )
 
 
@@ -77,7 +88,7 @@ def decided_in_2020(
             "relationship": "taken in" if "CHILD" in category else "son",
         }
     response = client.http.post(
-        client.url("intake", "/dossiers"), json=body, headers=token("commune_officer")
+        client.url("intake", "/dossiers"), json=body, headers=officer_of(body["residence"])
     )
     assert response.status_code == 201, response.text
     case_id = str(response.json()["case_id"])
@@ -111,7 +122,7 @@ def payroll(client: Client, commune: str, month: str, **params: Any) -> dict[str
         client.http.get(
             client.url("payment", f"/payrolls/{commune}/post_office/{month}"),
             params={"limit": 5000, **params},
-            headers=token("payment_officer"),
+            headers=payroll_token("payment_officer", commune, month),
         )
     )
     return found
@@ -123,7 +134,7 @@ def settle_all_paid(client: Client, commune: str, month: str, on: str) -> None:
         client.http.post(
             client.url("payment", f"/payrolls/{commune}/post_office/{month}/approval"),
             json={"approved_on": on},
-            headers=token("approver"),
+            headers=payroll_token("approver", commune, month),
         )
     )
     ok(
@@ -135,7 +146,7 @@ def settle_all_paid(client: Client, commune: str, month: str, on: str) -> None:
                     for x in lines
                 ]
             },
-            headers=token("post_office"),
+            headers=payroll_token("post_office", commune, month),
         )
     )
 
@@ -264,13 +275,13 @@ def test_a_2020_district_month_and_the_first_payrolls_after_the_reorganisation(
                 "basis": "Tổ dân phố 5: thuộc phường Giảng Võ",
                 "decided_on": "2025-07-20",
             },
-            headers=token("commune_officer"),
+            headers=token("commune_officer", unit="00025"),  # where the person lives
         )
     )
 
     def transferred() -> bool:
         entitlement = client.http.get(
-            client.url("payment", f"/entitlements/{split}"), headers=token("payment_officer")
+            client.url("payment", f"/entitlements/{split}"), headers=token("inspector")
         ).json()
         return bool(entitlement["residence_code"] == "00025")
 
@@ -350,7 +361,12 @@ def test_a_person_of_85_with_a_survivor_allowance_gets_funeral_support_once_on_a
     again = client.http.post(claims, json=body, headers=officer)
     assert again.status_code == 409
     assert case_id in again.json()["detail"]
-    assert client.http.post(claims, json=body, headers=token("commune_officer")).status_code == 403
+    assert (
+        client.http.post(
+            claims, json=body, headers=token("commune_officer", unit="00004")
+        ).status_code
+        == 403
+    )
 
     eventually(
         lambda: (
@@ -420,8 +436,8 @@ def test_the_units_restoration_finds_nothing_to_restore_where_approvals_carried_
     refused = client.http.post(url, headers=token("payment_officer", unit="02020"))
     assert refused.status_code == 403
 
-    first = ok(client.http.post(url, headers=token("operator", unit=None)))
-    again = ok(client.http.post(url, headers=token("operator", unit=None)))
+    first = ok(client.http.post(url, headers=token("operator")))
+    again = ok(client.http.post(url, headers=token("operator")))
 
     assert first["checked"] == again["checked"]
     assert (first["restored_count"], again["restored_count"]) == (0, 0)

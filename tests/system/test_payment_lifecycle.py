@@ -19,19 +19,25 @@ from tests.system.test_delivery import bootstrap
 
 OLD = "02053"  # the commune of approved_in_june_2024 (2004 scheme)
 NEW = "00004"  # a commune of another province in the same scheme
+HA_NOI = "01"  # NEW's province in 2025
 
 
 def entitlement(client: Client, case_id: str) -> Any:
     return ok(
         client.http.get(
-            client.url("payment", f"/entitlements/{case_id}"), headers=token("payment_officer")
+            client.url("payment", f"/entitlements/{case_id}"), headers=token("inspector")
         )
     )
 
 
-def post(client: Client, case_id: str, path: str, role: str, **body: Any) -> httpx.Response:
+def post(
+    client: Client, case_id: str, path: str, role: str, unit: str = "19", **body: Any
+) -> httpx.Response:
+    """A decision on the entitlement by an official of `unit` (Thái Nguyên, where OLD went)."""
     return client.http.post(
-        client.url("payment", f"/entitlements/{case_id}/{path}"), json=body, headers=token(role)
+        client.url("payment", f"/entitlements/{case_id}/{path}"),
+        json=body,
+        headers=token(role, unit=unit),
     )
 
 
@@ -111,7 +117,15 @@ def test_a_move_stops_the_old_commune_and_the_new_one_pays_the_months_between_as
     assert lines_for(client, OLD, "2024-11", case_id) == []  # the old commune stopped
 
     moved_in = ok(
-        post(client, case_id, "move-in", "approver", decision_number="7/QĐ", signed_on="2024-12-03")
+        post(
+            client,
+            case_id,
+            "move-in",
+            "approver",
+            unit=HA_NOI,  # the new commune's side decides the move in
+            decision_number="7/QĐ",
+            signed_on="2024-12-03",
+        )
     )
     assert moved_in["status"] == "active"
     assert moved_in["residence_code"] == NEW
@@ -131,6 +145,7 @@ def test_a_move_stops_the_old_commune_and_the_new_one_pays_the_months_between_as
         case_id,
         "move-out",
         "approver",
+        unit=HA_NOI,
         moved_on="2024-12-15",
         to_scheme="DVHC_2004_3LEVEL",
         to_code="99999",

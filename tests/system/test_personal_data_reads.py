@@ -25,13 +25,13 @@ def test_reads_of_a_dossier_and_the_register_are_logged_with_who_read_them(
 
     response = client.http.get(
         client.url("intake", f"/dossiers/{case_id}"),
-        headers=token("assessor", unit="00007", user="assessor-7"),
+        headers=token("assessor", unit="02020", user="assessor-7"),
     )
     assert response.status_code == 200
     [read] = reads(client, "intake", case_id)
     assert read["actor_id"] == "assessor-7"
     assert read["actor_role"] == "assessor"
-    assert read["actor_unit"] == "00007"
+    assert read["actor_unit"] == "02020"
     assert read["resource"] == "dossier"
     assert read["request"] == f"GET /dossiers/{case_id}"
 

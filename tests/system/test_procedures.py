@@ -14,6 +14,7 @@ from tests.support.api import (
     OLD_COMMUNE,
     Client,
     dossier_body,
+    officer_of,
     ok,
     steps_before,
     token,
@@ -28,7 +29,7 @@ def receive(client: Client, *, received_on: date, residence: dict[str, str], **k
     body = dossier_body(received_on=received_on, **kw)
     body["residence"] = residence
     response = client.http.post(
-        client.url("intake", "/dossiers"), json=body, headers=token("commune_officer")
+        client.url("intake", "/dossiers"), json=body, headers=officer_of(body["residence"])
     )
     assert response.status_code == 201, response.text
     case_id = str(response.json()["case_id"])

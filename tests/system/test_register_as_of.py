@@ -21,7 +21,7 @@ from services.reporting.api.register import EXPORT_COLUMNS
 from services.reporting.projections import register_periods
 from services.reporting.projections.case_state import periods
 from tests.support import kafka
-from tests.support.api import Client, dossier_body, ok, token
+from tests.support.api import Client, dossier_body, officer_of, ok, token
 from tests.support.cases import approved_in_june_2024
 from tests.support.eventually import eventually
 from tests.system.test_delivery import all_consumed, bootstrap
@@ -381,13 +381,14 @@ def test_an_official_resolves_a_split_commune_for_one_case(client: Client) -> No
     body["residence"] = {"scheme": "DVHC_2004_3LEVEL", "code": "00007"}  # split in 2025
     case_id = ok(
         client.http.post(
-            client.url("intake", "/dossiers"), json=body, headers=token("commune_officer")
+            client.url("intake", "/dossiers"), json=body, headers=officer_of(body["residence"])
         ),
         201,
     )["case_id"]
     eventually(lambda: case_id in register_ids(client, unresolved="true"), what="unresolved")
 
-    def resolve(commune: str) -> Any:
+    def resolve(commune: str, officer_of: str = "00008") -> Any:
+        """Decided by a commune officer of `officer_of` (one of the communes it went into)."""
         return client.http.post(
             client.url("intake", f"/dossiers/{case_id}/jurisdiction"),
             json={
@@ -395,7 +396,7 @@ def test_an_official_resolves_a_split_commune_for_one_case(client: Client) -> No
                 "basis": "Thôn Đông (xác nhận trưởng thôn)",
                 "decided_on": "2025-08-11",
             },
-            headers=token("commune_officer"),
+            headers=token("commune_officer", unit=officer_of),
         )
 
     wrong = resolve("00004")
@@ -403,7 +404,9 @@ def test_an_official_resolves_a_split_commune_for_one_case(client: Client) -> No
     assert "00008" in wrong.json()["detail"]
     assert "00025" in wrong.json()["detail"]
     ok(resolve("00025"))
-    again = resolve("00008")
+    # the case is 00025's now: 00008's officers no longer see it, and 00025's cannot move it
+    assert resolve("00008").status_code == 404
+    again = resolve("00008", officer_of="00025")
     assert again.status_code == 422
     assert "already" in again.json()["detail"]
     eventually(

@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from backbone.system import System
 from contracts.topics import CASE_EVENT_TOPICS, PAYMENT_EVENTS
 from tests.support import kafka
-from tests.support.api import Client, dossier_body, ok, token
+from tests.support.api import Client, dossier_body, officer_of, ok, token
 from tests.support.cases import approved_in_june_2024
 from tests.support.eventually import eventually
 from tests.support.payrolls import approved_payroll, record_results
@@ -386,7 +386,7 @@ def test_report_totals_equal_the_sum_of_the_payment_events_they_cover(
 def receive_and_approve(client: Client, body: dict[str, Any]) -> str:
     case_id = ok(
         client.http.post(
-            client.url("intake", "/dossiers"), json=body, headers=token("commune_officer")
+            client.url("intake", "/dossiers"), json=body, headers=officer_of(body["residence"])
         ),
         201,
     )["case_id"]

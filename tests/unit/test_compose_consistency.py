@@ -160,3 +160,36 @@ def test_every_variable_compose_interpolates_is_documented_in_the_env_example():
     )
 
     assert interpolated <= documented, f"not in deploy/.env.example: {interpolated - documented}"
+
+
+@pytest.mark.parametrize(
+    ("environment", "says"),
+    [
+        ({}, "BTXH_JWT_SECRET is unset or the development value"),
+        ({"BTXH_JWT_SECRET": "x" * 40}, "BTXH_PERSONAL_ID_KEY is unset or the development value"),
+        (
+            {"BTXH_JWT_SECRET": "short", "BTXH_PERSONAL_ID_KEY": "y" * 40},
+            "BTXH_JWT_SECRET has 5 characters, fewer than 32",
+        ),
+    ],
+)
+def test_a_production_process_refuses_to_start_with_a_guessable_secret(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], says: str
+) -> None:
+    monkeypatch.setenv("BTXH_ENVIRONMENT", "production")
+    for name in SECRETS:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=says):
+        BackboneSettings()
+
+
+def test_a_production_process_starts_with_real_secrets_and_compose_defaults_to_production(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BTXH_ENVIRONMENT", "production")
+    monkeypatch.setenv("BTXH_JWT_SECRET", "j" * 48)
+    monkeypatch.setenv("BTXH_PERSONAL_ID_KEY", "k" * 48)
+    assert BackboneSettings().environment == "production"
+    assert "BTXH_ENVIRONMENT: ${BTXH_ENVIRONMENT:-production}" in COMPOSE_FILE.read_text()

@@ -1,9 +1,11 @@
 """assessment's HTTP API."""
 
 from collections.abc import Callable
+from uuid import UUID
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 
+from backbone.auth import Place, case_scope
 from backbone.http import create_base_app, ops_router
 from backbone.tracked_consumer import TrackedConsumer
 from reference.policy import PolicyError
@@ -30,6 +32,11 @@ ERRORS: dict[type[Exception], int] = {
 }
 
 
+def places_of(request: Request, case_id: UUID) -> list[Place] | None:
+    application: AssessmentApplication = request.app.state.application
+    return application.places_of(case_id)
+
+
 def create_app(
     settings: AssessmentSettings,
     application: AssessmentApplication,
@@ -43,7 +50,8 @@ def create_app(
         errors=ERRORS,
     )
     app.state.application = application
-    app.include_router(cases.router)
+    # Every route naming a case serves only officials of the case's unit.
+    app.include_router(cases.router, dependencies=[Depends(case_scope(places_of))])
     app.include_router(policy.router)
     app.include_router(deadlines.router)
     app.state.deadlines = application.open_deadline_register()

@@ -149,6 +149,7 @@ class CaseOut(BaseModel):
     case_id: UUID
     benefit: str
     category: str
+    residence_scheme: str
     residence_code: str
     dossier_received_on: date
     procedure_version: str | None
@@ -181,6 +182,7 @@ def _view(case: CaseAssessment) -> CaseOut:
         case_id=case.case_id,
         benefit=case.benefit,
         category=case.category,
+        residence_scheme=case.residence_scheme,
         residence_code=case.residence_code,
         dossier_received_on=case.dossier_received_on,
         procedure_version=case.procedure_version,

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from backbone.actor import Actor
-from backbone.auth import require_roles
+from backbone.auth import PLACES, jurisdiction_of, require_roles
 from reference.working_days import today_in_vietnam
 from services.assessment import daily_jobs
 from services.assessment.application import AssessmentApplication
@@ -28,7 +28,7 @@ Deadlines = Annotated[DeadlineRegister, Depends(register)]
 
 @router.get("/overdue", summary="Cases whose current step or a complaint is past its due date")
 def overdue(
-    _: Watcher,
+    watcher: Watcher,
     request: Request,
     deadlines: Deadlines,
     on: date | None = None,
@@ -37,7 +37,8 @@ def overdue(
 ) -> list[dict[str, Any]]:
     app: AssessmentApplication = request.app.state.application
     day = app.dates.query("on", on) if on else today_in_vietnam()
-    rows = deadlines.overdue(on=day, commune=commune, limit=limit)
+    places = PLACES.recorded_places(jurisdiction_of(watcher))  # the watcher's unit's cases
+    rows = deadlines.overdue(on=day, commune=commune, limit=limit, places=places)
     return [
         {
             "case_id": str(row["case_id"]),

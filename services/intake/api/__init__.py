@@ -1,9 +1,11 @@
 """intake's HTTP API."""
 
 from collections.abc import Callable
+from uuid import UUID
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 
+from backbone.auth import Place, case_scope
 from backbone.http import create_base_app, ops_router
 from backbone.tracked_consumer import TrackedConsumer
 from services.intake.api import dossiers, funeral_claims
@@ -32,6 +34,11 @@ ERRORS: dict[type[Exception], int] = {
 }
 
 
+def places_of(request: Request, case_id: UUID) -> list[Place] | None:
+    application: IntakeApplication = request.app.state.application
+    return application.places_of(case_id)
+
+
 def create_app(
     settings: IntakeSettings,
     application: IntakeApplication,
@@ -46,7 +53,9 @@ def create_app(
         errors=ERRORS,
     )
     app.state.application = application
-    app.include_router(dossiers.router)
-    app.include_router(funeral_claims.router)
+    # Every route naming a case serves only officials of the case's unit.
+    scoped = [Depends(case_scope(places_of))]
+    app.include_router(dossiers.router, dependencies=scoped)
+    app.include_router(funeral_claims.router, dependencies=scoped)
     app.include_router(ops_router(consumer_factory))
     return app

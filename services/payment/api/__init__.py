@@ -10,12 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from backbone.access_log import PersonalDataRead, personal_data_reader
 from backbone.actor import Actor
-from backbone.auth import require_roles
+from backbone.auth import Place, case_scope, require_roles
 from backbone.correlation import correlation_id
 from backbone.http import create_base_app, ops_router
 from backbone.tracked_consumer import TrackedConsumer
 from contracts.categories import CODE_PATTERN, MOST_HELD
 from contracts.values import Month as MonthValue
+from reference.jurisdiction import shown_category
 from reference.working_days import today_in_vietnam
 from services.payment.api import payrolls
 from services.payment.application import (
@@ -63,7 +64,10 @@ class EntitlementOut(BaseModel):
     case_id: UUID
     entitlement_id: UUID
     benefit: str
-    category: str
+    category: str | None = Field(
+        description="None to a role that does not need it when it reveals HIV or a disability "
+        "(payment officers, post offices, operators: reference/jurisdiction.py)"
+    )
     residence_code: str
     monthly_amount: int
     from_month: str
@@ -90,6 +94,9 @@ class EntitlementOut(BaseModel):
 @router.get("/{case_id}", summary="The entitlement of a case")
 def get_entitlement(case_id: UUID, reader: Reader, payment: Payment) -> EntitlementOut:
     view = get_view(payment, case_id)
+    shown = shown_category(reader.actor.role, view.category)
+    if shown != view.category:
+        view = view.model_copy(update={"category": shown})
     reader.record("entitlement", [case_id])
     return view
 
@@ -271,6 +278,11 @@ def cease(
     return get_view(payment, case_id)
 
 
+def places_of(request: Request, case_id: UUID) -> list[Place] | None:
+    application: PaymentApplication = request.app.state.application
+    return application.places_of(case_id)
+
+
 def create_app(
     settings: PaymentSettings,
     application: PaymentApplication,
@@ -284,11 +296,13 @@ def create_app(
         errors=ERRORS,
     )
     app.state.application = application
-    app.include_router(router)
+    # Every route naming a case serves only officials of the case's unit.
+    scoped = [Depends(case_scope(places_of))]
+    app.include_router(router, dependencies=scoped)
     app.include_router(payrolls.router)
     app.include_router(reorganisation)
     app.include_router(units_restoration)
-    app.include_router(claims)
+    app.include_router(claims, dependencies=scoped)
     app.state.payrolls = application.open_payroll_register()
     app.state.payroll_jobs = PayrollJobs(settings.database_url, settings.schema_name("payment"))
     app.include_router(ops_router(consumer_factory))

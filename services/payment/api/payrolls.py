@@ -13,11 +13,23 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from backbone.actor import Actor
-from backbone.auth import require_roles
+from backbone.auth import (
+    PLACES,
+    authenticated,
+    jurisdiction_of,
+    not_in_unit,
+    require_commune,
+    require_roles,
+)
 from backbone.correlation import correlation_id
 from backbone.http import MIB, body_limit
+from reference.admin_units import DVHC_2004_3LEVEL, DVHC_2025_2LEVEL
 from reference.working_days import today_in_vietnam
-from services.payment.application import EntitlementNotFound, PaymentApplication
+from services.payment.application import (
+    REORGANISED_FROM,
+    EntitlementNotFound,
+    PaymentApplication,
+)
 from services.payment.domain.payroll import PayrollRun, payroll_id
 from services.payment.payroll_jobs import PayrollJobs
 from services.payment.payroll_register import PayrollRegister
@@ -29,7 +41,34 @@ from services.payment.result_files import (
     file_kind,
 )
 
-router = APIRouter(prefix="/payrolls", tags=["payrolls"])
+#: The channels a post office pays (a bank's results come through the payment officer).
+POST_OFFICE_CHANNELS = ("post_office", "home_delivery")
+
+
+def payroll_scheme(month: str) -> str:
+    """The scheme a payroll's commune code is read in: 2025 communes from July 2025 (compared
+    as text: the path's month is checked later, and no text may fail here)."""
+    return DVHC_2025_2LEVEL if month >= REORGANISED_FROM else DVHC_2004_3LEVEL
+
+
+def payroll_scope(request: Request, actor: Annotated[Actor, Depends(authenticated)]) -> None:
+    """A payroll is seen and acted on only by officials of a unit its commune lies in (an
+    old commune's payrolls by those of the 2025 communes it went into), and a post office
+    only on the channels it pays; any other gets 404, as for a payroll that does not exist."""
+    commune = request.path_params.get("commune")
+    month = str(request.path_params.get("month", ""))
+    channel = request.path_params.get("channel")
+    if commune is None or actor.role == "system":
+        return
+    who = jurisdiction_of(actor)
+    payroll = f"payroll of commune {commune}, {channel}, {month}"
+    if not PLACES.covers(who, payroll_scheme(month), str(commune)):
+        raise not_in_unit(payroll, who)
+    if actor.role == "post_office" and channel not in POST_OFFICE_CHANNELS:
+        raise not_in_unit(payroll, who)
+
+
+router = APIRouter(prefix="/payrolls", tags=["payrolls"], dependencies=[Depends(payroll_scope)])
 
 Officer = Annotated[Actor, Depends(require_roles("payment_officer"))]
 Approver = Annotated[Actor, Depends(require_roles("approver"))]
@@ -117,8 +156,9 @@ def generate(
     jobs: Jobs,
     correlation: Correlation,
 ) -> dict[str, Any]:
-    # 422 (month) or 409 (closed) before starting
+    # 422 (month, or an old commune after June 2025, naming its successors) or 409 (closed)
     payment.check_payroll_open(body.commune, body.channel, body.month, today=today_in_vietnam())
+    require_commune(actor, payroll_scheme(body.month), body.commune)
     run_id = payroll_id(body.commune, body.channel, body.month)
 
     def run(progress: Callable[[int, int], None]) -> None:

@@ -2,8 +2,9 @@
 
 from collections.abc import Callable
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from backbone.auth import case_scope
 from backbone.http import create_base_app, ops_router
 from backbone.tracked_consumer import TrackedConsumer
 from services.reporting.api import (
@@ -16,6 +17,7 @@ from services.reporting.api import (
     projections,
     register,
     reports,
+    scope,
 )
 from services.reporting.projections.store import ProjectionStore
 from services.reporting.settings import ReportingSettings
@@ -47,7 +49,8 @@ def create_app(
     app.state.service_schema = settings.schema_name
     app.state.personal_id_key = settings.personal_id_key.get_secret_value()
     app.include_router(register.router)
-    app.include_router(cases.router)
+    # Every route naming a case serves only officials of the case's unit.
+    app.include_router(cases.router, dependencies=[Depends(case_scope(scope.places_of))])
     app.include_router(audit.router)
     app.include_router(posting.router)
     app.include_router(payments.router)

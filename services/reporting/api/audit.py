@@ -13,10 +13,11 @@ from psycopg import sql
 from pydantic import BaseModel
 
 from backbone.actor import Actor
-from backbone.auth import require_roles
+from backbone.auth import jurisdiction_of, require_roles
 from backbone.database import connection
 from backbone.http import ActorIdQuery
 from contracts.topics import CONSUMERS
+from services.reporting.api.scope import units_within
 
 router = APIRouter(tags=["access log"])
 
@@ -40,7 +41,7 @@ class AccessLogEntry(BaseModel):
 )
 def get_access_log(
     request: Request,
-    _: Auditor,
+    auditor: Auditor,
     case_id: UUID | None = None,
     actor_id: ActorIdQuery = None,
     since: Annotated[datetime | None, Query(description="From this instant (ISO 8601)")] = None,
@@ -48,12 +49,15 @@ def get_access_log(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AccessLogEntry]:
     """A read with many cases (a register page) lists them all; `case_id` finds each read
-    that included the case."""
+    that included the case. An inspector or operator of a province or commune sees the reads
+    of that unit's officials; a national one, every read."""
     schema_of = request.app.state.service_schema
     url: str = request.app.state.database_url
     conditions: list[sql.Composable] = [sql.SQL("true")]
     params: list[Any] = []
+    within = units_within(jurisdiction_of(auditor))
     for clause, value in (
+        ("actor_unit = ANY(%s)", within),  # reads by officials of the auditor's unit only
         ("%s = ANY(case_ids)", case_id),
         ("actor_id = %s", actor_id),
         ("read_at >= %s", since),

@@ -12,6 +12,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
+from backbone.auth import jurisdiction_of
 from backbone.database import connection
 from backbone.identity import personal_id_digest
 from contracts.categories import label as category_label
@@ -19,6 +20,7 @@ from reference.valuation import Valuation
 from reference.working_days import today_in_vietnam
 from services.reporting import labels
 from services.reporting.api.deps import Bounds, Reader, Store
+from services.reporting.api.scope import cases_within
 from services.reporting.projections import history, register, register_periods
 from services.reporting.projections.case_state import (
     CaseState,
@@ -355,7 +357,9 @@ def lookup(body: LookupRequest, request: Request, reader: Reader, store: Store) 
         )
     digest = personal_id_digest(request.app.state.personal_id_key, number)
     with connection(store.url) as conn:
-        case_ids = register.case_ids_for_digest(conn, store.schema, digest)
+        found = register.case_ids_for_digest(conn, store.schema, digest)
+        inside = cases_within(conn, store.schema, jurisdiction_of(reader.actor), found)
+    case_ids = [c for c in found if c in inside]  # the reader's unit's cases only
     reader.record("case lookup by personal ID", case_ids)
     if not case_ids:
         raise CaseNotFound("no case of a person with this ID number has reached reporting")

@@ -17,10 +17,11 @@ from pydantic import BaseModel, Field
 
 from backbone.access_log import PersonalDataRead, personal_data_reader
 from backbone.actor import Actor
-from backbone.auth import require_roles
+from backbone.auth import jurisdiction_of, require_roles
 from backbone.database import connection
 from reference.working_days import today_in_vietnam
 from services.reporting.api.deps import Bounds, Store
+from services.reporting.api.scope import cases_within
 from services.reporting.projections import checks
 from services.reporting.settings import ReportingSettings
 
@@ -141,6 +142,10 @@ def run_check(
         # One snapshot for the several reads of a check.
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         found = checks.run_check(conn, store.schema, code, scope, limits, store.valuation)
+        who = jurisdiction_of(reader.actor)
+        if not who.national:  # the reader's unit's cases only
+            inside = cases_within(conn, store.schema, who, (f.case_id for f in found))
+            found = [f for f in found if f.case_id in inside]
     page = found[offset : offset + limit]
     shown = {f.case_id for f in page} | {e.case_id for f in page for e in f.evidence}
     if shown:

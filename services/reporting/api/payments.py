@@ -6,7 +6,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from backbone.auth import require_commune
 from backbone.database import connection
+from reference.admin_units import scheme_on
+from reference.months import first_day
 from services.reporting.api.deps import Bounds, Store, Viewer
 from services.reporting.projections import payments
 
@@ -40,7 +43,7 @@ class PaymentSummary(BaseModel):
     summary="Lines and amounts of a commune's payroll month, by kind and by result (VND)",
 )
 def get_summary(
-    _: Viewer,
+    viewer: Viewer,
     store: Store,
     bounds: Bounds,
     commune: Annotated[
@@ -66,6 +69,7 @@ def get_summary(
     if not MONTH.match(month):
         raise InvalidQuery(f"month {month!r} is not a month: give YYYY-MM, e.g. 2025-09")
     bounds.month("month", month)
+    require_commune(viewer, scheme_on(first_day(month)), commune)  # the payroll's code
     with connection(store.url) as conn:
         found = payments.summary(
             conn, store.schema, commune=commune, payroll_month=month, channel=channel

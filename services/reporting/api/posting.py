@@ -7,8 +7,10 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from backbone.access_log import PersonalDataRead, personal_data_reader
+from backbone.auth import require_commune
 from backbone.database import connection
 from contracts.categories import label
+from reference.admin_units import DVHC_2025_2LEVEL
 from reference.working_days import today_in_vietnam
 from services.reporting.api.deps import Bounds, Store
 from services.reporting.projections import register
@@ -62,6 +64,7 @@ def get_public_posting(
     disclosure too. A case whose flag is not known is left out as well (fail closed).
     """
     day = bounds.query("on", on) if on is not None else today_in_vietnam()
+    require_commune(reader.actor, DVHC_2025_2LEVEL, commune)
     with connection(store.url) as conn:
         rows = register.posted_on(conn, store.schema, commune=commune, on=day)
     reader.record("public posting", [row["case_id"] for row in rows])

@@ -20,15 +20,19 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from pydantic import BaseModel
 
+from backbone.actor import Actor
+from backbone.auth import authenticated, jurisdiction_of
 from backbone.database import connection
 from contracts.categories import CODE_PATTERN
 from contracts.categories import label as category_label
 from reference.admin_units import DVHC_2025_2LEVEL, AdminUnits
+from reference.jurisdiction import RESTRICTED_LABEL, shown_category
 from reference.valuation import Valuation
 from reference.working_days import today_in_vietnam
 from services.reporting import excel, labels
 from services.reporting.api.deps import Bounds, Reader, Store, Viewer
 from services.reporting.api.downloads import CSV_TYPE, streamed, xlsx_download
+from services.reporting.api.scope import units_within
 from services.reporting.projections import register
 from services.reporting.projections.case_state import Residence, amount_in_force
 
@@ -104,6 +108,7 @@ class RegisterCounts(BaseModel):
 
 
 def register_filter(
+    actor: Annotated[Actor, Depends(authenticated)],
     status: Status | None = None,
     commune: Commune = None,
     province: Province = None,
@@ -113,8 +118,10 @@ def register_filter(
         bool, Query(description="Only cases of split old communes not yet resolved")
     ] = False,
 ) -> register.RegisterFilter:
-    """The query parameters every register route filters by."""
+    """The query parameters every register route filters by, within the reader's unit."""
+    within = units_within(jurisdiction_of(actor))
     return register.RegisterFilter(
+        within=None if within is None else tuple(within),
         status=status,
         commune=commune,
         province=province,
@@ -128,8 +135,10 @@ Filter = Annotated[register.RegisterFilter, Depends(register_filter)]
 
 
 def _entries(
-    rows: list[dict[str, Any]], on: date | None, valuation: Valuation
+    rows: list[dict[str, Any]], on: date | None, valuation: Valuation, role: str
 ) -> list[RegisterEntry]:
+    """Register rows as the reader sees them: a category that reveals HIV or a disability is
+    shown only to the roles that need it (reference/jurisdiction.py)."""
     entries = []
     for row in rows:
         payable = row["status"] in ("active", "suspended")
@@ -145,7 +154,9 @@ def _entries(
                 if payable
                 else None
             )
-        category = row.get("category")
+        recorded = row.get("category")
+        category = shown_category(role, recorded)
+        label = category_label(category) if category else None
         entries.append(
             RegisterEntry(
                 case_id=row["case_id"],
@@ -153,7 +164,7 @@ def _entries(
                 date_of_birth=row.get("date_of_birth"),
                 benefit=row.get("benefit"),
                 category=category,
-                category_label=category_label(category) if category else None,
+                category_label=RESTRICTED_LABEL if category != recorded else label,
                 coefficient=row.get("coefficient"),
                 residence_scheme=row.get("residence_scheme"),
                 residence_code=row.get("residence_code"),
@@ -174,7 +185,12 @@ def _entries(
 
 
 def _read(
-    store: Store, on: date | None, where: register.RegisterFilter, limit: int, offset: int
+    store: Store,
+    on: date | None,
+    where: register.RegisterFilter,
+    limit: int,
+    offset: int,
+    role: str,
 ) -> tuple[int, list[RegisterEntry]]:
     with connection(store.url) as conn:
         if on is None:
@@ -185,7 +201,7 @@ def _read(
             total, rows = register.query_as_of(
                 conn, store.schema, on=on, where=where, limit=limit, offset=offset
             )
-    return total, _entries(rows, on, store.valuation)
+    return total, _entries(rows, on, store.valuation, role)
 
 
 @router.get(
@@ -202,7 +218,7 @@ def get_register(
 ) -> RegisterPage:
     if on is not None:
         bounds.query("on", on)
-    total, items = _read(store, on, where, limit, offset)
+    total, items = _read(store, on, where, limit, offset, reader.actor.role)
     reader.record("register", [item.case_id for item in items])
     return RegisterPage(
         on=on,
@@ -278,8 +294,9 @@ EXPORT_COLUMNS: list[tuple[str, str]] = [
 
 #: Cases per batch of an export: each batch is written to the access log, then sent.
 EXPORT_BATCH = 1000
-#: Rows an Excel sheet holds (1,048,576), less the title, source, header and total rows.
-XLSX_MAX_CASES = 1_048_576 - 4
+#: Cases one export holds, CSV or Excel: the rows an Excel sheet holds (1,048,576) less the
+#: title, source, header and total rows. A larger register is exported by province or commune.
+EXPORT_MAX_CASES = 1_048_576 - 4
 
 
 def _export_rows(items: list[RegisterEntry], first: int, units: AdminUnits) -> list[list[Any]]:
@@ -290,7 +307,7 @@ def _export_rows(items: list[RegisterEntry], first: int, units: AdminUnits) -> l
         values.update(
             index=index, case_id=str(item.case_id), commune_name=unit.name if unit else ""
         )
-        rows.append([values.get(column) for column, _ in EXPORT_COLUMNS])
+        rows.append([excel.inert(values.get(column)) for column, _ in EXPORT_COLUMNS])
     return rows
 
 
@@ -301,7 +318,7 @@ def _exported(
     before the batch is handed on, so nothing leaves without a trace."""
     first = 1
     for rows in register.export(store.url, store.schema, on=on, where=where, batch=EXPORT_BATCH):
-        items = _entries(rows, on, store.valuation)
+        items = _entries(rows, on, store.valuation, reader.actor.role)
         reader.record("register export", [item.case_id for item in items])
         yield _export_rows(items, first, store.valuation.units)
         first += len(items)
@@ -349,12 +366,14 @@ def _xlsx(
     summary="The register as a CSV or Excel file with Vietnamese headers",
     description="Streamed: CSV rows are sent as they are read, a thousand cases at a time; an"
     " Excel file is written to disk row by row, then sent. Each thousand cases are written to"
-    " the personal-data access log before they are sent. An Excel sheet holds"
-    f" {XLSX_MAX_CASES:,} cases: for more, filter (province, commune) or take CSV.",
+    " the personal-data access log before they are sent. One export holds at most"
+    f" {EXPORT_MAX_CASES:,} cases (the rows of an Excel sheet), CSV or Excel: for more, filter"
+    " by province or commune (422 says so). Text a spreadsheet would run as a formula (starting"
+    " with = + - @, a tab or a carriage return) is exported with an apostrophe first.",
     response_class=StreamingResponse,
     responses={
         200: {"content": {"text/csv": {}, excel.CONTENT_TYPE: {}}, "description": "The file"},
-        422: {"description": "More cases than an Excel sheet holds"},
+        422: {"description": "More cases than one export holds"},
     },
 )
 def export_register(
@@ -368,6 +387,13 @@ def export_register(
     if on is not None:
         bounds.query("on", on)
     stamp = (on or today_in_vietnam()).isoformat()
+    with connection(store.url) as conn:
+        cases = register.count(conn, store.schema, on=on, where=where)
+    if cases > EXPORT_MAX_CASES:
+        raise InvalidRegisterQuery(
+            f"the export holds {cases:,} cases, more than the {EXPORT_MAX_CASES:,} one export "
+            "holds (the rows of an Excel sheet): filter by province or commune"
+        )
     if format == "csv":
         batches = _exported(reader, store, on, where)
         # The first batch is read (and logged) before answering: a failure then is an error
@@ -377,13 +403,6 @@ def export_register(
             _csv(chain([first], batches)),
             media_type=CSV_TYPE,
             filename=f"so-doi-tuong-{stamp}.csv",
-        )
-    with connection(store.url) as conn:
-        cases = register.count(conn, store.schema, on=on, where=where)
-    if cases > XLSX_MAX_CASES:
-        raise InvalidRegisterQuery(
-            f"the export holds {cases:,} cases, more than the {XLSX_MAX_CASES:,} an Excel sheet"
-            " holds: filter by province or commune, or export format=csv"
         )
     return xlsx_download(
         f"so-doi-tuong-{stamp}.xlsx",

@@ -23,6 +23,7 @@ from services.reporting import excel
 from services.reporting.api.deps import Bounds, Store, Viewer
 from services.reporting.api.downloads import xlsx_download
 from services.reporting.api.payments import InvalidQuery
+from services.reporting.api.scope import report_scope
 from services.reporting.projections import reports
 from services.reporting.settings import ReportingSettings
 
@@ -129,7 +130,7 @@ def _xlsx(filename: str, book: Workbook) -> StreamingResponse:
     responses=XLSX,
 )
 def get_monthly_payments(
-    _: Viewer,
+    viewer: Viewer,
     store: Store,
     bounds: Bounds,
     month: Annotated[
@@ -155,6 +156,7 @@ def get_monthly_payments(
             province=province,
             units=store.valuation.units,
         )
+        scope = report_scope(viewer, scope)
         scope.check_period(last_day(month))
     with connection(store.url) as conn:
         found = reports.monthly_payments(conn, store.schema, month=month, scope=scope)
@@ -170,7 +172,7 @@ def get_monthly_payments(
     responses=XLSX,
 )
 def get_period_report(
-    _: Viewer,
+    viewer: Viewer,
     store: Store,
     bounds: Bounds,
     period: Annotated[
@@ -197,6 +199,7 @@ def get_period_report(
             province=province,
             units=store.valuation.units,
         )
+        scope = report_scope(viewer, scope)
         scope.check_period(parsed.end)
     with connection(store.url) as conn:
         found = reports.period_report(conn, store.schema, period=parsed, scope=scope)
@@ -224,7 +227,7 @@ def _decimal(name: str, raw: str | None, default: Decimal, low: Decimal, high: D
     responses=XLSX,
 )
 def get_budget_estimate(
-    _: Viewer,
+    viewer: Viewer,
     store: Store,
     settings: Settings,
     bounds: Bounds,
@@ -266,7 +269,10 @@ def get_budget_estimate(
         raise InvalidReportQuery(f"year {year!r}: give the budget year as YYYY, e.g. 2026")
     with _refused():
         budget_year = reports.check_year(int(year), "year", bounds)
-        scope = reports.Scope.of(commune=commune, province=province, units=store.valuation.units)
+        scope = report_scope(
+            viewer,
+            reports.Scope.of(commune=commune, province=province, units=store.valuation.units),
+        )
     if as_of is None:
         reference = min(today_in_vietnam(), date(budget_year - 1, 12, 31))
     else:

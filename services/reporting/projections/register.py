@@ -303,10 +303,22 @@ class RegisterFilter:
     category: str | None = None
     recorded_scheme: str | None = None
     unresolved: bool = False
+    #: The 2025 codes of the reader's unit and its communes (None: the nation): a case counts
+    #: when its 2025 commune or province is one, or, a split old commune's case not yet
+    #: assigned, when one of its candidate communes is.
+    within: tuple[str, ...] | None = None
 
     def where(self, alias: str) -> tuple[sql.Composable, list[Any]]:
         conditions: list[sql.Composable] = [sql.SQL("true")]
         params: list[Any] = []
+        if self.within is not None:
+            conditions.append(
+                sql.SQL(
+                    "({a}.commune_code = ANY(%s) OR {a}.province_code = ANY(%s) OR"
+                    " ({a}.commune_code IS NULL AND {a}.commune_candidates && %s::text[]))"
+                ).format(a=sql.Identifier(alias))
+            )
+            params.extend([list(self.within)] * 3)
 
         def equal(column: str, value: Any) -> None:
             conditions.append(sql.SQL("{} = %s").format(sql.Identifier(alias, column)))
