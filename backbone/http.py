@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backbone.access_log import AccessLog, read_view
+from backbone.access_log import AccessLog, PersonalDataRead, personal_data_reader, read_view
 from backbone.actor import Actor
 from backbone.auth import require_roles
 from backbone.database import connect
@@ -330,6 +330,18 @@ class RedriveRequest(BaseModel):
 
 
 OperatorActor = Annotated[Actor, Depends(require_roles("operator"))]
+#: An operator reading held messages: their payloads may carry personal data, so the read is
+#: written to the access log before the messages are shown.
+OperatorRead = Annotated[PersonalDataRead, Depends(personal_data_reader("operator"))]
+
+
+def held_messages_read(read: PersonalDataRead, case_id: str) -> None:
+    """Log an operator's read of a parked case's held messages (the case id when it is one)."""
+    try:
+        cases = [UUID(case_id)]
+    except ValueError:
+        cases = []
+    read.record("held messages", cases)
 
 
 def held_message_view(row: dict[str, Any]) -> dict[str, Any]:
@@ -362,8 +374,11 @@ def ops_router(consumer_factory: Callable[[], TrackedConsumer]) -> APIRouter:
         ]
 
     @router.get("/parked/{case_id}/messages", summary="Held messages of one parked case")
-    def held_messages(case_id: ParkedCaseId, _: OperatorActor) -> list[dict[str, Any]]:
-        return [held_message_view(row) for row in consumer_factory().parking.held(case_id)]
+    def held_messages(case_id: ParkedCaseId, read: OperatorRead) -> list[dict[str, Any]]:
+        held = [held_message_view(row) for row in consumer_factory().parking.held(case_id)]
+        if held:
+            held_messages_read(read, case_id)
+        return held
 
     @router.post("/parked/{case_id}/redrive", summary="Re-apply a parked case's held messages")
     async def redrive(

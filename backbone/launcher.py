@@ -57,14 +57,15 @@ def provision(bootstrap: str, settings: BackboneSettings) -> None:
         admin.close()
 
 
-#: The unit of each development token: the demo's Hà Nội commune (Phường Ba Đình) or its city,
-#: the nation for inspectors and operators (reference/jurisdiction.py: who may hold what).
+#: The unit of each development token: Xã Chợ Đồn (02020, the README's walk-through) or its
+#: province, Thái Nguyên (19); the nation for inspectors and operators (reference/jurisdiction.py
+#: says who may hold what). The demo's Hà Nội cases are seen by the inspector and operator.
 DEVELOPMENT_UNITS = {
-    "commune_officer": "00004",
-    "assessor": "01",
-    "approver": "01",
-    "payment_officer": "01",
-    "post_office": "01",
+    "commune_officer": "02020",
+    "assessor": "19",
+    "approver": "19",
+    "payment_officer": "19",
+    "post_office": "19",
     "inspector": "VN",
     "operator": "VN",
 }

@@ -134,6 +134,13 @@ def test_a_malformed_message_parks_its_case_with_later_events_and_a_redrive_comp
             client.url(service, f"/ops/parked/{poisoned}/messages"), headers=token("operator")
         ).json()
         malformed = [m["id"] for m in held if m["value"].endswith('"id": ')]
+        # the payloads may carry personal data: the operator's read is in the access log
+        reads = client.http.get(
+            client.url(service, "/ops/personal-data-reads"),
+            params={"case_id": str(poisoned)},
+            headers=token("inspector"),
+        ).json()
+        assert [(r["actor_role"], r["resource"]) for r in reads] == [("operator", "held messages")]
         response = client.http.post(
             client.url(service, f"/ops/parked/{poisoned}/redrive"),
             json={"discard": malformed},

@@ -12,7 +12,14 @@ from pydantic import BaseModel, Field
 
 from backbone.actor import Actor
 from backbone.auth import require_roles
-from backbone.http import ParkedCaseId, ParkedCaseView, RedriveRequest, held_message_view
+from backbone.http import (
+    OperatorRead,
+    ParkedCaseId,
+    ParkedCaseView,
+    RedriveRequest,
+    held_message_view,
+    held_messages_read,
+)
 from backbone.tracked_consumer import TrackedConsumer
 from services.reporting.projections.catalog import (
     ActiveProjection,
@@ -293,11 +300,14 @@ def parked(
     summary="Held messages of a case parked in one projection",
 )
 def held_messages(
-    name: Name, case_id: ParkedCaseId, request: Request, _: Operator, found: Catalogued
+    name: Name, case_id: ParkedCaseId, request: Request, read: OperatorRead, found: Catalogued
 ) -> list[dict[str, Any]] | JSONResponse:
     def listed() -> list[dict[str, Any]]:
         parking = _parked_consumer(request, found, name).parking
-        return [held_message_view(row) for row in parking.held(case_id)]
+        held = [held_message_view(row) for row in parking.held(case_id)]
+        if held:
+            held_messages_read(read, case_id)
+        return held
 
     return _refused(listed)
 
