@@ -14,11 +14,13 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
+import anyio
 from fastapi import Depends, Request
 from psycopg import sql
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backbone.actor import Actor
-from backbone.auth import require_roles
+from backbone.auth import authenticate, require_roles
 from backbone.database import advisory_lock, connection
 
 
@@ -129,3 +131,46 @@ def read_view(row: dict[str, Any]) -> dict[str, Any]:
         "request": row["request"],
         "case_ids": [str(c) for c in row["case_ids"]],
     }
+
+
+class WrittenAnswersLogged:
+    """ASGI middleware: the answer of a write route naming a case (a dossier supplemented, a
+    decision recorded) shows the case as it now stands, so each successful one is written to
+    the access log, as a read by the official who wrote, before its first byte is sent. Reads
+    (GET) log what they show themselves; operators' `/ops/` routes show no case data by
+    answering a write. A failure to log fails the answer: nothing leaves unlogged."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+
+        async def logged(message: Message) -> None:
+            if message["type"] == "http.response.start" and 200 <= message["status"] < 300:
+                await anyio.to_thread.run_sync(self._record, scope)
+            await send(message)
+
+        await self.app(scope, receive, logged)
+
+    @staticmethod
+    def _record(scope: Scope) -> None:
+        case_id = (scope.get("path_params") or {}).get("case_id")
+        path = str(scope.get("path", ""))
+        if case_id is None or path.startswith("/ops/"):
+            return
+        request = Request(scope)
+        actor = authenticate(
+            request.app.state.jwt_secret,
+            request.headers.get("authorization", "").removeprefix("Bearer ").strip(),
+        )
+        log: AccessLog = request.app.state.access_log
+        route = getattr(scope.get("route"), "path", path)
+        log.record(
+            actor,
+            f"answer to {scope['method']} {route}",
+            f"{scope['method']} {path}",
+            [UUID(str(case_id))],
+        )

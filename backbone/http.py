@@ -18,7 +18,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backbone.access_log import AccessLog, PersonalDataRead, personal_data_reader, read_view
+from backbone.access_log import (
+    AccessLog,
+    PersonalDataRead,
+    WrittenAnswersLogged,
+    personal_data_reader,
+    read_view,
+)
 from backbone.actor import Actor
 from backbone.auth import require_roles
 from backbone.database import connect
@@ -239,6 +245,7 @@ def create_base_app(
     def route_limits() -> RouteLimits:
         return RouteLimits.of(app.openapi())
 
+    app.add_middleware(WrittenAnswersLogged)
     app.add_middleware(RequestGuard, limits=route_limits)
     app.state.jwt_secret = settings.jwt_secret.get_secret_value()
     access_log = AccessLog(settings.database_url, settings.schema_name(service))

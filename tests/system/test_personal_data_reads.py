@@ -61,3 +61,35 @@ def test_a_refused_or_failed_read_logs_nothing_and_the_log_is_for_inspectors_onl
         client.url("intake", "/ops/personal-data-reads"), headers=token("commune_officer")
     )
     assert forbidden.status_code == 403
+
+
+def test_the_answer_of_a_write_naming_a_case_is_logged_as_a_read_and_a_refused_one_is_not(
+    client: Client,
+) -> None:
+    case_id = client.receive()
+    eventually(lambda: client.assessment_case(case_id), what="assessment has the case")
+    before = len(reads(client, "assessment", case_id))  # the helper's own reads of the case
+
+    assert client.approve(case_id).status_code == 201
+
+    written = [r for r in reads(client, "assessment", case_id)[: -before or None]]
+    answers = sorted(str(r["resource"]) for r in written if str(r["resource"]).startswith("answer"))
+    assert answers == [
+        "answer to POST /cases/{case_id}/approval",
+        "answer to POST /cases/{case_id}/posting",
+        "answer to POST /cases/{case_id}/review",
+    ]
+    approval = next(r for r in written if r["resource"] == answers[0])
+    assert (approval["actor_role"], approval["request"]) == (
+        "approver",
+        f"POST /cases/{case_id}/approval",
+    )
+    # a write refused (another unit's official) shows nothing and logs nothing
+    count = len(reads(client, "assessment", case_id))
+    refused = client.http.post(
+        client.url("assessment", f"/cases/{case_id}/rejection"),
+        json={},
+        headers=token("approver", unit="01"),
+    )
+    assert refused.status_code == 404
+    assert len(reads(client, "assessment", case_id)) == count
