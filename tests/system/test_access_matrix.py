@@ -352,3 +352,19 @@ def test_a_disability_is_shown_only_to_the_roles_that_need_it(client: Client) ->
 
     assert entitlement("approver") == "PWD_SEVERE"
     assert entitlement("payment_officer") is None
+
+    def shown(service: str, path: str, role: str) -> httpx.Response:
+        return client.http.get(client.url(service, path), headers=own(role))
+
+    assert ok(shown("intake", f"/dossiers/{case_id}", "commune_officer"))["category"] == (
+        "PWD_SEVERE"
+    )
+    dossier = ok(shown("intake", f"/dossiers/{case_id}", "operator"))
+    assert (dossier["category"], dossier["documents_presented"]) == (None, [])
+    assert ok(shown("assessment", f"/cases/{case_id}", "operator"))["category"] is None
+    determinations = f"/cases/{case_id}/disability-determinations"
+    assert ok(shown("assessment", determinations, "assessor"))["determinations"]
+    assert shown("assessment", determinations, "operator").status_code == 403
+    assert shown("reporting", f"/cases/{case_id}/history", "payment_officer").status_code == 403
+    assert shown("reporting", f"/cases/{case_id}/timeline", "operator").status_code == 403
+    assert ok(shown("reporting", f"/cases/{case_id}/timeline", "approver"))

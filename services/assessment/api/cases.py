@@ -13,6 +13,7 @@ from backbone.auth import require_roles
 from backbone.correlation import correlation_id
 from backbone.http import no_repeats
 from contracts.categories import CODE_PATTERN, MOST_HELD
+from reference.jurisdiction import HEALTH_READERS, shown_category
 from reference.working_days import today_in_vietnam
 from services.assessment.application import (
     Appraisal,
@@ -35,6 +36,8 @@ Reader = Annotated[
         personal_data_reader("assessor", "approver", "commune_officer", "inspector", "operator")
     ),
 ]
+#: Disability determinations: the roles that need what reveals a disability only.
+HealthReader = Annotated[PersonalDataRead, Depends(personal_data_reader(*HEALTH_READERS))]
 Correlation = Annotated[UUID, Depends(correlation_id)]
 
 
@@ -148,7 +151,9 @@ class ComplaintOut(BaseModel):
 class CaseOut(BaseModel):
     case_id: UUID
     benefit: str
-    category: str
+    category: str | None = Field(
+        description="None to a role that does not need it when it reveals HIV or a disability"
+    )
     residence_scheme: str
     residence_code: str
     dossier_received_on: date
@@ -222,6 +227,9 @@ def _view(case: CaseAssessment) -> CaseOut:
 )
 def get_case(case_id: UUID, reader: Reader, assessment: Assessment) -> CaseOut:
     case = _view(assessment.get_case(case_id))
+    shown = shown_category(reader.actor.role, case.category)
+    if shown != case.category:
+        case = case.model_copy(update={"category": shown})
     reader.record("assessment case", [case_id])
     return case
 
@@ -476,7 +484,9 @@ def determine_disability(
     "/{case_id}/disability-determinations",
     summary="The person's disability determinations, oldest first (sensitive: access is logged)",
 )
-def disability_history(case_id: UUID, reader: Reader, assessment: Assessment) -> dict[str, Any]:
+def disability_history(
+    case_id: UUID, reader: HealthReader, assessment: Assessment
+) -> dict[str, Any]:
     case = assessment.get_case(case_id)
     record = assessment.disability_of(case)
     reader.record("disability determinations", [case_id])

@@ -14,6 +14,7 @@ from backbone.correlation import correlation_id
 from backbone.http import no_repeats
 from contracts.categories import CODE_PATTERN, MOST_DEPENDANTS
 from contracts.values import DependantRelation
+from reference.jurisdiction import shown_category
 from reference.working_days import today_in_vietnam
 from services.intake.application import (
     ChangeDependants,
@@ -205,7 +206,10 @@ class DossierOut(BaseModel):
     sex: str
     personal_id_legacy: bool
     benefit: str
-    category: str
+    category: str | None = Field(
+        description="None, with the form and documents that would tell it, to a role that does "
+        "not need it when it reveals HIV or a disability (reference/jurisdiction.py)"
+    )
     residence: ResidenceIn
     received_on: date
     channel: str
@@ -316,6 +320,15 @@ def receive_dossier(
 @router.get("/{case_id}", summary="A dossier as received")
 def get_dossier(case_id: UUID, reader: Reader, intake: Intake) -> DossierOut:
     dossier = _view(intake.get_dossier(case_id))
+    shown = shown_category(reader.actor.role, dossier.category)
+    if shown != dossier.category:
+        hidden: dict[str, object] = {
+            "category": shown,
+            "form": "",
+            "documents_presented": [],
+            "missing_documents": [],
+        }
+        dossier = dossier.model_copy(update=hidden)
     reader.record("dossier", [case_id])
     return dossier
 

@@ -19,7 +19,7 @@ from contracts.categories import label as category_label
 from reference.valuation import Valuation
 from reference.working_days import today_in_vietnam
 from services.reporting import labels
-from services.reporting.api.deps import Bounds, Reader, Store
+from services.reporting.api.deps import Bounds, CaseReader, Reader, Store
 from services.reporting.api.scope import cases_within
 from services.reporting.projections import history, register, register_periods
 from services.reporting.projections.case_state import (
@@ -162,7 +162,7 @@ def _history_rows(store: Store, case_id: UUID) -> list[dict[str, Any]]:
 @router.get(
     "/cases/{case_id}/history", summary="Every event of a case, from every service, in order"
 )
-def get_history(case_id: UUID, reader: Reader, store: Store) -> list[HistoryEntry]:
+def get_history(case_id: UUID, reader: CaseReader, store: Store) -> list[HistoryEntry]:
     entries = [HistoryEntry.model_validate(row) for row in _history_rows(store, case_id)]
     reader.record("case history", [case_id])
     return entries
@@ -214,7 +214,7 @@ def timeline_entry(row: dict[str, Any]) -> TimelineEntry:
     "/cases/{case_id}/timeline",
     summary="One timeline across services: recorded and effective dates, who, authority, basis",
 )
-def get_timeline(case_id: UUID, reader: Reader, store: Store) -> list[TimelineEntry]:
+def get_timeline(case_id: UUID, reader: CaseReader, store: Store) -> list[TimelineEntry]:
     entries = [timeline_entry(row) for row in _history_rows(store, case_id)]
     reader.record("case timeline", [case_id])
     return entries
@@ -288,7 +288,7 @@ def state_view(state: CaseState, known_at: datetime | None, valuation: Valuation
 )
 def get_state(
     case_id: UUID,
-    reader: Reader,
+    reader: CaseReader,
     store: Store,
     bounds: Bounds,
     on: Annotated[date | None, Query(description="Default: today in Vietnam")] = None,
@@ -309,7 +309,7 @@ def get_state(
 @router.get("/cases/{case_id}/diff", summary="What changed in a case between two dates")
 def get_diff(
     case_id: UUID,
-    reader: Reader,
+    reader: CaseReader,
     store: Store,
     bounds: Bounds,
     from_: Annotated[date, Query(alias="from", description="The earlier date")],

@@ -8,6 +8,7 @@ from backbone.access_log import PersonalDataRead, personal_data_reader
 from backbone.actor import Actor
 from backbone.auth import require_roles
 from reference.date_bounds import DateBounds, date_bounds
+from reference.jurisdiction import HEALTH_READERS
 from services.reporting.projections.catalog import ActiveProjection
 from services.reporting.projections.store import ProjectionStore
 
@@ -43,6 +44,10 @@ Reader = Annotated[
         )
     ),
 ]
+
+#: A person reading a case's whole history (every event, with categories, determinations and
+#: dependants): the roles that need what reveals HIV or a disability only.
+CaseReader = Annotated[PersonalDataRead, Depends(personal_data_reader(*HEALTH_READERS))]
 
 #: Sums and counts only, never a person: no entry in the personal-data access log.
 Viewer = Annotated[
