@@ -125,11 +125,7 @@ class Places:
             return None
         if who.level == "commune":
             return frozenset({who.code})
-        return frozenset(
-            unit.code
-            for unit in self.units.units(DVHC_2025_2LEVEL, "commune")
-            if self.province_of(unit.code) == who.code
-        )
+        return _communes_in_province(self.units, who.code)
 
     def recorded_places(self, who: Jurisdiction) -> frozenset[str] | None:
         """Every place a case of the unit may be recorded under, as "scheme:code": its 2025
@@ -146,6 +142,16 @@ class Places:
                 continue
             places.update(f"{DVHC_2004_3LEVEL}:{old.code}" for old in olds)
         return frozenset(places)
+
+
+@cache
+def _communes_in_province(units: AdminUnits, province: str) -> frozenset[str]:
+    """Asked on every filtered list: read once per province and process."""
+    return frozenset(
+        unit.code
+        for unit in units.units(DVHC_2025_2LEVEL, "commune")
+        if _province_of(units, unit.code) == province
+    )
 
 
 @cache
