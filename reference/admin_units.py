@@ -35,9 +35,10 @@ SCHEMES: Final[tuple[Scheme, ...]] = get_args(Scheme)
 REORGANISATION_DAY: Final = date(2025, 7, 1)
 
 
-def scheme_on(day: date) -> Scheme:
-    """The scheme whose codes name the communes on `day` (a payroll's month, a report's day)."""
-    return DVHC_2025_2LEVEL if day >= REORGANISATION_DAY else DVHC_2004_3LEVEL
+def scheme_of_month(month: str) -> Scheme:
+    """The scheme whose codes name the communes in a month (YYYY-MM; a payroll's month):
+    2025 communes from July 2025. Compared as text, so no text given fails here."""
+    return DVHC_2025_2LEVEL if month >= f"{REORGANISATION_DAY:%Y-%m}" else DVHC_2004_3LEVEL
 
 
 _DATA_DIR: Final = "admin_units_data"

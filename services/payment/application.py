@@ -21,9 +21,9 @@ from reference.admin_units import (
     REORGANISATION_DAY,
     AdminUnitNotInForce,
     AdminUnits,
-    Scheme,
     UnknownAdminUnit,
     load_admin_units,
+    scheme_of_month,
 )
 from reference.date_bounds import DateBounds, DateOutOfRange
 from reference.months import add_months, first_day, month_of, months_between
@@ -1097,7 +1097,7 @@ class PaymentApplication(BtxhApplication):
         """The scheme a payroll's commune code is read in: 2025 communes pay from July 2025,
         the old ones before. An old commune's code for a later month is refused, naming the
         communes that took it over."""
-        scheme: Scheme = DVHC_2025_2LEVEL if month >= REORGANISED_FROM else DVHC_2004_3LEVEL
+        scheme = scheme_of_month(month)
         try:
             self.admin_units.validate_commune(scheme, commune, first_day(month))
         except AdminUnitNotInForce as error:

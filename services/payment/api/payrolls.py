@@ -23,13 +23,9 @@ from backbone.auth import (
 )
 from backbone.correlation import correlation_id
 from backbone.http import MIB, body_limit
-from reference.admin_units import DVHC_2004_3LEVEL, DVHC_2025_2LEVEL
+from reference.admin_units import scheme_of_month
 from reference.working_days import today_in_vietnam
-from services.payment.application import (
-    REORGANISED_FROM,
-    EntitlementNotFound,
-    PaymentApplication,
-)
+from services.payment.application import EntitlementNotFound, PaymentApplication
 from services.payment.domain.payroll import PayrollRun, payroll_id
 from services.payment.payroll_jobs import PayrollJobs
 from services.payment.payroll_register import PayrollRegister
@@ -45,12 +41,6 @@ from services.payment.result_files import (
 POST_OFFICE_CHANNELS = ("post_office", "home_delivery")
 
 
-def payroll_scheme(month: str) -> str:
-    """The scheme a payroll's commune code is read in: 2025 communes from July 2025 (compared
-    as text: the path's month is checked later, and no text may fail here)."""
-    return DVHC_2025_2LEVEL if month >= REORGANISED_FROM else DVHC_2004_3LEVEL
-
-
 def payroll_scope(request: Request, actor: Annotated[Actor, Depends(authenticated)]) -> None:
     """A payroll is seen and acted on only by officials of a unit its commune lies in (an
     old commune's payrolls by those of the 2025 communes it went into), and a post office
@@ -62,7 +52,7 @@ def payroll_scope(request: Request, actor: Annotated[Actor, Depends(authenticate
         return
     who = jurisdiction_of(actor)
     payroll = f"payroll of commune {commune}, {channel}, {month}"
-    if not PLACES.covers(who, payroll_scheme(month), str(commune)):
+    if not PLACES.covers(who, scheme_of_month(month), str(commune)):
         raise not_in_unit(payroll, who)
     if actor.role == "post_office" and channel not in POST_OFFICE_CHANNELS:
         raise not_in_unit(payroll, who)
@@ -158,7 +148,7 @@ def generate(
 ) -> dict[str, Any]:
     # 422 (month, or an old commune after June 2025, naming its successors) or 409 (closed)
     payment.check_payroll_open(body.commune, body.channel, body.month, today=today_in_vietnam())
-    require_commune(actor, payroll_scheme(body.month), body.commune)
+    require_commune(actor, scheme_of_month(body.month), body.commune)
     run_id = payroll_id(body.commune, body.channel, body.month)
 
     def run(progress: Callable[[int, int], None]) -> None:

@@ -8,8 +8,7 @@ from pydantic import BaseModel
 
 from backbone.auth import require_commune
 from backbone.database import connection
-from reference.admin_units import scheme_on
-from reference.months import first_day
+from reference.admin_units import scheme_of_month
 from services.reporting.api.deps import Bounds, Store, Viewer
 from services.reporting.projections import payments
 
@@ -69,7 +68,7 @@ def get_summary(
     if not MONTH.match(month):
         raise InvalidQuery(f"month {month!r} is not a month: give YYYY-MM, e.g. 2025-09")
     bounds.month("month", month)
-    require_commune(viewer, scheme_on(first_day(month)), commune)  # the payroll's code
+    require_commune(viewer, scheme_of_month(month), commune)  # the payroll's code
     with connection(store.url) as conn:
         found = payments.summary(
             conn, store.schema, commune=commune, payroll_month=month, channel=channel
