@@ -179,11 +179,13 @@ class BtxhApplication(Application[UUID]):
 
 
 def _cipher_env(settings: BackboneSettings) -> dict[str, str]:
-    """Encryption at rest (the library's cipher) when a key is set."""
+    """Encryption at rest when a key is set: the library's AES-GCM cipher (on the
+    `cryptography` package) over each stored event's state, compressed first. The table then
+    holds, per event, only its id, version, type name and time in clear."""
     if settings.cipher_key is None:
         return {}
     return {
-        "CIPHER_TOPIC": "eventsourcing.cipher:AESCipher",
+        "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
         "CIPHER_KEY": settings.cipher_key.get_secret_value(),
         "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
     }

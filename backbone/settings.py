@@ -1,9 +1,11 @@
 """Settings every service reads from the environment (prefix BTXH_)."""
 
+import base64
+import binascii
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backbone.database import SessionBounds
@@ -26,8 +28,8 @@ class BackboneSettings(BaseSettings):
         default="development",
         description="`production` (the compose default): every process refuses to start with a "
         "missing, development or short (< 32 characters) BTXH_JWT_SECRET or "
-        "BTXH_PERSONAL_ID_KEY, naming the variable. `development` (make run, tests) accepts "
-        "the development values.",
+        "BTXH_PERSONAL_ID_KEY, or without BTXH_CIPHER_KEY, naming the variable. "
+        "`development` (make run, tests) accepts the development values.",
     )
 
     database_url: str = Field(
@@ -58,7 +60,9 @@ class BackboneSettings(BaseSettings):
     )
     cipher_key: SecretStr | None = Field(
         default=None,
-        description="Base64 AES key: when set, stored events are encrypted at rest.",
+        description="Base64 of a 256-bit AES key (openssl rand -base64 32): stored events are "
+        "encrypted at rest with it (AES-GCM). Required in production; `make run` generates one "
+        "into its run directory on first start. Every process of a service must hold the same.",
     )
     policy_dir: Path | None = Field(
         default=None,
@@ -83,6 +87,24 @@ class BackboneSettings(BaseSettings):
     http_host: str = Field(default="127.0.0.1", description="Interface the HTTP API binds to.")
     log_level: str = Field(default="INFO")
 
+    @field_validator("cipher_key")
+    @classmethod
+    def _an_aes_key(cls, value: SecretStr | None) -> SecretStr | None:
+        """A key that is not 16, 24 or 32 bytes of base64 is refused at start, not at the
+        first write."""
+        if value is None:
+            return None
+        try:
+            key = base64.b64decode(value.get_secret_value(), validate=True)
+        except binascii.Error as error:
+            raise ValueError(f"BTXH_CIPHER_KEY is not base64: {error}") from error
+        if len(key) not in (16, 24, 32):
+            raise ValueError(
+                f"BTXH_CIPHER_KEY decodes to {len(key)} bytes; an AES key has 16, 24 or 32"
+                " (generate one: openssl rand -base64 32)"
+            )
+        return value
+
     @model_validator(mode="after")
     def _real_secrets_in_production(self) -> "BackboneSettings":
         """Outside development, a process with a guessable key does not start: with the
@@ -102,6 +124,8 @@ class BackboneSettings(BaseSettings):
                 problems.append(
                     f"{variable} has {len(secret)} characters, fewer than {MIN_SECRET_CHARS}"
                 )
+        if self.cipher_key is None:
+            problems.append("BTXH_CIPHER_KEY is unset (stored events would be plaintext)")
         if problems:
             raise ValueError(
                 "BTXH_ENVIRONMENT=production refuses to start: "

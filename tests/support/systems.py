@@ -3,6 +3,8 @@
 A plain function, not a fixture, so that scripts such as tests/bench can use it too.
 """
 
+import base64
+import secrets
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,5 +30,10 @@ def new_system(
         ports={service: free_port() for service in SERVICES},
         log_dir=log_dir,
         prefix=prefix,
-        extra_env={"BTXH_LOG_LEVEL": "INFO", **(extra_env or {})},
+        extra_env={
+            "BTXH_LOG_LEVEL": "INFO",
+            # every test system stores its events encrypted, as make run and compose do
+            "BTXH_CIPHER_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+            **(extra_env or {}),
+        },
     )

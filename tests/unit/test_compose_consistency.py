@@ -18,7 +18,8 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / "deploy" / ".env.example"
 
 PROCESS_COMMAND = re.compile(r"^python -m services\.(?P<service>\w+) (?P<kind>\w+)$")
-SECRETS = ("BTXH_JWT_SECRET", "BTXH_PERSONAL_ID_KEY")
+SECRETS = ("BTXH_JWT_SECRET", "BTXH_PERSONAL_ID_KEY", "BTXH_CIPHER_KEY")
+AN_AES_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="  # 32 bytes, base64
 
 
 def load_compose() -> dict[str, Any]:
@@ -171,6 +172,12 @@ def test_every_variable_compose_interpolates_is_documented_in_the_env_example():
             {"BTXH_JWT_SECRET": "short", "BTXH_PERSONAL_ID_KEY": "y" * 40},
             "BTXH_JWT_SECRET has 5 characters, fewer than 32",
         ),
+        (
+            {"BTXH_JWT_SECRET": "x" * 40, "BTXH_PERSONAL_ID_KEY": "y" * 40},
+            "BTXH_CIPHER_KEY is unset",
+        ),
+        ({"BTXH_CIPHER_KEY": "not base64!"}, "BTXH_CIPHER_KEY is not base64"),
+        ({"BTXH_CIPHER_KEY": "c2hvcnQ="}, "BTXH_CIPHER_KEY decodes to 5 bytes"),
     ],
 )
 def test_a_production_process_refuses_to_start_with_a_guessable_secret(
@@ -191,5 +198,6 @@ def test_a_production_process_starts_with_real_secrets_and_compose_defaults_to_p
     monkeypatch.setenv("BTXH_ENVIRONMENT", "production")
     monkeypatch.setenv("BTXH_JWT_SECRET", "j" * 48)
     monkeypatch.setenv("BTXH_PERSONAL_ID_KEY", "k" * 48)
+    monkeypatch.setenv("BTXH_CIPHER_KEY", AN_AES_KEY)
     assert BackboneSettings().environment == "production"
     assert "BTXH_ENVIRONMENT: ${BTXH_ENVIRONMENT:-production}" in COMPOSE_FILE.read_text()
