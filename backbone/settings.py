@@ -54,10 +54,6 @@ class BackboneSettings(BaseSettings):
         default=SecretStr(DEVELOPMENT_JWT_SECRET),
         description="HMAC key that signs bearer tokens (HS256).",
     )
-    personal_id_key: SecretStr = Field(
-        default=SecretStr(DEVELOPMENT_PERSONAL_ID_KEY),
-        description="HMAC key for personal ID digests; the number itself never leaves intake.",
-    )
     cipher_key: SecretStr | None = Field(
         default=None,
         description="Base64 of a 256-bit AES key (openssl rand -base64 32): stored events are "
@@ -107,16 +103,13 @@ class BackboneSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _real_secrets_in_production(self) -> "BackboneSettings":
-        """Outside development, a process with a guessable key does not start: with the
-        development ID key, an ID number is recovered from its digest in a fraction of a
-        second, and anyone can sign a token with the development JWT secret."""
+        """Outside development, a process with a guessable key does not start: anyone can
+        sign a token with the development JWT secret (and, in intake, recover an ID number
+        from its digest under the development ID key in a fraction of a second)."""
         if self.environment != "production":
             return self
         problems = []
-        for variable, value, development in (
-            ("BTXH_JWT_SECRET", self.jwt_secret, DEVELOPMENT_JWT_SECRET),
-            ("BTXH_PERSONAL_ID_KEY", self.personal_id_key, DEVELOPMENT_PERSONAL_ID_KEY),
-        ):
+        for variable, value, development in self.production_secrets():
             secret = value.get_secret_value()
             if secret == development:
                 problems.append(f"{variable} is unset or the development value")
@@ -133,6 +126,11 @@ class BackboneSettings(BaseSettings):
                 + " (generate one: openssl rand -base64 48)"
             )
         return self
+
+    def production_secrets(self) -> list[tuple[str, SecretStr, str]]:
+        """(variable, value, development value) of each secret production checks; a service
+        that holds a secret of its own adds it."""
+        return [("BTXH_JWT_SECRET", self.jwt_secret, DEVELOPMENT_JWT_SECRET)]
 
     def session_bounds(self) -> SessionBounds:
         return SessionBounds(

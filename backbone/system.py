@@ -88,6 +88,8 @@ class System:
             "BTXH_DATABASE_URL": database_url,
             "BTXH_KAFKA_BOOTSTRAP": kafka_bootstrap,
             "BTXH_PREFIX": prefix,
+            # reporting resolves an ID number through intake's API
+            "BTXH_INTAKE_URL": f"http://127.0.0.1:{self.ports['intake']}",
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
         }

@@ -164,6 +164,15 @@ class IntakeApplication(BtxhApplication):
     def personal_id_digest(self, number: str) -> str:
         return personal_id_digest(self._digest_key, number)
 
+    def person_of(self, number: str) -> UUID:
+        """btxh's person id of a citizen ID number: the one key other services link a person's
+        cases by. The number is digested here, the only holder of the digest key; CaseNotFound
+        when no dossier of that number was ever received."""
+        person_id = self.index.person(self.personal_id_digest(number))
+        if person_id is None:
+            raise CaseNotFound("no dossier of a person with this ID number was ever received")
+        return person_id
+
     def _claim(
         self, digest: str, key: str, case_id: UUID, *, blocks: Callable[[UUID], bool]
     ) -> tuple[Claim, UUID | None]:

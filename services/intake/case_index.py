@@ -50,6 +50,10 @@ class CaseIndex(Protocol):
         """Give the claim held by `stale` to `case_id`; False when `stale` no longer holds it."""
         ...
 
+    def person(self, digest: str) -> UUID | None:
+        """The person of this ID-number digest, if a dossier of theirs was ever received."""
+        ...
+
     def holder(self, *, person_id: UUID, benefit: str) -> UUID | None:
         """The case that holds the person's claim for `benefit`, if any (read only)."""
         ...
@@ -135,6 +139,16 @@ class PostgresCaseIndex(CaseIndex):
             holder=None if holder == case_id else holder,
         )
 
+    def person(self, digest: str) -> UUID | None:
+        with connection(self.url) as conn:
+            row = conn.execute(
+                sql.SQL("SELECT person_id FROM {} WHERE personal_id_digest = %s").format(
+                    self.persons
+                ),
+                (digest,),
+            ).fetchone()
+        return None if row is None else UUID(str(row["person_id"]))
+
     def take_over(self, *, person_id: UUID, benefit: str, stale: UUID, case_id: UUID) -> bool:
         with connection(self.url) as conn:
             cursor = conn.execute(
@@ -211,6 +225,10 @@ class InMemoryCaseIndex(CaseIndex):
     def holder(self, *, person_id: UUID, benefit: str) -> UUID | None:
         with self._lock:
             return self._claims.get((person_id, benefit))
+
+    def person(self, digest: str) -> UUID | None:
+        with self._lock:
+            return self._persons.get(digest)
 
     def release(self, *, person_id: UUID, benefit: str, case_id: UUID, forget_person: bool) -> None:
         with self._lock:

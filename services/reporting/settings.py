@@ -12,6 +12,11 @@ CATALOGUED_PROJECTION = "reporting"
 
 class ReportingSettings(BackboneSettings):
     http_port: int = Field(default=8104, description="Port of reporting's HTTP API.")
+    intake_url: str = Field(
+        default="http://127.0.0.1:8101",
+        description="Base URL of intake's API: a lookup by ID number is resolved there (intake "
+        "alone holds the personal-ID key), with the official's own token.",
+    )
     projection_schema: str = Field(
         default=CATALOGUED_PROJECTION,
         pattern=r"^[a-z0-9_]+$",

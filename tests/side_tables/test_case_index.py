@@ -39,6 +39,19 @@ def test_a_first_claim_records_the_person_and_later_claims_find_the_same_person(
     assert (other.person_id, other.new_person, other.holder) == (first.person_id, False, None)
 
 
+def test_a_person_is_found_by_digest_once_recorded_and_kept_when_their_case_closes(
+    index: CaseIndex,
+) -> None:
+    number, case_id = digest(), uuid.uuid4()
+    assert index.person(number) is None
+
+    claim = index.claim(digest=number, benefit=BENEFIT, case_id=case_id)
+    index.release(person_id=claim.person_id, benefit=BENEFIT, case_id=case_id, forget_person=False)
+
+    assert index.person(number) == claim.person_id
+    assert index.person(digest()) is None
+
+
 def test_the_first_claim_holds_the_benefit_and_a_second_is_told_which_case_holds_it(
     index: CaseIndex,
 ) -> None:

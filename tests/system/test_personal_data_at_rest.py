@@ -9,6 +9,8 @@ from eventsourcing.cryptography import AESCipher
 from eventsourcing.utils import Environment
 from psycopg import sql
 
+from backbone.identity import personal_id_digest
+from backbone.settings import DEVELOPMENT_PERSONAL_ID_KEY
 from tests.support.api import Client, dossier_body, officer_of, ok, token
 from tests.support.eventually import eventually
 
@@ -79,3 +81,48 @@ def test_no_table_holds_an_id_number_or_a_name_in_clear_in_stored_events(client:
             assert "Người Mã Hoá Thử".encode() not in state
             # AES-GCM: only a state encrypted under the system's key passes the tag check
             assert zlib.decompress(cipher.decrypt(state)).startswith(b"{")
+
+
+def test_a_lookup_by_id_number_is_resolved_by_intake_alone_and_logged_by_both(
+    client: Client,
+) -> None:
+    body = dossier_body()
+    number = body["applicant"]["personal_id"]
+    case_id = ok(
+        client.http.post(
+            client.url("intake", "/dossiers"), json=body, headers=officer_of(body["residence"])
+        ),
+        201,
+    )["case_id"]
+    eventually(lambda: client.register_entry(case_id), what="the register shows the case")
+    # the digest (under the development key the test system runs with) is intake's alone
+    digest = personal_id_digest(DEVELOPMENT_PERSONAL_ID_KEY, number)
+    _, prefix = database(client)
+    assert tables_holding(client, digest) == [f"{prefix}intake.person_index"]
+
+    def lookup(headers: dict[str, str]) -> Any:
+        return client.http.post(
+            client.url("reporting", "/cases/lookup"), json={"personal_id": number}, headers=headers
+        )
+
+    found = lookup(token("inspector", unit="19", user="inspector-lookup"))
+    assert found.status_code == 200, found.text
+    assert found.json()["case_ids"] == [case_id]
+    [asked] = ok(
+        client.http.get(
+            client.url("intake", "/ops/personal-data-reads"),
+            params={"actor_id": "inspector-lookup"},
+            headers=token("inspector"),
+        )
+    )
+    assert asked["resource"].startswith("person lookup by personal ID: person ")
+    assert asked["request"] == "POST /people/lookup"  # the number is in no log
+    assert number not in str(asked)
+    elsewhere = lookup(token("inspector", unit="01"))  # Hà Nội: not its case
+    assert elsewhere.status_code == 404
+    unknown = client.http.post(
+        client.url("reporting", "/cases/lookup"),
+        json={"personal_id": "001099000000"},
+        headers=token("inspector"),
+    )
+    assert unknown.status_code == 404

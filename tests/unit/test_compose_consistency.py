@@ -12,13 +12,16 @@ from pydantic_settings import BaseSettings
 from backbone.settings import BackboneSettings
 from backbone.system import PROCESSES
 from contracts import topics
+from services.intake.settings import IntakeSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / "deploy" / ".env.example"
 
 PROCESS_COMMAND = re.compile(r"^python -m services\.(?P<service>\w+) (?P<kind>\w+)$")
-SECRETS = ("BTXH_JWT_SECRET", "BTXH_PERSONAL_ID_KEY", "BTXH_CIPHER_KEY")
+SECRETS = ("BTXH_JWT_SECRET", "BTXH_CIPHER_KEY")
+#: Intake's alone: the key that digests ID numbers.
+INTAKE_SECRETS = ("BTXH_PERSONAL_ID_KEY",)
 AN_AES_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="  # 32 bytes, base64
 
 
@@ -150,6 +153,11 @@ def test_secrets_have_no_default_and_must_be_given_to_compose():
         env = environment(definition)
         for secret in SECRETS:
             assert env[secret].startswith(f"${{{secret}:?"), f"{name}: {secret} has a default"
+        for secret in INTAKE_SECRETS:
+            if name.startswith("intake-"):
+                assert env[secret].startswith(f"${{{secret}:?"), f"{name}: {secret} has a default"
+            else:
+                assert secret not in env, f"{name} holds intake's {secret}"
 
 
 def test_every_variable_compose_interpolates_is_documented_in_the_env_example():
@@ -184,12 +192,12 @@ def test_a_production_process_refuses_to_start_with_a_guessable_secret(
     monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], says: str
 ) -> None:
     monkeypatch.setenv("BTXH_ENVIRONMENT", "production")
-    for name in SECRETS:
+    for name in (*SECRETS, *INTAKE_SECRETS):
         monkeypatch.delenv(name, raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(ValueError, match=says):
-        BackboneSettings()
+        IntakeSettings()
 
 
 def test_a_production_process_starts_with_real_secrets_and_compose_defaults_to_production(
@@ -199,5 +207,7 @@ def test_a_production_process_starts_with_real_secrets_and_compose_defaults_to_p
     monkeypatch.setenv("BTXH_JWT_SECRET", "j" * 48)
     monkeypatch.setenv("BTXH_PERSONAL_ID_KEY", "k" * 48)
     monkeypatch.setenv("BTXH_CIPHER_KEY", AN_AES_KEY)
-    assert BackboneSettings().environment == "production"
+    assert IntakeSettings().environment == "production"
+    monkeypatch.delenv("BTXH_PERSONAL_ID_KEY")
+    assert BackboneSettings().environment == "production"  # the ID key is intake's alone
     assert "BTXH_ENVIRONMENT: ${BTXH_ENVIRONMENT:-production}" in COMPOSE_FILE.read_text()

@@ -270,27 +270,14 @@ def test_a_determination_of_another_case_of_the_same_person_counts_and_ended_cas
 # --- the same person twice ----------------------------------------------------------------
 
 
-def test_cases_link_by_person_id_or_id_number_transitively() -> None:
+def test_cases_link_by_person_id_and_a_case_of_no_known_person_links_to_none() -> None:
     a, b, c, d = (uuid4() for _ in range(4))
     person = uuid4()
     groups = linked_cases(
-        [
-            Identity(a, person, None),
-            Identity(b, None, 7),
-            Identity(c, uuid4(), 7),
-            Identity(d, uuid4(), None),
-        ]
+        [Identity(a, person), Identity(b, None), Identity(c, person), Identity(d, uuid4())]
     )
-    assert groups == [{b, c}]  # the same ID number, whatever their person ids
-    groups = linked_cases(
-        [
-            Identity(a, person, 7),
-            Identity(b, None, 7),
-            Identity(c, person, None),
-            Identity(d, None, 8),
-        ]
-    )
-    assert groups == [{a, b, c}]
+    assert groups == [{a, c}]
+    assert linked_cases([Identity(a, None), Identity(b, None)]) == []
 
 
 def period(case_id: UUID, start: str, end: str | None, status: str = "active", **kw: Any) -> Period:
@@ -309,7 +296,8 @@ def period(case_id: UUID, start: str, end: str | None, status: str = "active", *
 
 def test_two_cases_of_one_person_in_payment_at_once_are_each_a_finding() -> None:
     a, b = uuid4(), uuid4()
-    ids = [Identity(a, None, 1), Identity(b, uuid4(), 1)]
+    person = uuid4()
+    ids = [Identity(a, person), Identity(b, person)]
     periods = [period(a, "2024-06-03", None), period(b, "2024-09-01", None, status="suspended")]
     approvals = [event("case_approved", "2024-06-03T01:00:00", case_id=x) for x in (a, b)]
     found = active_twice(ids, periods, approvals, date(2025, 1, 1), {a: "02020", b: "00004"})
@@ -317,7 +305,7 @@ def test_two_cases_of_one_person_in_payment_at_once_are_each_a_finding() -> None
         [(a, "active_twice"), (b, "active_twice")], key=lambda x: str(x[0])
     )
     mine = next(f for f in found if f.case_id == a)
-    assert mine.details["other_cases"][0]["matched_by"] == "personal_id_digest"
+    assert mine.details["other_cases"][0]["matched_by"] == "person_id"
     assert mine.details["overlap_from"] == "2024-09-01"
     assert len(mine.evidence) == 2
     assert "00004" in mine.summary
@@ -326,7 +314,7 @@ def test_two_cases_of_one_person_in_payment_at_once_are_each_a_finding() -> None
 def test_a_past_overlap_is_reported_and_consecutive_or_held_cases_are_not() -> None:
     a, b, c = uuid4(), uuid4(), uuid4()
     person = uuid4()
-    ids = [Identity(a, person, None), Identity(b, person, None), Identity(c, person, None)]
+    ids = [Identity(a, person), Identity(b, person), Identity(c, person)]
     periods = [
         period(a, "2024-06-03", "2024-11-01"),
         period(a, "2024-11-01", None, status="ceased"),

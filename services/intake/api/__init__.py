@@ -8,7 +8,7 @@ from fastapi import Depends, FastAPI, Request
 from backbone.auth import Place, case_scope
 from backbone.http import create_base_app, ops_router
 from backbone.tracked_consumer import TrackedConsumer
-from services.intake.api import dossiers, funeral_claims
+from services.intake.api import dossiers, funeral_claims, people
 from services.intake.application import (
     CaseNotFound,
     DuplicateCase,
@@ -57,5 +57,6 @@ def create_app(
     scoped = [Depends(case_scope(places_of))]
     app.include_router(dossiers.router, dependencies=scoped)
     app.include_router(funeral_claims.router, dependencies=scoped)
+    app.include_router(people.router)
     app.include_router(ops_router(consumer_factory))
     return app

@@ -44,10 +44,10 @@ def create_app(
     )
     app.state.store = store
     app.state.settings = settings  # thresholds of the checks and the budget estimate
-    # The access-log view reads every service's log; the lookup digests an ID number.
+    # The access-log view reads every service's log; intake resolves an ID number.
     app.state.database_url = settings.database_url
     app.state.service_schema = settings.schema_name
-    app.state.personal_id_key = settings.personal_id_key.get_secret_value()
+    app.state.intake = cases.Intake(settings.intake_url)
     app.include_router(register.router)
     # Every route naming a case serves only officials of the case's unit.
     app.include_router(cases.router, dependencies=[Depends(case_scope(scope.places_of))])

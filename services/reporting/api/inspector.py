@@ -76,7 +76,6 @@ MORE_FIELDS: dict[str, str] = {
     "full_name": "Họ và tên",
     "date_of_birth": "Ngày sinh",
     "person_id": "Mã người hưởng trong btxh",
-    "personal_id_digest": "Mã băm số định danh cá nhân",
     "known_at": "Theo dữ liệu đã biết lúc",
     "received_on": "Ngày tiếp nhận hồ sơ",
     "signer": "Người ký quyết định",

@@ -646,38 +646,21 @@ def redetermination_due(
 
 @dataclass(frozen=True)
 class Identity:
-    """Who a case is about, as far as linking goes: btxh's person id and a stand-in number
-    for the ID-number digest (the same number for the same digest; the digest itself never
-    leaves the database)."""
+    """Who a case is about, as far as linking goes: btxh's person id, which intake gives the
+    same to every dossier of one ID number (the number and its digest stay in intake)."""
 
     case_id: UUID
     person_id: UUID | None
-    digest_group: int | None
     in_scope: bool = True
 
 
 def linked_cases(identities: Iterable[Identity]) -> list[set[UUID]]:
-    """Cases of one person: linked by the same person id or the same ID-number digest
-    (transitively: a legacy case may carry only one of them)."""
-    parent: dict[UUID, UUID] = {}
-
-    def root(case: UUID) -> UUID:
-        while parent[case] != case:
-            parent[case] = parent[parent[case]]
-            case = parent[case]
-        return case
-
-    first_by_key: dict[tuple[str, Any], UUID] = {}
-    for identity in identities:
-        parent.setdefault(identity.case_id, identity.case_id)
-        for key in (("person", identity.person_id), ("digest", identity.digest_group)):
-            if key[1] is None:
-                continue
-            other = first_by_key.setdefault(key, identity.case_id)
-            parent[root(identity.case_id)] = root(other)
+    """Cases of one person: those of the same person id (a case whose person is unknown is
+    linked to none)."""
     groups: dict[UUID, set[UUID]] = defaultdict(set)
-    for case in parent:
-        groups[root(case)].add(case)
+    for identity in identities:
+        if identity.person_id is not None:
+            groups[identity.person_id].add(identity.case_id)
     return [g for g in groups.values() if len(g) > 1]
 
 
@@ -753,7 +736,6 @@ def active_twice(
                     else f"Cùng một người đã hưởng {label} trùng ở {len(others) + 1} hồ sơ từ "
                     f"{day_vi(start)} đến {day_vi(end - timedelta(days=1))}: hồ sơ này và {listed}."
                 )
-                me = known[case_id]
                 findings.append(
                     Finding(
                         case_id=case_id,
@@ -770,12 +752,7 @@ def active_twice(
                                     "commune": communes.get(other),
                                     "overlap_from": s.isoformat(),
                                     "overlap_until": (e - timedelta(days=1)).isoformat(),
-                                    "matched_by": (
-                                        "person_id"
-                                        if me.person_id is not None
-                                        and me.person_id == known[other].person_id
-                                        else "personal_id_digest"
-                                    ),
+                                    "matched_by": "person_id",
                                 }
                                 for other, (s, e) in others
                             ],
@@ -1367,24 +1344,17 @@ def _run_active_twice(
         sql.SQL(
             "WITH ids AS (SELECT r.case_id, coalesce(r.person_id, (SELECT p.person_id FROM"
             " {periods} AS p WHERE p.case_id = r.case_id AND p.person_id IS NOT NULL"
-            " ORDER BY p.valid_from DESC LIMIT 1)) AS person_id, r.personal_id_digest AS digest"
+            " ORDER BY p.valid_from DESC LIMIT 1)) AS person_id"
             " FROM {register} AS r),"
             " shared AS (SELECT * FROM ids WHERE person_id IN (SELECT person_id FROM ids"
-            " WHERE person_id IS NOT NULL GROUP BY person_id HAVING count(*) > 1)"
-            " OR digest IN (SELECT digest FROM ids WHERE digest IS NOT NULL GROUP BY digest"
-            " HAVING count(*) > 1))"
-            " SELECT s.case_id, s.person_id, CASE WHEN s.digest IS NULL THEN NULL"
-            " ELSE dense_rank() OVER (ORDER BY s.digest) END AS digest_group,"
-            " {scope} AS in_scope FROM shared AS s"
+            " WHERE person_id IS NOT NULL GROUP BY person_id HAVING count(*) > 1))"
+            " SELECT s.case_id, s.person_id, {scope} AS in_scope FROM shared AS s"
         ).format(periods=periods, register=register, scope=_in_scope(schema, sql.SQL("s.case_id"))),
         _params(scope),
     ).fetchall()
     if not rows:
         return []
-    identities = [
-        Identity(row["case_id"], row["person_id"], row["digest_group"], bool(row["in_scope"]))
-        for row in rows
-    ]
+    identities = [Identity(row["case_id"], row["person_id"], bool(row["in_scope"])) for row in rows]
     cases = [i.case_id for i in identities]
     return active_twice(
         identities,

@@ -9,6 +9,10 @@ from psycopg.types.json import Jsonb
 
 from contracts.envelope import Envelope
 
+#: Payload fields the history does not keep: the ID-number digest links a person only inside
+#: intake (which alone holds its key); the history keeps btxh's person id.
+NOT_KEPT = frozenset({"personal_id_digest"})
+
 
 def record(conn: psycopg.Connection[Any], schema: str, envelope: Envelope) -> None:
     conn.execute(
@@ -31,7 +35,7 @@ def record(conn: psycopg.Connection[Any], schema: str, envelope: Envelope) -> No
             envelope.actorunit,
             envelope.correlationid,
             envelope.causationid,
-            Jsonb(envelope.data),
+            Jsonb({k: v for k, v in envelope.data.items() if k not in NOT_KEPT}),
         ),
     )
 

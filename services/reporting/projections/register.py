@@ -88,7 +88,6 @@ def on_dossier_received(
         at,
         {
             "person_id": event.person_id,
-            "personal_id_digest": event.personal_id_digest,
             "full_name": event.applicant.full_name,
             "date_of_birth": event.applicant.date_of_birth,
             "sex": event.applicant.sex,
@@ -476,13 +475,13 @@ def counts(
     ).fetchall()
 
 
-def case_ids_for_digest(conn: psycopg.Connection[Any], schema: str, digest: str) -> list[UUID]:
-    """Cases of the person with this ID-number digest (exact lookup; nobody is listed)."""
+def case_ids_of_person(conn: psycopg.Connection[Any], schema: str, person_id: UUID) -> list[UUID]:
+    """Cases of one person, by btxh's person id (intake resolves an ID number to it)."""
     rows = conn.execute(
-        sql.SQL(
-            "SELECT case_id FROM {} WHERE personal_id_digest = %s ORDER BY received_on, case_id"
-        ).format(sql.Identifier(schema, "register")),
-        (digest,),
+        sql.SQL("SELECT case_id FROM {} WHERE person_id = %s ORDER BY received_on, case_id").format(
+            sql.Identifier(schema, "register")
+        ),
+        (person_id,),
     ).fetchall()
     return [row["case_id"] for row in rows]
 

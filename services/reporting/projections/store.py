@@ -21,7 +21,7 @@ DDL = [
         stream text PRIMARY KEY, version bigint NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS {schema}.register (
         case_id uuid PRIMARY KEY,
-        person_id uuid, personal_id_digest text, full_name text, date_of_birth date, sex text,
+        person_id uuid, full_name text, date_of_birth date, sex text,
         benefit text, category text, residence_scheme text, residence_code text,
         received_on date, channel text,
         decision_number text, signed_on date, signer text, authority text,
@@ -44,7 +44,11 @@ DDL = [
     "ALTER TABLE {schema}.register ADD COLUMN IF NOT EXISTS hiv_withheld boolean",
     "CREATE INDEX IF NOT EXISTS register_commune ON {schema}.register (residence_code, status)",
     *register_periods.REGISTER_COLUMNS,
-    "CREATE INDEX IF NOT EXISTS register_digest ON {schema}.register (personal_id_digest)",
+    # No ID-number digest beside a name, date of birth and sex: intake alone resolves a number
+    # (to the person id); a projection that kept the digest loses it here.
+    "DROP INDEX IF EXISTS {schema}.register_digest",
+    "ALTER TABLE {schema}.register DROP COLUMN IF EXISTS personal_id_digest",
+    "CREATE INDEX IF NOT EXISTS register_person ON {schema}.register (person_id)",
     """CREATE INDEX IF NOT EXISTS register_posting ON {schema}.register
         (residence_code, posted_from, posted_until) WHERE posted_from IS NOT NULL""",
     """CREATE TABLE IF NOT EXISTS {schema}.case_history (
