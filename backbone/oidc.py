@@ -189,7 +189,7 @@ def usable_keys(document: Any, where: str) -> dict[str, jwt.PyJWK]:
         except jwt.PyJWTError as error:
             log.warning("%s: key %r left out: %s", where, kid, error)
     if not keys:
-        raise ProviderUnavailable(f"{where} publish no RS256 or ES256 signing key")
+        raise ProviderUnavailable(f"{where} hold no RS256 or ES256 signing key")
     return keys
 
 

@@ -12,12 +12,20 @@ from typing import Any
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import Depends, FastAPI, HTTPException
 from fastapi.testclient import TestClient
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from backbone.actor import Actor
 from backbone.auth import TokenVerifier, mint_token, require_roles
-from backbone.oidc import LEEWAY_SECONDS, ProviderKeys, ProviderTokens
+from backbone.oidc import (
+    LEEWAY_SECONDS,
+    ProviderKeys,
+    ProviderTokens,
+    ProviderUnavailable,
+    usable_keys,
+)
 from backbone.settings import DEVELOPMENT_JWT_SECRET
 from tests.support.identity_provider import (
     AUDIENCE,
@@ -186,6 +194,30 @@ def test_a_key_is_used_only_with_the_algorithm_it_was_published_for(provider):
 
     assert status == 401
     assert "token says ES256 but key 'rsa-1' signs with RS256" in detail
+
+
+def test_only_rs256_and_es256_signing_keys_of_a_key_set_are_used(provider):
+    p384 = ECAlgorithm.to_jwk(ec.generate_private_key(ec.SECP384R1()).public_key(), as_dict=True)
+    private = RSAAlgorithm.to_jwk(provider.rsa.private, as_dict=True)
+    document = {
+        "keys": [
+            provider.rsa.jwk,
+            {**provider.ec.jwk, "alg": None},  # the algorithm follows from the key type
+            provider.encryption_jwk,
+            {"kty": "oct", "k": "c2VjcmV0", "kid": "hmac", "alg": "HS256"},
+            {**p384, "kid": "p384"},
+            {**private, "kid": "private", "alg": "RS256"},
+            {**provider.rsa.jwk, "kid": "mislabelled", "alg": "ES256"},
+            {**provider.rsa.jwk, "kid": None},
+        ]
+    }
+
+    assert {kid: key.algorithm_name for kid, key in usable_keys(document, "keys").items()} == {
+        "rsa-1": "RS256",
+        "ec-1": "ES256",
+    }
+    with pytest.raises(ProviderUnavailable, match="hold no RS256 or ES256 signing key"):
+        usable_keys({"keys": [provider.encryption_jwk]}, "the keys")
 
 
 def test_an_unknown_key_id_reads_the_keys_once_more_then_is_refused(provider):
