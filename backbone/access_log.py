@@ -162,10 +162,8 @@ class WrittenAnswersLogged:
         if case_id is None or path.startswith("/ops/"):
             return
         request = Request(scope)
-        actor = authenticate(
-            request.app.state.jwt_secret,
-            request.headers.get("authorization", "").removeprefix("Bearer ").strip(),
-        )
+        _, _, token = request.headers.get("authorization", "").partition(" ")
+        actor = authenticate(request, token.strip())
         log: AccessLog = request.app.state.access_log
         route = getattr(scope.get("route"), "path", path)
         log.record(

@@ -26,7 +26,7 @@ from backbone.access_log import (
     read_view,
 )
 from backbone.actor import Actor
-from backbone.auth import require_roles
+from backbone.auth import TokenVerifier, require_roles
 from backbone.database import connect
 from backbone.eventstore import EventTooLarge
 from backbone.recorder import WriteNotCompleted
@@ -247,7 +247,7 @@ def create_base_app(
 
     app.add_middleware(WrittenAnswersLogged)
     app.add_middleware(RequestGuard, limits=route_limits)
-    app.state.jwt_secret = settings.jwt_secret.get_secret_value()
+    app.state.tokens = TokenVerifier.from_settings(settings)
     access_log = AccessLog(settings.database_url, settings.schema_name(service))
     app.state.access_log = access_log
 

@@ -104,6 +104,11 @@ def main() -> None:
     logging.getLogger("kafka").setLevel(logging.WARNING)
     settings = LauncherSettings()
     backbone = BackboneSettings()
+    if backbone.environment != "development":
+        sys.exit(
+            "make run is the development stack (embedded PostgreSQL and broker, development "
+            "tokens): unset BTXH_ENVIRONMENT; deploy production with docker compose (deploy/)"
+        )
     for service, port in settings.ports().items():
         if not port_is_free(backbone.http_host, port):
             sys.exit(
@@ -147,6 +152,8 @@ def main() -> None:
         for role, unit in DEVELOPMENT_UNITS.items():
             token = mint_token(secret, user_id=f"dev-{role}", role=role, unit=unit)
             print(f"  {role:<16} {unit:<6} {token}")
+        if backbone.oidc_issuer:
+            print(f"access tokens of {backbone.oidc_issuer} are accepted too")
         print(f"\nlogs: {run_dir / 'logs'}; Ctrl-C stops everything")
         sys.stdout.flush()
         stop.wait()

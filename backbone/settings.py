@@ -26,10 +26,13 @@ class BackboneSettings(BaseSettings):
 
     environment: Literal["development", "production"] = Field(
         default="development",
-        description="`production` (the compose default): every process refuses to start with a "
-        "missing, development or short (< 32 characters) BTXH_JWT_SECRET or "
-        "BTXH_PERSONAL_ID_KEY, or without BTXH_CIPHER_KEY, naming the variable. "
-        "`development` (make run, tests) accepts the development values.",
+        description="`production` (the compose default): tokens come from the identity provider "
+        "only (BTXH_OIDC_ISSUER, BTXH_OIDC_AUDIENCE and BTXH_OIDC_JWKS_URL must be set), HS256 "
+        "development tokens are refused, and every process refuses to start with a missing, "
+        "development or short (< 32 characters) BTXH_PERSONAL_ID_KEY (intake) or without "
+        "BTXH_CIPHER_KEY, naming the variable. "
+        "`development` (make run, tests) accepts the development values and HS256 development "
+        "tokens signed with BTXH_JWT_SECRET, besides the provider's tokens when configured.",
     )
 
     database_url: str = Field(
@@ -52,7 +55,44 @@ class BackboneSettings(BaseSettings):
     topic_partitions: int = Field(default=3, ge=1, description="Partitions of each case topic.")
     jwt_secret: SecretStr = Field(
         default=SecretStr(DEVELOPMENT_JWT_SECRET),
-        description="HMAC key that signs bearer tokens (HS256).",
+        description="HMAC key of the HS256 development tokens (make run prints some); used in "
+        "development only: production accepts the identity provider's tokens alone.",
+    )
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="Issuer (`iss`) of the identity provider's tokens, e.g. "
+        "https://id.example.gov.vn/realms/btxh for a Keycloak realm. Required in production.",
+    )
+    oidc_audience: str | None = Field(
+        default=None,
+        description="Audience (`aud`) a token must name: btxh's client at the provider "
+        "(Keycloak adds it with an audience mapper). Required in production.",
+    )
+    oidc_jwks_url: str | None = Field(
+        default=None,
+        pattern=r"^(https?://.+)?$",
+        description="URL of the provider's signing keys (JWKS); Keycloak's is "
+        "<issuer>/protocol/openid-connect/certs. Required in production.",
+    )
+    oidc_role_claim: str = Field(
+        default="realm_access.roles",
+        min_length=1,
+        description="Dotted path of the claim that holds the role: the one btxh role among its "
+        "values (Keycloak: realm roles `realm_access.roles`, or a client's roles "
+        "`resource_access.<client>.roles`).",
+    )
+    oidc_unit_claim: str = Field(
+        default="unit",
+        min_length=1,
+        description="Dotted path of the claim that holds the official's unit (a 2025 commune or "
+        "province code, or VN): Keycloak maps the user attribute `unit` into it.",
+    )
+    oidc_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="Longest wait for the provider's keys; a request that needs them and cannot "
+        "get them is answered 503.",
     )
     cipher_key: SecretStr | None = Field(
         default=None,
@@ -101,36 +141,69 @@ class BackboneSettings(BaseSettings):
             )
         return value
 
+    def oidc_variables(self) -> dict[str, str | None]:
+        """The identity provider's settings, by variable (an empty value counts as unset)."""
+        return {
+            "BTXH_OIDC_ISSUER": self.oidc_issuer or None,
+            "BTXH_OIDC_AUDIENCE": self.oidc_audience or None,
+            "BTXH_OIDC_JWKS_URL": self.oidc_jwks_url or None,
+        }
+
     @model_validator(mode="after")
-    def _real_secrets_in_production(self) -> "BackboneSettings":
-        """Outside development, a process with a guessable key does not start: anyone can
-        sign a token with the development JWT secret (and, in intake, recover an ID number
-        from its digest under the development ID key in a fraction of a second)."""
-        if self.environment != "production":
-            return self
-        problems = []
-        for variable, value, development in self.production_secrets():
-            secret = value.get_secret_value()
-            if secret == development:
-                problems.append(f"{variable} is unset or the development value")
-            elif len(secret) < MIN_SECRET_CHARS:
-                problems.append(
-                    f"{variable} has {len(secret)} characters, fewer than {MIN_SECRET_CHARS}"
-                )
-        if self.cipher_key is None:
-            problems.append("BTXH_CIPHER_KEY is unset (stored events would be plaintext)")
-        if problems:
+    def _whole_identity_provider(self) -> "BackboneSettings":
+        """An identity provider is configured wholly or not at all: a token cannot be checked
+        without its issuer, its audience and its keys."""
+        variables = self.oidc_variables()
+        missing = [name for name, value in variables.items() if value is None]
+        if missing and len(missing) < len(variables):
             raise ValueError(
-                "BTXH_ENVIRONMENT=production refuses to start: "
-                + "; ".join(problems)
-                + " (generate one: openssl rand -base64 48)"
+                f"the identity provider is configured in part: set {' and '.join(missing)} "
+                f"as well, or unset every BTXH_OIDC_ variable"
             )
         return self
 
+    @model_validator(mode="after")
+    def _real_secrets_in_production(self) -> "BackboneSettings":
+        """Outside development, a process that could be fooled does not start: tokens come from
+        the identity provider only (anyone can sign a token with the development JWT secret),
+        stored events are encrypted, and no secret is guessable (in intake, with the
+        development ID key an ID number is recovered from its digest in a fraction of a
+        second)."""
+        if self.environment != "production":
+            return self
+        problems = []
+        missing = [name for name, value in self.oidc_variables().items() if value is None]
+        if missing:
+            problems.append(
+                f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} unset (in "
+                "production every token comes from the identity provider: README, Identity)"
+            )
+        for variable, value, development in self.production_secrets():
+            secret = value.get_secret_value()
+            if secret == development:
+                problems.append(
+                    f"{variable} is unset or the development value (generate one: "
+                    "openssl rand -base64 48)"
+                )
+            elif len(secret) < MIN_SECRET_CHARS:
+                problems.append(
+                    f"{variable} has {len(secret)} characters, fewer than "
+                    f"{MIN_SECRET_CHARS} (generate one: openssl rand -base64 48)"
+                )
+        if self.cipher_key is None:
+            problems.append(
+                "BTXH_CIPHER_KEY is unset: stored events would be plaintext (generate one: "
+                "openssl rand -base64 32)"
+            )
+        if problems:
+            raise ValueError("BTXH_ENVIRONMENT=production refuses to start: " + "; ".join(problems))
+        return self
+
     def production_secrets(self) -> list[tuple[str, SecretStr, str]]:
-        """(variable, value, development value) of each secret production checks; a service
-        that holds a secret of its own adds it."""
-        return [("BTXH_JWT_SECRET", self.jwt_secret, DEVELOPMENT_JWT_SECRET)]
+        """(variable, value, development value) of each secret production checks beside the
+        identity provider and the event key: none here (tokens come from the provider); a
+        service that holds a secret of its own adds it."""
+        return []
 
     def session_bounds(self) -> SessionBounds:
         return SessionBounds(

@@ -1,6 +1,8 @@
-"""docker-compose.yml agrees with the code: processes, settings, ports, topics and secrets."""
+"""docker-compose.yml agrees with the code: processes, settings, ports, topics, secrets and the
+identity provider."""
 
 import importlib
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -17,12 +19,16 @@ from services.intake.settings import IntakeSettings
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / "deploy" / ".env.example"
+REALM_FILE = ROOT / "deploy" / "keycloak" / "btxh-realm.json"
 
 PROCESS_COMMAND = re.compile(r"^python -m services\.(?P<service>\w+) (?P<kind>\w+)$")
-SECRETS = ("BTXH_JWT_SECRET", "BTXH_CIPHER_KEY")
-#: Intake's alone: the key that digests ID numbers.
+#: Every process's secrets; intake's alone: the key that digests ID numbers.
+SECRETS = ("BTXH_CIPHER_KEY",)
 INTAKE_SECRETS = ("BTXH_PERSONAL_ID_KEY",)
 AN_AES_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="  # 32 bytes, base64
+#: What points a process at the identity provider: required in production (the compose default).
+OIDC_VARIABLES = ("BTXH_OIDC_ISSUER", "BTXH_OIDC_AUDIENCE", "BTXH_OIDC_JWKS_URL")
+DEFAULT = re.compile(r"^\$\{(?P<name>[A-Z_]+):-(?P<value>[^}]+)\}$")
 
 
 def load_compose() -> dict[str, Any]:
@@ -171,43 +177,75 @@ def test_every_variable_compose_interpolates_is_documented_in_the_env_example():
     assert interpolated <= documented, f"not in deploy/.env.example: {interpolated - documented}"
 
 
-@pytest.mark.parametrize(
-    ("environment", "says"),
-    [
-        ({}, "BTXH_JWT_SECRET is unset or the development value"),
-        ({"BTXH_JWT_SECRET": "x" * 40}, "BTXH_PERSONAL_ID_KEY is unset or the development value"),
-        (
-            {"BTXH_JWT_SECRET": "short", "BTXH_PERSONAL_ID_KEY": "y" * 40},
-            "BTXH_JWT_SECRET has 5 characters, fewer than 32",
-        ),
-        (
-            {"BTXH_JWT_SECRET": "x" * 40, "BTXH_PERSONAL_ID_KEY": "y" * 40},
-            "BTXH_CIPHER_KEY is unset",
-        ),
-        ({"BTXH_CIPHER_KEY": "not base64!"}, "BTXH_CIPHER_KEY is not base64"),
-        ({"BTXH_CIPHER_KEY": "c2hvcnQ="}, "BTXH_CIPHER_KEY decodes to 5 bytes"),
-    ],
-)
-def test_a_production_process_refuses_to_start_with_a_guessable_secret(
-    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], says: str
-) -> None:
-    monkeypatch.setenv("BTXH_ENVIRONMENT", "production")
-    for name in (*SECRETS, *INTAKE_SECRETS):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    with pytest.raises(ValueError, match=says):
-        IntakeSettings()
-
-
-def test_a_production_process_starts_with_real_secrets_and_compose_defaults_to_production(
+def test_a_production_process_starts_with_compose_defaults_and_compose_defaults_to_production(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    env = environment(next(iter(PROCESSES_IN_COMPOSE.values())))
+    for name in OIDC_VARIABLES:
+        monkeypatch.setenv(name, default_of(env[name]))
     monkeypatch.setenv("BTXH_ENVIRONMENT", "production")
-    monkeypatch.setenv("BTXH_JWT_SECRET", "j" * 48)
     monkeypatch.setenv("BTXH_PERSONAL_ID_KEY", "k" * 48)
     monkeypatch.setenv("BTXH_CIPHER_KEY", AN_AES_KEY)
+    monkeypatch.delenv("BTXH_JWT_SECRET", raising=False)
+
     assert IntakeSettings().environment == "production"
     monkeypatch.delenv("BTXH_PERSONAL_ID_KEY")
     assert BackboneSettings().environment == "production"  # the ID key is intake's alone
     assert "BTXH_ENVIRONMENT: ${BTXH_ENVIRONMENT:-production}" in COMPOSE_FILE.read_text()
+
+
+def default_of(value: str) -> str:
+    """The default of `${NAME:-default}`."""
+    match = DEFAULT.match(value)
+    assert match, f"{value!r} is not ${{NAME:-default}}"
+    return match["value"]
+
+
+def realm() -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(REALM_FILE.read_text(encoding="utf-8"))
+    return document
+
+
+@pytest.mark.parametrize("name", sorted(PROCESSES_IN_COMPOSE))
+def test_every_process_is_pointed_at_the_identity_provider_by_default(name):
+    env = environment(PROCESSES_IN_COMPOSE[name])
+
+    for variable in OIDC_VARIABLES:
+        assert variable in env, f"{name} does not set {variable}"
+        assert DEFAULT.match(env[variable])["name"] == variable, f"{name}: {env[variable]}"
+        assert default_of(env[variable]), f"{name}: {variable} has an empty default"
+
+
+def test_the_default_identity_provider_is_the_keycloak_service_and_its_btxh_realm():
+    keycloak = load_compose()["services"]["keycloak"]
+    env = environment(next(iter(PROCESSES_IN_COMPOSE.values())))
+    keycloak_env = environment(keycloak)
+    realm_name = realm()["realm"]
+    audience_mappers = [
+        mapper["config"]["included.client.audience"]
+        for client in realm()["clients"]
+        for mapper in client.get("protocolMappers", [])
+        if mapper["protocolMapper"] == "oidc-audience-mapper"
+    ]
+
+    # Users sign in at KEYCLOAK_URL, so their tokens name it; the services read the keys over
+    # the compose network.
+    assert default_of(env["BTXH_OIDC_ISSUER"]) == (
+        f"{default_of(keycloak_env['KC_HOSTNAME'])}/realms/{realm_name}"
+    )
+    assert default_of(env["BTXH_OIDC_JWKS_URL"]) == (
+        f"http://keycloak:8080/realms/{realm_name}/protocol/openid-connect/certs"
+    )
+    assert audience_mappers == [default_of(env["BTXH_OIDC_AUDIENCE"])]
+    assert "--import-realm" in keycloak["command"]
+    assert (
+        f"./{REALM_FILE.relative_to(ROOT)}:/opt/keycloak/data/import/{REALM_FILE.name}:ro"
+        in keycloak["volumes"]
+    )
+    assert keycloak_env["KC_BOOTSTRAP_ADMIN_PASSWORD"].startswith("${KEYCLOAK_ADMIN_PASSWORD:?")
+
+
+def test_no_process_is_given_the_development_token_secret():
+    # Production refuses HS256 development tokens: the secret that signs them has no use there.
+    for name, definition in PROCESSES_IN_COMPOSE.items():
+        assert "BTXH_JWT_SECRET" not in environment(definition), name
