@@ -4,6 +4,8 @@ The position is saved only after the broker acknowledged; a crash anywhere means
 republication, never loss. When the broker's cluster id or the topic id differs from
 the one recorded with the position, the broker lost its log: republish from the start.
 One relay per service is active (a PostgreSQL advisory lock); the others stand by.
+Every message is signed with the service's key (backbone/signing.py): consumers drop any
+message on the service's topics that its key did not sign.
 """
 
 import logging
@@ -32,6 +34,7 @@ from backbone.kafka import (
 )
 from backbone.publishing import AuditedEvent, ContractMapper, envelope_for, to_outbound
 from backbone.settings import BackboneSettings
+from backbone.signing import SignedProducer, signer_from
 from contracts.catalog import CONTRACTS, contract_for
 
 log = logging.getLogger(__name__)
@@ -116,6 +119,9 @@ class OutboxRelay:
         self.idle_wait = idle_wait
         self.kill_after_publish = kill_after_publish
         self.positions = PositionStore(settings.database_url, settings.schema_name(app.service))
+        # Refuses to start without the service's key: an unsigned event would be dropped by
+        # every consumer, and the relay would have moved past it.
+        self.signer = signer_from(settings, app.service)
         self.published = 0
         # Topics other than the relay's own that this relay has made sure exist (a contract
         # may publish elsewhere, e.g. health-insurance notices); forgotten on a broker change.
@@ -158,7 +164,7 @@ class OutboxRelay:
         if not wait_for_broker(self.settings.kafka_bootstrap, self.name, stop, outage):
             return
         admin = KafkaAdmin(self.settings.kafka_bootstrap)
-        producer = OrderedProducer(self.settings.kafka_bootstrap)
+        producer = SignedProducer(OrderedProducer(self.settings.kafka_bootstrap), self.signer)
         try:
             # Every topic this service publishes on exists before the first send.
             admin.ensure_topics(self._own_topics(), self.settings.topic_partitions)
@@ -189,7 +195,7 @@ class OutboxRelay:
             | {self.topic}
         )
 
-    def publish_next_batch(self, admin: KafkaAdmin, producer: OrderedProducer) -> int:
+    def publish_next_batch(self, admin: KafkaAdmin, producer: SignedProducer) -> int:
         """Publish the next batch after the saved position; return how many were sent."""
         identity = admin.identity(self.topic, self.settings.topic_partitions)
         position = self.positions.load(self.name)

@@ -8,6 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backbone.database import SessionBounds
 from backbone.kafka import consumer_group
+from backbone.signing import PUBLIC_KEYS_VARIABLE, parse_private_key, parse_public_keys
 from contracts import topics
 
 #: The development values of the secrets: accepted in development only.
@@ -26,7 +27,8 @@ class BackboneSettings(BaseSettings):
         default="development",
         description="`production` (the compose default): every process refuses to start with a "
         "missing, development or short (< 32 characters) BTXH_JWT_SECRET or "
-        "BTXH_PERSONAL_ID_KEY, naming the variable. `development` (make run, tests) accepts "
+        "BTXH_PERSONAL_ID_KEY, or without a public signing key of every publishing service in "
+        "BTXH_SIGNING_PUBLIC_KEYS, naming the variable. `development` (make run, tests) accepts "
         "the development values.",
     )
 
@@ -56,6 +58,19 @@ class BackboneSettings(BaseSettings):
         default=SecretStr(DEVELOPMENT_PERSONAL_ID_KEY),
         description="HMAC key for personal ID digests; the number itself never leaves intake.",
     )
+    signing_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 Ed25519 private key of this process's service: its relay and "
+        "workers sign every message they publish with it (a relay or worker refuses to start "
+        "without it). Give it to no other service, and to no process that does not publish. "
+        "Generate keys with `python -m backbone.signing generate`.",
+    )
+    signing_public_keys: str | None = Field(
+        default=None,
+        description="Every service's public key, `service=base64,...` (a service named twice: "
+        "both keys are accepted, while its key is replaced). A consumer drops to its "
+        "dead-letter topic any message not signed by the service that publishes on its topic.",
+    )
     cipher_key: SecretStr | None = Field(
         default=None,
         description="Base64 AES key: when set, stored events are encrypted at rest.",
@@ -84,10 +99,20 @@ class BackboneSettings(BaseSettings):
     log_level: str = Field(default="INFO")
 
     @model_validator(mode="after")
+    def _signing_keys_readable(self) -> "BackboneSettings":
+        """A key that is set but unusable stops every process at start, naming its variable."""
+        if self.signing_key is not None:
+            parse_private_key(self.signing_key.get_secret_value())
+        if self.signing_public_keys is not None:
+            parse_public_keys(self.signing_public_keys)
+        return self
+
+    @model_validator(mode="after")
     def _real_secrets_in_production(self) -> "BackboneSettings":
         """Outside development, a process with a guessable key does not start: with the
         development ID key, an ID number is recovered from its digest in a fraction of a
-        second, and anyone can sign a token with the development JWT secret."""
+        second, and anyone can sign a token with the development JWT secret. Nor does one
+        that could not tell a genuine message from a forged one (no publisher's public key)."""
         if self.environment != "production":
             return self
         problems = []
@@ -102,13 +127,24 @@ class BackboneSettings(BaseSettings):
                 problems.append(
                     f"{variable} has {len(secret)} characters, fewer than {MIN_SECRET_CHARS}"
                 )
+        problems += self._missing_public_keys()
         if problems:
             raise ValueError(
                 "BTXH_ENVIRONMENT=production refuses to start: "
                 + "; ".join(problems)
-                + " (generate one: openssl rand -base64 48)"
+                + " (generate a secret: openssl rand -base64 48; signing keys: python -m "
+                "backbone.signing generate)"
             )
         return self
+
+    def _missing_public_keys(self) -> list[str]:
+        if not self.signing_public_keys:
+            return [f"{PUBLIC_KEYS_VARIABLE} is unset"]
+        listed = parse_public_keys(self.signing_public_keys)
+        missing = sorted(set(topics.PUBLISHERS.values()) - set(listed))
+        if missing:
+            return [f"{PUBLIC_KEYS_VARIABLE} has no key of {', '.join(missing)}"]
+        return []
 
     def session_bounds(self) -> SessionBounds:
         return SessionBounds(

@@ -10,8 +10,10 @@ import yaml
 from pydantic_settings import BaseSettings
 
 from backbone.settings import BackboneSettings
+from backbone.signing import public_keys_text
 from backbone.system import PROCESSES
 from contracts import topics
+from tests.support.signing import service_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -171,13 +173,25 @@ def test_every_variable_compose_interpolates_is_documented_in_the_env_example():
             {"BTXH_JWT_SECRET": "short", "BTXH_PERSONAL_ID_KEY": "y" * 40},
             "BTXH_JWT_SECRET has 5 characters, fewer than 32",
         ),
+        (
+            {"BTXH_JWT_SECRET": "x" * 40, "BTXH_PERSONAL_ID_KEY": "y" * 40},
+            "BTXH_SIGNING_PUBLIC_KEYS is unset",
+        ),
+        (
+            {
+                "BTXH_JWT_SECRET": "x" * 40,
+                "BTXH_PERSONAL_ID_KEY": "y" * 40,
+                "BTXH_SIGNING_PUBLIC_KEYS": "intake=" + "A" * 43 + "=",
+            },
+            "BTXH_SIGNING_PUBLIC_KEYS has no key of assessment, payment, reporting",
+        ),
     ],
 )
 def test_a_production_process_refuses_to_start_with_a_guessable_secret(
     monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], says: str
 ) -> None:
     monkeypatch.setenv("BTXH_ENVIRONMENT", "production")
-    for name in SECRETS:
+    for name in (*SECRETS, "BTXH_SIGNING_PUBLIC_KEYS"):
         monkeypatch.delenv(name, raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
@@ -191,5 +205,6 @@ def test_a_production_process_starts_with_real_secrets_and_compose_defaults_to_p
     monkeypatch.setenv("BTXH_ENVIRONMENT", "production")
     monkeypatch.setenv("BTXH_JWT_SECRET", "j" * 48)
     monkeypatch.setenv("BTXH_PERSONAL_ID_KEY", "k" * 48)
+    monkeypatch.setenv("BTXH_SIGNING_PUBLIC_KEYS", public_keys_text(dict(service_keys())))
     assert BackboneSettings().environment == "production"
     assert "BTXH_ENVIRONMENT: ${BTXH_ENVIRONMENT:-production}" in COMPOSE_FILE.read_text()
