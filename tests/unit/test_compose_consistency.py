@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings
 
 from backbone.settings import BackboneSettings
 from backbone.signing import public_keys_text
-from backbone.system import PROCESSES
+from backbone.system import PROCESSES, SIGNING_KINDS
 from contracts import topics
 from tests.support.signing import service_keys
 
@@ -21,6 +21,8 @@ ENV_EXAMPLE = ROOT / "deploy" / ".env.example"
 
 PROCESS_COMMAND = re.compile(r"^python -m services\.(?P<service>\w+) (?P<kind>\w+)$")
 SECRETS = ("BTXH_JWT_SECRET", "BTXH_PERSONAL_ID_KEY")
+#: Given to every process without a default, like the secrets (public, but required).
+REQUIRED = (*SECRETS, "BTXH_SIGNING_PUBLIC_KEYS")
 
 
 def load_compose() -> dict[str, Any]:
@@ -149,8 +151,21 @@ def test_topics_are_provisioned_with_the_partition_count_the_services_use():
 def test_secrets_have_no_default_and_must_be_given_to_compose():
     for name, definition in PROCESSES_IN_COMPOSE.items():
         env = environment(definition)
-        for secret in SECRETS:
+        for secret in REQUIRED:
             assert env[secret].startswith(f"${{{secret}:?"), f"{name}: {secret} has a default"
+
+
+@pytest.mark.parametrize("name", sorted(PROCESSES_IN_COMPOSE))
+def test_only_a_services_relay_and_worker_hold_its_signing_key_and_no_other(name):
+    service, kind = parsed(PROCESSES_IN_COMPOSE[name])
+    key = environment(PROCESSES_IN_COMPOSE[name]).get("BTXH_SIGNING_KEY")
+
+    if kind in SIGNING_KINDS:
+        variable = f"BTXH_{service.upper()}_SIGNING_KEY"
+        assert key is not None, f"{name} signs what it publishes, but is given no key"
+        assert key.startswith(f"${{{variable}:?"), f"{name}: {key}"
+    else:
+        assert key is None, f"{name} needs no private key, but is given one"
 
 
 def test_every_variable_compose_interpolates_is_documented_in_the_env_example():

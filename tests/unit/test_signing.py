@@ -4,6 +4,7 @@ public key and the topic's publisher (backbone/signing.py, contracts/signature.p
 
 import base64
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from backbone.signing import (
     Signer,
     SigningKeyProblem,
     Verifier,
+    development_keys,
     generate_key,
     parse_public_keys,
     private_key_text,
@@ -20,8 +22,10 @@ from backbone.signing import (
     signer_from,
     verifier_from,
 )
+from contracts import export
+from contracts.catalog import CONTRACTS
 from contracts.signature import SIGNATURE_HEADER, SIGNER_HEADER, signed_bytes
-from contracts.topics import ASSESSMENT_EVENTS, INTAKE_EVENTS
+from contracts.topics import ASSESSMENT_EVENTS, INTAKE_EVENTS, PUBLISHERS
 from tests.support.signing import service_keys, signer, verifier
 
 PREFIX = "t0000beef_"
@@ -187,3 +191,31 @@ def test_an_unreadable_key_stops_every_process_naming_the_variable(
 ) -> None:
     with pytest.raises(ValueError, match=says):
         settings(**values)
+
+
+def test_every_event_comes_from_the_service_that_publishes_on_its_topic() -> None:
+    """A consumer rejects a message whose envelope source is not its signer: a contract whose
+    source is not its topic's publisher could never be delivered."""
+    for contract in CONTRACTS:
+        assert contract.source == f"btxh/{PUBLISHERS[contract.topic]}", contract.type
+
+
+def test_the_asyncapi_document_names_the_signature_headers_of_every_message() -> None:
+    messages = export.asyncapi()["components"]["messages"]
+
+    assert len(messages) == len(CONTRACTS)
+    for message in messages.values():
+        headers = message["headers"]
+        assert {SIGNER_HEADER, SIGNATURE_HEADER} <= set(headers["required"])
+        assert "big-endian" in headers["properties"][SIGNATURE_HEADER]["description"]
+
+
+def test_make_run_makes_each_services_key_once_and_keeps_it(tmp_path: Path) -> None:
+    first = development_keys(tmp_path / "keys", ["intake", "payment"])
+    again = development_keys(tmp_path / "keys", ["intake", "payment"])
+
+    assert {s: private_key_text(k) for s, k in first.items()} == {
+        s: private_key_text(k) for s, k in again.items()
+    }
+    assert private_key_text(first["intake"]) != private_key_text(first["payment"])
+    assert (tmp_path / "keys" / "intake.key").stat().st_mode & 0o777 == 0o600
