@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 class Position:
     last_notification_id: int
     identity: BrokerIdentity | None
+    #: False for a position saved before messages were signed: what it published then,
+    #: unsigned, any consumer reading the topic from the start (a rebuild) would drop.
+    signed: bool = True
 
 
 class PositionStore:
@@ -63,6 +66,12 @@ class PositionStore:
                     "updated_at timestamptz NOT NULL DEFAULT now())"
                 ).format(self._table)
             )
+            # Rows of relays that published before messages were signed read false.
+            conn.execute(
+                sql.SQL(
+                    "ALTER TABLE {} ADD COLUMN IF NOT EXISTS signed boolean NOT NULL DEFAULT false"
+                ).format(self._table)
+            )
 
     def load(self, relay: str) -> Position:
         with connection(self._url) as conn:
@@ -72,24 +81,25 @@ class PositionStore:
         if row is None:
             return Position(0, None)
         identity = BrokerIdentity(row["cluster_id"], row["topic_id"]) if row["cluster_id"] else None
-        return Position(row["last_notification_id"], identity)
+        return Position(row["last_notification_id"], identity, row["signed"])
 
     def save(self, relay: str, position: Position) -> None:
         identity = position.identity
         with connection(self._url) as conn:
             conn.execute(
                 sql.SQL(
-                    "INSERT INTO {} (relay, last_notification_id, cluster_id, topic_id) "
-                    "VALUES (%s, %s, %s, %s) ON CONFLICT (relay) DO UPDATE SET "
+                    "INSERT INTO {} (relay, last_notification_id, cluster_id, topic_id, signed) "
+                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (relay) DO UPDATE SET "
                     "last_notification_id = EXCLUDED.last_notification_id, "
                     "cluster_id = EXCLUDED.cluster_id, topic_id = EXCLUDED.topic_id, "
-                    "updated_at = now()"
+                    "signed = EXCLUDED.signed, updated_at = now()"
                 ).format(self._table),
                 (
                     relay,
                     position.last_notification_id,
                     identity.cluster_id if identity else None,
                     identity.topic_id if identity else None,
+                    position.signed,
                 ),
             )
 
@@ -210,6 +220,14 @@ class OutboxRelay:
             position = Position(0, identity)
             self.positions.save(self.name, position)
             self._ensured_topics.clear()
+        elif not position.signed:
+            # Published before messages were signed: once, the whole log again, signed, so
+            # that a consumer reading the topic from the start finds every event genuine
+            # (the unsigned copies it drops; versions make the signed ones harmless to the
+            # consumers that applied them already).
+            log.warning("%s: the log was published unsigned; republishing it signed", self.name)
+            position = Position(0, identity)
+            self.positions.save(self.name, position)
         notifications = self.app.recorder.select_notifications(
             start=position.last_notification_id,
             limit=self.batch_size,

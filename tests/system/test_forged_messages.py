@@ -14,12 +14,14 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
+import psycopg
 import pytest
+from psycopg import sql
 
 from backbone.kafka import OutboundMessage
 from backbone.signing import Signer, generate_key
 from backbone.system import System
-from contracts.topics import ASSESSMENT_EVENTS, dead_letter_topic
+from contracts.topics import ASSESSMENT_EVENTS, INTAKE_EVENTS, dead_letter_topic
 from tests.support import kafka
 from tests.support.api import Client, token
 from tests.support.eventually import eventually
@@ -169,3 +171,35 @@ def test_a_forged_approval_of_a_real_case_neither_enrols_it_nor_holds_up_its_gen
     # the forgery had taken the genuine approval's place in the stream, and changed nothing
     assert json.loads(signed.value)["originatorversion"] == envelope["originatorversion"]
     assert case_id not in {p["case_id"] for p in client.parked("payment")}
+
+
+def test_a_log_published_before_messages_were_signed_is_published_again_signed(
+    system: System, client: Client, genuine: Any
+) -> None:
+    """An upgraded deployment's topics hold the events its relays published unsigned, which a
+    consumer reading from the start (a rebuild) drops: each relay publishes its log once more,
+    signed, when its position was saved by a relay that did not sign."""
+    topic = system.prefix + INTAKE_EVENTS
+    case_id = genuine.key
+
+    def published() -> list[Any]:
+        return [r for r in kafka.read_topic(bootstrap(system), topic) if r.key == case_id]
+
+    before = len(published())
+    url = system.processes["intake-api"].env["BTXH_DATABASE_URL"]
+    table = sql.Identifier(system.prefix + "intake", "relay_position")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("UPDATE {} SET signed = false").format(table))
+
+    again = eventually(lambda: len(published()) >= 2 * before and published())
+    check = verifier(system.prefix)
+    assert all(
+        check.rejection(topic=r.topic, key=r.key, headers=r.headers, value=r.value) is None
+        for r in again[before:]
+    )
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert eventually(
+            lambda: conn.execute(
+                sql.SQL("SELECT bool_and(signed) FROM {}").format(table)
+            ).fetchone()[0]
+        )
