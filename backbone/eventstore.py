@@ -39,6 +39,7 @@ from backbone.publishing import (
 )
 from backbone.settings import BackboneSettings
 from contracts.catalog import contract_for
+from contracts.signature import SIGNATURE_HEADERS_BYTES
 
 
 class DateAsISO(Transcoding):
@@ -138,7 +139,7 @@ class BtxhApplication(Application[UUID]):
             return
         audited: AuditedEvent = event
         message = to_outbound(envelope_for(audited, data, source=f"btxh/{self.service}"), "")
-        size = message_bytes(message)
+        size = message_bytes(message) + SIGNATURE_HEADERS_BYTES  # the relay signs it
         if size <= self.max_message_bytes:
             return
         field, field_size = largest_fields(data)[0]

@@ -328,6 +328,16 @@ class ParkedCaseView(BaseModel):
     held_messages: int
 
 
+class RejectedMessageView(BaseModel):
+    id: int
+    claimed_case_id: str = Field(description="The case the message's key named (unverified).")
+    source_topic: str
+    source_partition: int
+    source_offset: int
+    reason: str
+    recorded_at: str
+
+
 class RedriveRequest(BaseModel):
     discard: list[int] = Field(
         default_factory=list,
@@ -378,6 +388,30 @@ def ops_router(consumer_factory: Callable[[], TrackedConsumer]) -> APIRouter:
                 held_messages=p.held,
             )
             for p in consumer_factory().parking.all_parked()
+        ]
+
+    @router.get(
+        "/rejected",
+        summary="Messages dropped as not genuine (unsigned, badly signed, wrong publisher)",
+    )
+    def rejected(
+        _: OperatorActor, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    ) -> list[RejectedMessageView]:
+        """Newest first. Each went to the dead-letter topic with the reason and was never
+        applied; none parks its case. Many of them: someone writes to the broker who should
+        not (or a service's key is not in BTXH_SIGNING_PUBLIC_KEYS). Payloads are not shown:
+        read them on the dead-letter topic."""
+        return [
+            RejectedMessageView(
+                id=row["id"],
+                claimed_case_id=row["case_id"],
+                source_topic=row["source_topic"],
+                source_partition=row["source_partition"],
+                source_offset=row["source_offset"],
+                reason=row["reason"],
+                recorded_at=row["recorded_at"].isoformat(),
+            )
+            for row in consumer_factory().parking.rejected(limit)
         ]
 
     @router.get("/parked/{case_id}/messages", summary="Held messages of one parked case")

@@ -1,8 +1,9 @@
 """`make run`: the whole system on the embedded stack, in the foreground, until Ctrl-C.
 
 Starts PostgreSQL (data under BTXH_RUN_DIR, kept across runs) and the broker, provisions the
-topics, starts every service process, loads demo cases on the first start (through the public
-APIs), prints each service's URL and a development token per role, and supervises.
+topics, makes each service's signing key on the first start (BTXH_RUN_DIR/keys, kept), starts
+every service process, loads demo cases on the first start (through the public APIs), prints
+each service's URL and a development token per role, and supervises.
 """
 
 import base64
@@ -23,6 +24,7 @@ from backbone.embedded import EmbeddedBroker, EmbeddedPostgres
 from backbone.kafka import KafkaAdmin
 from backbone.service_main import port_is_free
 from backbone.settings import BackboneSettings
+from backbone.signing import development_keys, private_key_text
 from backbone.system import SERVICES, System
 from contracts import topics
 
@@ -122,6 +124,7 @@ def main() -> None:
     database_url = postgres.start()
     bootstrap = broker.start()
     provision(bootstrap, backbone)
+    keys = development_keys(run_dir / "keys", SERVICES)
     system = System(
         database_url=database_url,
         kafka_bootstrap=bootstrap,
@@ -131,6 +134,7 @@ def main() -> None:
             "BTXH_PREFIX": backbone.prefix,
             "BTXH_CIPHER_KEY": cipher_key.get_secret_value(),
         },
+        signing_keys={service: private_key_text(key) for service, key in keys.items()},
     )
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())

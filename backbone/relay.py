@@ -4,6 +4,8 @@ The position is saved only after the broker acknowledged; a crash anywhere means
 republication, never loss. When the broker's cluster id or the topic id differs from
 the one recorded with the position, the broker lost its log: republish from the start.
 One relay per service is active (a PostgreSQL advisory lock); the others stand by.
+Every message is signed with the service's key (backbone/signing.py): consumers drop any
+message on the service's topics that its key did not sign.
 """
 
 import logging
@@ -32,6 +34,7 @@ from backbone.kafka import (
 )
 from backbone.publishing import AuditedEvent, ContractMapper, envelope_for, to_outbound
 from backbone.settings import BackboneSettings
+from backbone.signing import SignedProducer, signer_from
 from contracts.catalog import CONTRACTS, contract_for
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,9 @@ log = logging.getLogger(__name__)
 class Position:
     last_notification_id: int
     identity: BrokerIdentity | None
+    #: False for a position saved before messages were signed: what it published then,
+    #: unsigned, any consumer reading the topic from the start (a rebuild) would drop.
+    signed: bool = True
 
 
 class PositionStore:
@@ -60,6 +66,12 @@ class PositionStore:
                     "updated_at timestamptz NOT NULL DEFAULT now())"
                 ).format(self._table)
             )
+            # Rows of relays that published before messages were signed read false.
+            conn.execute(
+                sql.SQL(
+                    "ALTER TABLE {} ADD COLUMN IF NOT EXISTS signed boolean NOT NULL DEFAULT false"
+                ).format(self._table)
+            )
 
     def load(self, relay: str) -> Position:
         with connection(self._url) as conn:
@@ -69,24 +81,25 @@ class PositionStore:
         if row is None:
             return Position(0, None)
         identity = BrokerIdentity(row["cluster_id"], row["topic_id"]) if row["cluster_id"] else None
-        return Position(row["last_notification_id"], identity)
+        return Position(row["last_notification_id"], identity, row["signed"])
 
     def save(self, relay: str, position: Position) -> None:
         identity = position.identity
         with connection(self._url) as conn:
             conn.execute(
                 sql.SQL(
-                    "INSERT INTO {} (relay, last_notification_id, cluster_id, topic_id) "
-                    "VALUES (%s, %s, %s, %s) ON CONFLICT (relay) DO UPDATE SET "
+                    "INSERT INTO {} (relay, last_notification_id, cluster_id, topic_id, signed) "
+                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (relay) DO UPDATE SET "
                     "last_notification_id = EXCLUDED.last_notification_id, "
                     "cluster_id = EXCLUDED.cluster_id, topic_id = EXCLUDED.topic_id, "
-                    "updated_at = now()"
+                    "signed = EXCLUDED.signed, updated_at = now()"
                 ).format(self._table),
                 (
                     relay,
                     position.last_notification_id,
                     identity.cluster_id if identity else None,
                     identity.topic_id if identity else None,
+                    position.signed,
                 ),
             )
 
@@ -116,6 +129,9 @@ class OutboxRelay:
         self.idle_wait = idle_wait
         self.kill_after_publish = kill_after_publish
         self.positions = PositionStore(settings.database_url, settings.schema_name(app.service))
+        # Refuses to start without the service's key: an unsigned event would be dropped by
+        # every consumer, and the relay would have moved past it.
+        self.signer = signer_from(settings, app.service)
         self.published = 0
         # Topics other than the relay's own that this relay has made sure exist (a contract
         # may publish elsewhere, e.g. health-insurance notices); forgotten on a broker change.
@@ -158,7 +174,7 @@ class OutboxRelay:
         if not wait_for_broker(self.settings.kafka_bootstrap, self.name, stop, outage):
             return
         admin = KafkaAdmin(self.settings.kafka_bootstrap)
-        producer = OrderedProducer(self.settings.kafka_bootstrap)
+        producer = SignedProducer(OrderedProducer(self.settings.kafka_bootstrap), self.signer)
         try:
             # Every topic this service publishes on exists before the first send.
             admin.ensure_topics(self._own_topics(), self.settings.topic_partitions)
@@ -189,7 +205,7 @@ class OutboxRelay:
             | {self.topic}
         )
 
-    def publish_next_batch(self, admin: KafkaAdmin, producer: OrderedProducer) -> int:
+    def publish_next_batch(self, admin: KafkaAdmin, producer: SignedProducer) -> int:
         """Publish the next batch after the saved position; return how many were sent."""
         identity = admin.identity(self.topic, self.settings.topic_partitions)
         position = self.positions.load(self.name)
@@ -204,6 +220,14 @@ class OutboxRelay:
             position = Position(0, identity)
             self.positions.save(self.name, position)
             self._ensured_topics.clear()
+        elif not position.signed:
+            # Published before messages were signed: once, the whole log again, signed, so
+            # that a consumer reading the topic from the start finds every event genuine
+            # (the unsigned copies it drops; versions make the signed ones harmless to the
+            # consumers that applied them already).
+            log.warning("%s: the log was published unsigned; republishing it signed", self.name)
+            position = Position(0, identity)
+            self.positions.save(self.name, position)
         notifications = self.app.recorder.select_notifications(
             start=position.last_notification_id,
             limit=self.batch_size,

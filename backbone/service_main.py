@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from backbone.kafka import wait_for_broker
 from backbone.settings import BackboneSettings
+from backbone.signing import SigningKeyProblem
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -96,4 +97,7 @@ def dispatch(
             f"BTXH_EVENT_STORE={settings.event_store} is for the fast tests only: a process "
             "of a running system keeps its events in PostgreSQL (unset it, or set postgres)"
         )
-    commands[argv[1]]()
+    try:
+        commands[argv[1]]()
+    except SigningKeyProblem as problem:
+        sys.exit(f"services.{service} {argv[1]} refuses to start: {problem}")

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backbone.database import SessionBounds
 from backbone.kafka import consumer_group
+from backbone.signing import PUBLIC_KEYS_VARIABLE, parse_private_key, parse_public_keys
 from contracts import topics
 
 #: The development values of the secrets: accepted in development only.
@@ -29,8 +30,9 @@ class BackboneSettings(BaseSettings):
         description="`production` (the compose default): tokens come from the identity provider "
         "only (BTXH_OIDC_ISSUER, BTXH_OIDC_AUDIENCE and BTXH_OIDC_JWKS_URL must be set), HS256 "
         "development tokens are refused, and every process refuses to start with a missing, "
-        "development or short (< 32 characters) BTXH_PERSONAL_ID_KEY (intake) or without "
-        "BTXH_CIPHER_KEY, naming the variable. "
+        "development or short (< 32 characters) BTXH_PERSONAL_ID_KEY (intake), without "
+        "BTXH_CIPHER_KEY, or without a public signing key of every publishing service in "
+        "BTXH_SIGNING_PUBLIC_KEYS, naming the variable. "
         "`development` (make run, tests) accepts the development values and HS256 development "
         "tokens signed with BTXH_JWT_SECRET, besides the provider's tokens when configured.",
     )
@@ -93,6 +95,19 @@ class BackboneSettings(BaseSettings):
         le=60,
         description="Longest wait for the provider's keys; a request that needs them and cannot "
         "get them is answered 503.",
+    )
+    signing_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 Ed25519 private key of this process's service: its relay and "
+        "workers sign every message they publish with it (a relay or worker refuses to start "
+        "without it). Give it to no other service, and to no process that does not publish. "
+        "Generate keys with `python -m backbone.signing generate`.",
+    )
+    signing_public_keys: str | None = Field(
+        default=None,
+        description="Every service's public key, `service=base64,...` (a service named twice: "
+        "both keys are accepted, while its key is replaced). A consumer drops to its "
+        "dead-letter topic any message not signed by the service that publishes on its topic.",
     )
     cipher_key: SecretStr | None = Field(
         default=None,
@@ -163,12 +178,21 @@ class BackboneSettings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _signing_keys_readable(self) -> "BackboneSettings":
+        """A key that is set but unusable stops every process at start, naming its variable."""
+        if self.signing_key is not None:
+            parse_private_key(self.signing_key.get_secret_value())
+        if self.signing_public_keys is not None:
+            parse_public_keys(self.signing_public_keys)
+        return self
+
+    @model_validator(mode="after")
     def _real_secrets_in_production(self) -> "BackboneSettings":
         """Outside development, a process that could be fooled does not start: tokens come from
         the identity provider only (anyone can sign a token with the development JWT secret),
-        stored events are encrypted, and no secret is guessable (in intake, with the
-        development ID key an ID number is recovered from its digest in a fraction of a
-        second)."""
+        stored events are encrypted, no secret is guessable (in intake, with the development ID
+        key an ID number is recovered from its digest in a fraction of a second), and every
+        publisher's public key is known (else a forged message could not be told apart)."""
         if self.environment != "production":
             return self
         problems = []
@@ -195,9 +219,19 @@ class BackboneSettings(BaseSettings):
                 "BTXH_CIPHER_KEY is unset: stored events would be plaintext (generate one: "
                 "openssl rand -base64 32)"
             )
+        problems += self._missing_public_keys()
         if problems:
             raise ValueError("BTXH_ENVIRONMENT=production refuses to start: " + "; ".join(problems))
         return self
+
+    def _missing_public_keys(self) -> list[str]:
+        if not self.signing_public_keys:
+            return [f"{PUBLIC_KEYS_VARIABLE} is unset"]
+        listed = parse_public_keys(self.signing_public_keys)
+        missing = sorted(set(topics.PUBLISHERS.values()) - set(listed))
+        if missing:
+            return [f"{PUBLIC_KEYS_VARIABLE} has no key of {', '.join(missing)}"]
+        return []
 
     def production_secrets(self) -> list[tuple[str, SecretStr, str]]:
         """(variable, value, development value) of each secret production checks beside the

@@ -18,6 +18,13 @@ from pathlib import Path
 
 import httpx
 
+from backbone.signing import (
+    PUBLIC_KEYS_VARIABLE,
+    SIGNING_KEY_VARIABLE,
+    parse_private_key,
+    public_keys_text,
+)
+
 log = logging.getLogger(__name__)
 
 SERVICES = ("intake", "assessment", "payment", "reporting")
@@ -35,6 +42,9 @@ PROCESSES: tuple[tuple[str, str], ...] = (
     ("reporting", "api"),
     ("reporting", "worker"),
 )
+#: The kinds of process that publish (a relay its service's events, a worker its dead
+#: letters): only they are given their service's private key.
+SIGNING_KINDS = frozenset({"relay", "worker"})
 
 
 @dataclass
@@ -80,24 +90,31 @@ class System:
         prefix: str = "",
         extra_env: Mapping[str, str] | None = None,
         processes: tuple[tuple[str, str], ...] = PROCESSES,
+        signing_keys: Mapping[str, str] | None = None,
     ) -> None:
+        """`signing_keys`: each service's private key (base64); every process is given every
+        public key, and a relay or worker its own service's private key, no other."""
         self.ports = dict(ports)
         self.prefix = prefix
+        self.signing_keys = dict(signing_keys or {})
+        public = {s: parse_private_key(k) for s, k in self.signing_keys.items()}
         base = {
-            **os.environ,
+            **{n: v for n, v in os.environ.items() if n != SIGNING_KEY_VARIABLE},
             "BTXH_DATABASE_URL": database_url,
             "BTXH_KAFKA_BOOTSTRAP": kafka_bootstrap,
             "BTXH_PREFIX": prefix,
             # reporting resolves an ID number through intake's API
             "BTXH_INTAKE_URL": f"http://127.0.0.1:{self.ports['intake']}",
             "PYTHONUNBUFFERED": "1",
+            **({PUBLIC_KEYS_VARIABLE: public_keys_text(public)} if public else {}),
             **(extra_env or {}),
         }
+        self._base = base
         self.processes = {
             f"{service}-{kind}": ManagedProcess(
                 service=service,
                 kind=kind,
-                env={**base, "BTXH_HTTP_PORT": str(self.ports[service])},
+                env=self._env(service, kind),
                 log_file=log_dir / f"{prefix}{service}-{kind}.log",
             )
             for service, kind in processes
@@ -105,6 +122,12 @@ class System:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._supervisor: threading.Thread | None = None
+
+    def _env(self, service: str, kind: str) -> dict[str, str]:
+        env = {**self._base, "BTXH_HTTP_PORT": str(self.ports[service])}
+        if kind in SIGNING_KINDS and service in self.signing_keys:
+            env[SIGNING_KEY_VARIABLE] = self.signing_keys[service]
+        return env
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -188,7 +211,7 @@ class System:
         process = ManagedProcess(
             service=service,
             kind=kind,
-            env={**template.env, **env},
+            env={**self._env(service, kind), **env},
             log_file=template.log_file.with_name(f"{self.prefix}{name}.log"),
         )
         with self._lock:

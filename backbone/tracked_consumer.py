@@ -3,6 +3,12 @@
 Identity of a message is (source stream, version), never the Kafka offset: a relay that
 republishes after a crash or a broker reset produces the same events at new offsets.
 
+- not genuine (unsigned, badly signed, signed by an unknown key or by a service that does not
+  publish on its topic, or claiming another source than its signer; backbone/signing.py):
+  rejected before anything else. It goes to the dead-letter topic with the reason and is
+  recorded as rejected, and that is all: it is never applied, never held, and it parks no
+  case. It is not an event of any stream (anyone who can reach the broker can write one), so
+  skipping it leaves no hole; parking its case would let anyone stop any case by naming it;
 - version <= last applied: duplicate, nothing happens;
 - version == last + 1: the handler applies it and records the version in the same transaction;
 - version > last + 1: a gap; the message is held and the case parked until the missing
@@ -42,6 +48,7 @@ from backbone.database import (
     ensure_schema,
 )
 from backbone.kafka import OrderedProducer, OutboundMessage
+from backbone.signing import SignedProducer, Verifier, signer_from, verifier_from
 from contracts.catalog import ContractViolation, decode
 from contracts.envelope import Envelope
 
@@ -71,6 +78,7 @@ class InboundRecord:
     offset: int
     key: bytes | None
     value: bytes
+    headers: tuple[tuple[str, bytes | None], ...] = ()
 
 
 class Outcome(enum.Enum):
@@ -78,6 +86,7 @@ class Outcome(enum.Enum):
     DUPLICATE = "duplicate"
     IGNORED = "ignored"
     HELD = "held"
+    REJECTED = "rejected"  # not genuine: dead-lettered, never applied, parks nothing
 
 
 class ParkKind(enum.StrEnum):
@@ -200,6 +209,41 @@ class ParkingStore:
                 ),
             )
 
+    def reject(self, record: InboundRecord, case_id: str, message_key: str, reason: str) -> None:
+        """Record a message that is not genuine: final (never re-driven), and no case parked."""
+        with connection(self.url) as conn:
+            conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (consumer, case_id, message_key, source_topic,"
+                    " source_partition, source_offset, value, reason, status, resolved_at,"
+                    " resolved_by) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'rejected', now(), %s)"
+                    " ON CONFLICT (consumer, message_key) DO NOTHING"
+                ).format(self.letters),
+                (
+                    self.consumer,
+                    case_id,
+                    message_key,
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                    record.value,
+                    reason,
+                    f"consumer:{self.consumer}",
+                ),
+            )
+
+    def rejected(self, limit: int) -> list[dict[str, Any]]:
+        """The latest messages rejected as not genuine, newest first."""
+        with connection(self.url) as conn:
+            return conn.execute(
+                sql.SQL(
+                    "SELECT id, case_id, source_topic, source_partition, source_offset, reason,"
+                    " recorded_at FROM {} WHERE consumer = %s AND status = 'rejected'"
+                    " ORDER BY id DESC LIMIT %s"
+                ).format(self.letters),
+                (self.consumer, limit),
+            ).fetchall()
+
     def held(self, case_id: str) -> list[dict[str, Any]]:
         with connection(self.url) as conn:
             return conn.execute(
@@ -259,6 +303,21 @@ def _parse(value: bytes, key: bytes | None) -> _Parse:
     return _Parse(envelope, str(envelope.subject), str(envelope.id), None)
 
 
+#: Longest case id kept for a rejected message (a UUID has 36 characters).
+_CASE_ID_CHARS = 64
+
+
+def _fingerprint(record: InboundRecord) -> str:
+    """Identity of a rejected message: the same record delivered again is recorded once."""
+    digest = hashlib.sha256()
+    for part in (record.topic.encode(), record.key or b"", record.value):
+        digest.update(len(part).to_bytes(8, "big") + part)
+    for name, value in record.headers:
+        for part in (name.encode(), value or b""):
+            digest.update(len(part).to_bytes(8, "big") + part)
+    return "rejected:sha256:" + digest.hexdigest()
+
+
 class TrackedConsumer:
     """Applies events of some topics to one service's state; see the module docstring."""
 
@@ -270,7 +329,8 @@ class TrackedConsumer:
         handlers: dict[type[BaseModel], Handler],
         parking: ParkingStore,
         dead_letter_topic: str,
-        producer: OrderedProducer | None,
+        producer: SignedProducer | None,
+        verifier: Verifier | None,
         fallback: Handler | None = None,
         retry_budget_seconds: float = 60.0,
         conflict_attempts: int = 5,
@@ -283,6 +343,9 @@ class TrackedConsumer:
         self.parking = parking
         self.dead_letter_topic = dead_letter_topic
         self.producer = producer
+        #: None: a consumer that only re-drives (an API's): it processes no message, since what
+        #: it re-drives was verified when it was received.
+        self.verifier = verifier
         self.fallback = fallback
         self.retry_budget_seconds = retry_budget_seconds
         self.conflict_attempts = conflict_attempts
@@ -291,6 +354,8 @@ class TrackedConsumer:
     # The worker calls this once per message; offsets are committed after it returns.
 
     def process(self, record: InboundRecord) -> Outcome:
+        if self.verifier is None:
+            raise RuntimeError(f"{self.name}: a consumer without a verifier only re-drives")
         outcome = self._retrying(lambda: self._process(record))
         self.counts[outcome] += 1
         return outcome
@@ -311,10 +376,22 @@ class TrackedConsumer:
                 delay = min(delay * 2, 5.0)
 
     def _process(self, record: InboundRecord) -> Outcome:
+        assert self.verifier is not None
+        forged = self.verifier.rejection(
+            topic=record.topic, key=record.key, headers=record.headers, value=record.value
+        )
+        if forged is not None:
+            return self._reject(record, forged)
         parsed = _parse(record.value, record.key)
         if parsed.envelope is None:
             assert parsed.error is not None
             return self._park_and_hold(record, parsed, ParkKind.POISON, parsed.error)
+        signer = self.verifier.publisher(record.topic)
+        if parsed.envelope.source != f"btxh/{signer}":
+            # Its stream would be another service's (the stream key names the source).
+            return self._reject(
+                record, f"signed by {signer}, but claims to come from {parsed.envelope.source}"
+            )
         if self.parking.parked(parsed.case_id) is None:
             outcome, problem = self._apply(parsed.envelope)
             if problem is None:
@@ -420,26 +497,51 @@ class TrackedConsumer:
             self._hold(record, parsed, reason)
         return Outcome.HELD
 
+    def _reject(self, record: InboundRecord, reason: str) -> Outcome:
+        """Not genuine: to the dead-letter topic and recorded as rejected; nothing else."""
+        # The key is the attacker's too: kept as the case it claims, cut to a case id's length.
+        claimed = record.key.decode("utf-8", "replace")[:_CASE_ID_CHARS] if record.key else ""
+        log.warning(
+            "%s: rejected a message that is not genuine (%s[%d]@%d, case %r): %s",
+            self.name,
+            record.topic,
+            record.partition,
+            record.offset,
+            claimed,
+            reason,
+        )
+        self._dead_letter(record, claimed or "unknown", reason)
+        self.parking.reject(record, claimed or "unknown", _fingerprint(record), reason)
+        return Outcome.REJECTED
+
     def _hold(self, record: InboundRecord, parsed: _Parse, reason: str) -> None:
         """Dead-letter topic first, then PostgreSQL: a crash between them re-delivers, harmlessly."""
-        if self.producer is not None:
-            self.producer.send_all(
-                [
-                    OutboundMessage(
-                        topic=self.dead_letter_topic,
-                        key=parsed.case_id.encode(),
-                        value=record.value,
-                        headers=[
-                            ("reason", reason.encode()),
-                            ("consumer", self.name.encode()),
-                            ("source_topic", record.topic.encode()),
-                            ("source_partition", str(record.partition).encode()),
-                            ("source_offset", str(record.offset).encode()),
-                        ],
-                    )
-                ]
-            )
+        self._dead_letter(record, parsed.case_id, reason)
         self.parking.hold(record, parsed.case_id, parsed.message_key, reason)
+
+    def _dead_letter(self, record: InboundRecord, case_id: str, reason: str) -> None:
+        """The message as received, with why and where from; signed as this consumer's service
+        (its own headers are kept as `original_<name>`, so its signature can be checked again)."""
+        if self.producer is None:
+            return
+        original = [(f"original_{name}", value or b"") for name, value in record.headers]
+        self.producer.send_all(
+            [
+                OutboundMessage(
+                    topic=self.dead_letter_topic,
+                    key=case_id.encode(),
+                    value=record.value,
+                    headers=[
+                        ("reason", reason.encode()),
+                        ("consumer", self.name.encode()),
+                        ("source_topic", record.topic.encode()),
+                        ("source_partition", str(record.partition).encode()),
+                        ("source_offset", str(record.offset).encode()),
+                        *original,
+                    ],
+                )
+            ]
+        )
 
     def _drain(self, case_id: str, *, by: str, discard: frozenset[int]) -> bool:
         """Apply the held messages of a case in order; unpark it if all went through."""
@@ -494,7 +596,11 @@ def build_consumer(
     publish_dead_letters: bool = True,
     fallback: Handler | None = None,
 ) -> TrackedConsumer:
-    """A TrackedConsumer wired to the service's schema and its dead-letter topic."""
+    """A TrackedConsumer wired to the service's schema and its dead-letter topic.
+
+    A worker's consumer (`publish_dead_letters`) verifies what it reads and signs its dead
+    letters as `service`: it refuses to start without the public keys and the service's key.
+    An API's consumer only re-drives held messages, verified when received: it needs neither."""
     from contracts.topics import dead_letter_topic
 
     return TrackedConsumer(
@@ -503,6 +609,12 @@ def build_consumer(
         handlers=handlers,
         parking=ParkingStore(settings.database_url, settings.schema_name(service), name),
         dead_letter_topic=settings.topic(dead_letter_topic(name)),
-        producer=OrderedProducer(settings.kafka_bootstrap) if publish_dead_letters else None,
+        producer=dead_letter_producer(settings, service) if publish_dead_letters else None,
+        verifier=verifier_from(settings) if publish_dead_letters else None,
         fallback=fallback,
     )
+
+
+def dead_letter_producer(settings: Any, service: str) -> SignedProducer:
+    """What a worker of `service` writes its dead letters with: signed with `service`'s key."""
+    return SignedProducer(OrderedProducer(settings.kafka_bootstrap), signer_from(settings, service))

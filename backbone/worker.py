@@ -54,7 +54,12 @@ def build_worker(
         raw = message.raw_message
         assert not isinstance(raw, tuple)
         record = InboundRecord(
-            topic=raw.topic, partition=raw.partition, offset=raw.offset, key=raw.key, value=body
+            topic=raw.topic,
+            partition=raw.partition,
+            offset=raw.offset,
+            key=raw.key,
+            value=body,
+            headers=tuple(raw.headers),
         )
         await anyio.to_thread.run_sync(consumer.process, record)
 

@@ -9,6 +9,12 @@ from typing import Any
 
 from contracts.catalog import CONTRACTS, EventContract
 from contracts.envelope import Envelope
+from contracts.signature import (
+    SIGNATURE_HEADER,
+    SIGNED_BYTES_DESCRIPTION,
+    SIGNER_HEADER,
+)
+from contracts.topics import PUBLISHERS
 
 HERE = Path(__file__).parent
 SCHEMA_DIR = HERE / "schemas"
@@ -31,6 +37,33 @@ def event_schema(contract: EventContract) -> dict[str, Any]:
     return envelope
 
 
+def message_headers(contract: EventContract) -> dict[str, Any]:
+    """The Kafka headers of a message: its CloudEvents type and id, and its signature."""
+    publisher = PUBLISHERS[contract.topic]
+    return {
+        "type": "object",
+        "required": ["ce_type", "ce_id", SIGNER_HEADER, SIGNATURE_HEADER],
+        "properties": {
+            "ce_type": {"type": "string", "const": contract.type, "description": "Envelope type."},
+            "ce_id": {"type": "string", "format": "uuid", "description": "Envelope id."},
+            SIGNER_HEADER: {
+                "type": "string",
+                "const": publisher,
+                "description": f"The service whose key signed the message: only {publisher} "
+                f"publishes on {contract.topic}.",
+            },
+            SIGNATURE_HEADER: {
+                "type": "string",
+                "contentEncoding": "base64",
+                "description": "Ed25519 signature (64 bytes, base64) by the signer's key. "
+                + SIGNED_BYTES_DESCRIPTION
+                + " Drop a message whose signature does not verify with the signer's public "
+                "key, or whose signer is not the topic's publisher.",
+            },
+        },
+    }
+
+
 def asyncapi() -> dict[str, Any]:
     """An AsyncAPI 3.0 document listing every topic and the messages on it."""
     channels: dict[str, Any] = {}
@@ -43,6 +76,7 @@ def asyncapi() -> dict[str, Any]:
             "title": contract.model.__name__,
             "summary": (contract.model.__doc__ or "").strip(),
             "contentType": "application/cloudevents+json",
+            "headers": message_headers(contract),
             "payload": {"$ref": f"./schemas/{contract.schema_id}.json"},
             "bindings": {"kafka": {"key": {"type": "string", "format": "uuid"}}},
         }
@@ -50,7 +84,8 @@ def asyncapi() -> dict[str, Any]:
             contract.topic.replace(".", "_"),
             {
                 "address": contract.topic,
-                "description": "Keyed by case id; events of one case are in order.",
+                "description": "Keyed by case id; events of one case are in order. Published "
+                f"by btxh/{PUBLISHERS[contract.topic]} only, every message signed with its key.",
                 "messages": {},
             },
         )
@@ -68,7 +103,11 @@ def asyncapi() -> dict[str, Any]:
             "version": "1.0.0",
             "description": (
                 "Events of monthly social assistance cases (trợ cấp xã hội hằng tháng). "
-                "Consumers de-duplicate by (source, originatorid, originatorversion)."
+                "Consumers de-duplicate by (source, originatorid, originatorversion). Every "
+                f"message is signed by its publisher ({SIGNER_HEADER}, {SIGNATURE_HEADER} "
+                "headers: Ed25519); a subscriber applies only a message whose signature "
+                "verifies with the public key of the service that publishes on its topic, and "
+                "whose envelope source is that service."
             ),
         },
         "channels": channels,

@@ -3,8 +3,8 @@
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from backbone.kafka import OrderedProducer
-from backbone.tracked_consumer import ParkingStore, TrackedConsumer
+from backbone.signing import verifier_from
+from backbone.tracked_consumer import ParkingStore, TrackedConsumer, dead_letter_producer
 from contracts import topics
 from reference.valuation import Valuation
 from services.reporting.messaging import inbound
@@ -39,7 +39,8 @@ def build_consumer_for(
     updating: Callable[[], bool] | None = None,
 ) -> TrackedConsumer:
     """The consumer of `settings.projection_schema`; it stops applying when `updating` says
-    the projection was retired or dropped."""
+    the projection was retired or dropped. A worker's (`publish_dead_letters`) verifies what
+    it reads and signs its dead letters as reporting; an API's only re-drives."""
     typed, fallback = inbound.handlers(store)
     name = consumer_name(settings)
     return ProjectionConsumer(
@@ -50,7 +51,8 @@ def build_consumer_for(
         fallback=fallback,
         parking=ParkingStore(settings.database_url, settings.projections(), name),
         dead_letter_topic=settings.topic(topics.dead_letter_topic(name)),
-        producer=OrderedProducer(settings.kafka_bootstrap) if publish_dead_letters else None,
+        producer=dead_letter_producer(settings, "reporting") if publish_dead_letters else None,
+        verifier=verifier_from(settings) if publish_dead_letters else None,
     )
 
 

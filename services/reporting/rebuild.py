@@ -475,6 +475,7 @@ def _apply(
                     offset=record.offset,
                     key=record.key,
                     value=record.value or b"",
+                    headers=tuple(record.headers),
                 )
             )
         except Exception:

@@ -9,11 +9,14 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
+from backbone.kafka import OutboundMessage
 from backbone.tracked_consumer import InboundRecord, Outcome, ParkingStore, TrackedConsumer
 from contracts.catalog import BY_MODEL
 from contracts.ids import message_id
 from contracts.intake import DossierWithdrawnV1
+from contracts.topics import INTAKE_EVENTS
 from tests.support.infra import Infra
+from tests.support.signing import signer, verifier
 
 
 class Versions:
@@ -73,7 +76,12 @@ def withdrawal() -> InboundRecord:
             "withdrawn_on": "2026-11-02",
         },
     }
-    return InboundRecord("t", 0, 0, str(case_id).encode(), json.dumps(envelope).encode())
+    message = signer("intake").sign(
+        OutboundMessage(INTAKE_EVENTS, str(case_id).encode(), json.dumps(envelope).encode())
+    )
+    return InboundRecord(
+        message.topic, 0, 0, message.key, message.value, headers=tuple(message.headers)
+    )
 
 
 def consumer(
@@ -86,6 +94,7 @@ def consumer(
         parking=parking,
         dead_letter_topic="unused",
         producer=None,
+        verifier=verifier(),
     )
 
 

@@ -18,6 +18,7 @@ from contracts.ids import message_id
 from contracts.topics import ASSESSMENT_EVENTS
 from reference.admin_units import load_admin_units
 from reference.policy import policy_book
+from tests.support.signing import as_publisher
 
 CATEGORY = "ELDERLY_POOR_NO_SUPPORTER_60_80"
 SCHEME = "DVHC_2025_2LEVEL"
@@ -79,7 +80,8 @@ def approval_messages(
 
 
 def publish(bootstrap: str, messages: list[OutboundMessage], partitions: int = 3) -> None:
-    """Send in order, creating the topic first as the workers would."""
+    """Send in order, creating the topic first as the workers would, each message signed as
+    its topic's publisher (assessment) signs it."""
     admin = KafkaAdmin(bootstrap)
     try:
         admin.ensure_topics(sorted({m.topic for m in messages}), partitions)
@@ -88,6 +90,6 @@ def publish(bootstrap: str, messages: list[OutboundMessage], partitions: int = 3
     producer = OrderedProducer(bootstrap)
     try:
         for start in range(0, len(messages), 1000):
-            producer.send_all(messages[start : start + 1000])
+            producer.send_all([as_publisher(m) for m in messages[start : start + 1000]])
     finally:
         producer.close()

@@ -1,11 +1,17 @@
-"""Direct access to the broker for tests: read a topic, inject a message, wait for a group."""
+"""Direct access to the broker for tests: read a topic, inject a message, wait for a group.
+
+`produce` and `produce_all` sign each message as the service that publishes on its topic
+would (tests/support/signing.py): what they inject is genuine. `produce_raw` sends exactly
+what it is given (a forgery, say).
+"""
 
 import json
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
-from backbone.kafka import consumer_group
+from backbone.kafka import OutboundMessage, consumer_group
+from tests.support.signing import as_publisher
 
 
 def read_topic(bootstrap: str, topic: str) -> list[Any]:
@@ -28,18 +34,32 @@ def read_topic(bootstrap: str, topic: str) -> list[Any]:
 
 
 def produce(bootstrap: str, topic: str, key: bytes, value: bytes) -> None:
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False)
-    try:
-        producer.send(topic, key=key, value=value).get(timeout=10)
-    finally:
-        producer.close()
+    """One message, signed as the topic's publisher."""
+    produce_all(bootstrap, [(topic, key, value)])
 
 
 def produce_all(bootstrap: str, messages: list[tuple[str, bytes, bytes]]) -> None:
-    """(topic, key, value) sent by one producer, all in flight at once, then awaited."""
+    """(topic, key, value) signed as each topic's publisher and sent by one producer, all in
+    flight at once, then awaited."""
+    send_raw(
+        bootstrap,
+        [as_publisher(OutboundMessage(topic, key, value)) for topic, key, value in messages],
+    )
+
+
+def produce_raw(
+    bootstrap: str, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]
+) -> None:
+    """One message exactly as given: headers (signature or none) included."""
+    send_raw(bootstrap, [OutboundMessage(topic, key, value, headers)])
+
+
+def send_raw(bootstrap: str, messages: list[OutboundMessage]) -> None:
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False)
     try:
-        futures = [producer.send(topic, key=key, value=value) for topic, key, value in messages]
+        futures = [
+            producer.send(m.topic, key=m.key, value=m.value, headers=m.headers) for m in messages
+        ]
         for future in futures:
             future.get(timeout=30)
     finally:

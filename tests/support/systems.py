@@ -11,6 +11,7 @@ from pathlib import Path
 
 from backbone.system import SERVICES, System
 from tests.support.infra import free_port
+from tests.support.signing import system_keys
 
 READY_TIMEOUT = 90.0
 
@@ -22,7 +23,8 @@ def new_system(
     log_dir: Path,
     extra_env: Mapping[str, str] | None = None,
 ) -> System:
-    """A system (not started) with its own schemas, topics and consumer groups and free ports."""
+    """A system (not started) with its own schemas, topics and consumer groups and free ports;
+    its services sign with the test keys (tests/support/signing.py)."""
     prefix = f"t{uuid.uuid4().hex[:8]}_"
     return System(
         database_url=database_url,
@@ -36,4 +38,5 @@ def new_system(
             "BTXH_CIPHER_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
             **(extra_env or {}),
         },
+        signing_keys=system_keys(),
     )

@@ -12,9 +12,11 @@ import yaml
 from pydantic_settings import BaseSettings
 
 from backbone.settings import BackboneSettings
-from backbone.system import PROCESSES
+from backbone.signing import public_keys_text
+from backbone.system import PROCESSES, SIGNING_KINDS
 from contracts import topics
 from services.intake.settings import IntakeSettings
+from tests.support.signing import service_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -29,6 +31,8 @@ AN_AES_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="  # 32 bytes, base64
 #: What points a process at the identity provider: required in production (the compose default).
 OIDC_VARIABLES = ("BTXH_OIDC_ISSUER", "BTXH_OIDC_AUDIENCE", "BTXH_OIDC_JWKS_URL")
 DEFAULT = re.compile(r"^\$\{(?P<name>[A-Z_]+):-(?P<value>[^}]+)\}$")
+#: Given to every process without a default, like the secrets (public, but required).
+REQUIRED = (*SECRETS, "BTXH_SIGNING_PUBLIC_KEYS")
 
 
 def load_compose() -> dict[str, Any]:
@@ -157,13 +161,26 @@ def test_topics_are_provisioned_with_the_partition_count_the_services_use():
 def test_secrets_have_no_default_and_must_be_given_to_compose():
     for name, definition in PROCESSES_IN_COMPOSE.items():
         env = environment(definition)
-        for secret in SECRETS:
+        for secret in REQUIRED:
             assert env[secret].startswith(f"${{{secret}:?"), f"{name}: {secret} has a default"
         for secret in INTAKE_SECRETS:
             if name.startswith("intake-"):
                 assert env[secret].startswith(f"${{{secret}:?"), f"{name}: {secret} has a default"
             else:
                 assert secret not in env, f"{name} holds intake's {secret}"
+
+
+@pytest.mark.parametrize("name", sorted(PROCESSES_IN_COMPOSE))
+def test_only_a_services_relay_and_worker_hold_its_signing_key_and_no_other(name):
+    service, kind = parsed(PROCESSES_IN_COMPOSE[name])
+    key = environment(PROCESSES_IN_COMPOSE[name]).get("BTXH_SIGNING_KEY")
+
+    if kind in SIGNING_KINDS:
+        variable = f"BTXH_{service.upper()}_SIGNING_KEY"
+        assert key is not None, f"{name} signs what it publishes, but is given no key"
+        assert key.startswith(f"${{{variable}:?"), f"{name}: {key}"
+    else:
+        assert key is None, f"{name} needs no private key, but is given one"
 
 
 def test_every_variable_compose_interpolates_is_documented_in_the_env_example():
@@ -186,6 +203,7 @@ def test_a_production_process_starts_with_compose_defaults_and_compose_defaults_
     monkeypatch.setenv("BTXH_ENVIRONMENT", "production")
     monkeypatch.setenv("BTXH_PERSONAL_ID_KEY", "k" * 48)
     monkeypatch.setenv("BTXH_CIPHER_KEY", AN_AES_KEY)
+    monkeypatch.setenv("BTXH_SIGNING_PUBLIC_KEYS", public_keys_text(dict(service_keys())))
     monkeypatch.delenv("BTXH_JWT_SECRET", raising=False)
 
     assert IntakeSettings().environment == "production"

@@ -13,10 +13,12 @@ from pydantic_settings import BaseSettings
 
 from backbone.auth import TokenVerifier
 from backbone.settings import BackboneSettings
+from backbone.signing import public_keys_text
 from services.assessment.settings import AssessmentSettings
 from services.intake.settings import IntakeSettings
 from services.payment.settings import PaymentSettings
 from services.reporting.settings import ReportingSettings
+from tests.support.signing import service_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 OIDC = {
@@ -25,7 +27,11 @@ OIDC = {
     "BTXH_OIDC_JWKS_URL": "https://id.example.test/realms/btxh/protocol/openid-connect/certs",
 }
 PERSONAL_ID_KEY = {"BTXH_PERSONAL_ID_KEY": "k" * 48}
-CIPHER_KEY = {"BTXH_CIPHER_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}  # 32 bytes
+CIPHER_KEY = {
+    "BTXH_CIPHER_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",  # 32 bytes
+    # every publisher's public key (the signing keys' own checks: tests/unit/test_signing.py)
+    "BTXH_SIGNING_PUBLIC_KEYS": public_keys_text(dict(service_keys())),
+}
 SERVICE_SETTINGS: list[type[BaseSettings]] = [
     IntakeSettings,
     AssessmentSettings,
@@ -70,7 +76,27 @@ def test_every_service_refuses_to_start_in_production_without_the_identity_provi
             {**OIDC, **CIPHER_KEY, "BTXH_PERSONAL_ID_KEY": "short"},
             "BTXH_PERSONAL_ID_KEY has 5 characters, fewer than 32",
         ),
-        ({**OIDC, **PERSONAL_ID_KEY}, "BTXH_CIPHER_KEY is unset: stored events would be plaintext"),
+        (
+            {
+                **OIDC,
+                **PERSONAL_ID_KEY,
+                "BTXH_SIGNING_PUBLIC_KEYS": CIPHER_KEY["BTXH_SIGNING_PUBLIC_KEYS"],
+            },
+            "BTXH_CIPHER_KEY is unset: stored events would be plaintext",
+        ),
+        (
+            {**OIDC, **PERSONAL_ID_KEY, "BTXH_CIPHER_KEY": CIPHER_KEY["BTXH_CIPHER_KEY"]},
+            "BTXH_SIGNING_PUBLIC_KEYS is unset",
+        ),
+        (
+            {
+                **OIDC,
+                **CIPHER_KEY,
+                **PERSONAL_ID_KEY,
+                "BTXH_SIGNING_PUBLIC_KEYS": "intake=" + "A" * 43 + "=",
+            },
+            "BTXH_SIGNING_PUBLIC_KEYS has no key of assessment, payment, reporting",
+        ),
         (
             {**OIDC, **PERSONAL_ID_KEY, "BTXH_CIPHER_KEY": "not base64!"},
             "BTXH_CIPHER_KEY is not base64",
@@ -93,6 +119,8 @@ def test_every_service_refuses_to_start_in_production_without_the_identity_provi
         "no ID key",
         "short ID key",
         "no event key",
+        "no public keys",
+        "a public key missing",
         "event key not base64",
         "event key too short",
         "issuer alone",
