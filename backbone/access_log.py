@@ -21,11 +21,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backbone.actor import Actor
 from backbone.auth import authenticate, require_roles
+from backbone.chain import ChainedTable, Column, install
 from backbone.database import advisory_lock, connection
 
 
 class AccessLog:
-    """The append-only table `<schema>.personal_data_read`."""
+    """The append-only table `<schema>.personal_data_read`, hash-chained (backbone.chain): a
+    row altered or deleted afterwards is found by `GET /ops/integrity`."""
 
     def __init__(self, url: str, schema: str) -> None:
         self.url = url
@@ -53,7 +55,34 @@ class AccessLog:
                     sql.Identifier("personal_data_read_case_ids"), table
                 )
             )
+            install(conn, self.chained)
         self._ready = True
+
+    @property
+    def chained(self) -> ChainedTable:
+        """What of a read is chained: all of it (the instant in UTC, whatever the session's
+        time zone)."""
+        return ChainedTable(
+            schema=self.schema,
+            table="personal_data_read",
+            what="personal-data read log",
+            key=(Column("id", "bigint"),),
+            content=(
+                "r.id",
+                """to_char(r.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
+                "r.actor_id",
+                "r.actor_role",
+                "r.actor_unit",
+                "r.resource",
+                "r.request",
+                "r.case_ids",
+            ),
+        )
+
+    def chains(self) -> list[ChainedTable]:
+        """The log's chain, installed first if no read was logged yet by this process."""
+        self._ensure_table()
+        return [self.chained]
 
     def record(self, actor: Actor, resource: str, request: str, case_ids: Iterable[UUID]) -> None:
         if actor.role == "system":

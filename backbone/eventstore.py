@@ -28,6 +28,7 @@ from eventsourcing.persistence import (
 from pydantic import BaseModel
 
 from backbone.actor import Actor
+from backbone.chain import ChainedTable, Column, install
 from backbone.database import advisory_lock, ensure_schema, eventsourcing_env
 from backbone.publishing import (
     AuditedEvent,
@@ -105,6 +106,15 @@ class BtxhApplication(Application[UUID]):
         with advisory_lock(settings.database_url, f"ddl:{schema}") as conn:
             ensure_schema(conn, schema)
             super().__init__(env=env)
+            for chained in self.event_chains():
+                install(conn, chained)
+
+    def event_chains(self) -> list[ChainedTable]:
+        """The hash chain of this service's stored events (none in the in-memory store)."""
+        if self.event_store == "memory":
+            return []
+        recorder: Any = self.recorder
+        return [stored_events(recorder.datastore.schema, recorder.events_table_name)]
 
     def beside_events(
         self, *, postgres: Callable[[], SideTable], memory: Callable[[], SideTable]
@@ -177,6 +187,25 @@ class BtxhApplication(Application[UUID]):
         processing_event: ProcessingEvent[UUID] = ProcessingEvent(tracking=tracking)
         processing_event.collect_events(*aggregates)
         self._record(processing_event)
+
+
+def stored_events(schema: str, table: str) -> ChainedTable:
+    """eventsourcing's stored events, chained in notification order. The state is hashed as
+    stored: encrypted and compressed when a cipher key is set, so the chain is verified
+    without the key."""
+    return ChainedTable(
+        schema=schema,
+        table=table,
+        what="stored events",
+        key=(Column("notification_id", "bigint"),),
+        content=(
+            "r.notification_id",
+            "r.originator_id",
+            "r.originator_version",
+            "r.topic",
+            "encode(sha256(r.state), 'hex')",
+        ),
+    )
 
 
 def _cipher_env(settings: BackboneSettings) -> dict[str, str]:

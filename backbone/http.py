@@ -4,7 +4,7 @@ routes."""
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any, TypeVar
@@ -27,6 +27,7 @@ from backbone.access_log import (
 )
 from backbone.actor import Actor
 from backbone.auth import TokenVerifier, require_roles
+from backbone.chain import ChainedTable, IntegrityReport, verify_service
 from backbone.database import connect
 from backbone.eventstore import EventTooLarge
 from backbone.recorder import WriteNotCompleted
@@ -226,11 +227,24 @@ ActorIdQuery = Annotated[str | None, Query(max_length=200, description="The acto
 ParkedCaseId = Annotated[str, Path(max_length=200, description="The case id it was parked under")]
 
 
+def _no_chains() -> Sequence[ChainedTable]:
+    return ()
+
+
 def create_base_app(
-    *, service: str, title: str, description: str, settings: BackboneSettings, errors: ErrorMap
+    *,
+    service: str,
+    title: str,
+    description: str,
+    settings: BackboneSettings,
+    errors: ErrorMap,
+    chains: Callable[[], Sequence[ChainedTable]] = _no_chains,
 ) -> FastAPI:
     """A FastAPI app whose domain errors become `{"error": ..., "detail": ...}` with a 4xx, and
-    whose requests are guarded (RequestGuard: bounded bodies, no NUL character)."""
+    whose requests are guarded (RequestGuard: bounded bodies, no NUL character).
+
+    `chains`: the service's hash-chained tables besides its read log (its stored events,
+    reporting's case history), verified by `GET /ops/integrity`."""
     app = FastAPI(title=title, description=f"{description}\n\n{BODY_LIMITS}", version="0.1.0")
     plain_openapi = app.openapi
 
@@ -316,6 +330,26 @@ def create_base_app(
     ) -> list[dict[str, Any]]:
         rows = access_log.reads(case_id=case_id, actor_id=actor_id, limit=limit)
         return [read_view(row) for row in rows]
+
+    @app.get(
+        "/ops/integrity",
+        tags=["ops"],
+        summary="Verify the hash chains of this service's history: stored events, read log"
+        " (kiểm tra toàn vẹn)",
+    )
+    def integrity(
+        _: Annotated[Actor, Depends(require_roles("operator", "inspector"))],
+    ) -> IntegrityReport:
+        """Each stored record commits to the one before (a hash chain): this walks every chain
+        of the service (its stored events, its personal-data read log; reporting's case
+        history) and names, for each, the first broken link and what is wrong there (a record
+        altered or deleted, a link missing, broken continuity), or `verified`.
+
+        Deleting the newest records together with their links cannot be seen from inside the
+        database: record `head_link` and `head_hash` outside (e.g. in a signed monthly
+        report) and compare them later. A large chain takes a while (one pass over the table);
+        the same check runs as `python -m services.<service> verify`."""
+        return verify_service(settings.database_url, service, [*access_log.chains(), *chains()])
 
     return app
 

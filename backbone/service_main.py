@@ -1,4 +1,4 @@
-"""Process entry points shared by every service: `api`, `relay`, `worker`.
+"""Process entry points shared by every service: `api`, `relay`, `worker`, `verify`.
 
 Each process imports only what it runs (the web framework for an API, the consumer framework
 for a worker): a system starts twelve processes on two cores, and imports are most of it.
@@ -9,7 +9,7 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from backbone.kafka import wait_for_broker
@@ -20,7 +20,11 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
     from faststream import FastStream
 
+    from backbone.chain import ChainedTable
     from backbone.relay import OutboxRelay
+
+#: Exit status of `verify` when a chain is broken (a failure to run exits 1, with a traceback).
+EXIT_CHAIN_BROKEN = 3
 
 
 def configure_logging(settings: BackboneSettings, process: str) -> None:
@@ -80,6 +84,19 @@ def run_worker(
     for signum, handler in previous.items():
         signal.signal(signum, handler)
     asyncio.run(app_factory().run())
+
+
+def run_verify(
+    service: str, settings: BackboneSettings, chains: Callable[[], "Sequence[ChainedTable]"]
+) -> None:
+    """`python -m services.<service> verify`: the service's hash chains verified now, printed as
+    JSON (what GET /ops/integrity answers); exits EXIT_CHAIN_BROKEN when one is broken."""
+    from backbone.chain import verify_service
+
+    report = verify_service(settings.database_url, service, chains())
+    print(report.model_dump_json(indent=2))
+    if not report.verified:
+        sys.exit(EXIT_CHAIN_BROKEN)
 
 
 def dispatch(

@@ -1,4 +1,4 @@
-"""python -m services.assessment {api|worker|relay|scheduler|daily YYYY-MM-DD}"""
+"""python -m services.assessment {api|worker|relay|verify|scheduler|daily YYYY-MM-DD}"""
 
 import json
 import signal
@@ -6,7 +6,14 @@ import sys
 import threading
 from datetime import date
 
-from backbone.service_main import configure_logging, dispatch, run_relay, run_worker, serve_api
+from backbone.service_main import (
+    configure_logging,
+    dispatch,
+    run_relay,
+    run_verify,
+    run_worker,
+    serve_api,
+)
 from reference.date_bounds import DateOutOfRange
 from reference.working_days import today_in_vietnam
 from services.assessment import bootstrap, daily_jobs
@@ -50,6 +57,9 @@ def main() -> None:
                 lambda: bootstrap.build_worker_app(settings), settings, "assessment-worker"
             ),
             "relay": lambda: run_relay(lambda: bootstrap.build_relay(settings)),
+            "verify": lambda: run_verify(
+                "assessment", settings, lambda: bootstrap.build_chains(settings)
+            ),
             "scheduler": lambda: run_scheduler(settings),
             "daily": lambda: run_daily(settings, sys.argv[2:]),
         },

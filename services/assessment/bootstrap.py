@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING
 
+from backbone.chain import ChainedTable
 from backbone.relay import OutboxRelay
 from backbone.tracked_consumer import TrackedConsumer, build_consumer
 from contracts import topics
@@ -66,3 +67,12 @@ def build_scheduler(settings: AssessmentSettings) -> DailyScheduler:
         url=settings.database_url,
         schema=settings.schema_name("assessment"),
     )
+
+
+def build_chains(settings: AssessmentSettings) -> list[ChainedTable]:
+    """What `verify` checks: the hash chains of assessment's stored events and of its read log."""
+    from backbone.access_log import AccessLog  # imports the web framework: here only
+
+    application = AssessmentApplication(settings)
+    access_log = AccessLog(settings.database_url, settings.schema_name("assessment"))
+    return [*application.event_chains(), *access_log.chains()]

@@ -1,4 +1,4 @@
-"""python -m services.intake {api|worker|relay}"""
+"""python -m services.intake {api|worker|relay|verify}"""
 
 import sys
 
@@ -6,6 +6,7 @@ from backbone.service_main import (
     configure_logging,
     dispatch,
     run_relay,
+    run_verify,
     run_worker,
     serve_api,
 )
@@ -26,6 +27,9 @@ def main() -> None:
                 lambda: bootstrap.build_worker_app(settings), settings, "intake-worker"
             ),
             "relay": lambda: run_relay(lambda: bootstrap.build_relay(settings)),
+            "verify": lambda: run_verify(
+                "intake", settings, lambda: bootstrap.build_chains(settings)
+            ),
         },
         sys.argv,
         "intake",

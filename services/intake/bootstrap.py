@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING
 
+from backbone.chain import ChainedTable
 from backbone.relay import OutboxRelay
 from backbone.tracked_consumer import TrackedConsumer, build_consumer
 from contracts import topics
@@ -56,3 +57,12 @@ def build_relay(settings: IntakeSettings) -> OutboxRelay:
         to_contract=to_contract,
         kill_after_publish=settings.relay_kill_after_publish,
     )
+
+
+def build_chains(settings: IntakeSettings) -> list[ChainedTable]:
+    """What `verify` checks: the hash chains of intake's stored events and of its read log."""
+    from backbone.access_log import AccessLog  # imports the web framework: here only
+
+    application = IntakeApplication(settings)
+    access_log = AccessLog(settings.database_url, settings.schema_name("intake"))
+    return [*application.event_chains(), *access_log.chains()]

@@ -1,8 +1,15 @@
-"""python -m services.payment {api|worker|relay}"""
+"""python -m services.payment {api|worker|relay|verify}"""
 
 import sys
 
-from backbone.service_main import configure_logging, dispatch, run_relay, run_worker, serve_api
+from backbone.service_main import (
+    configure_logging,
+    dispatch,
+    run_relay,
+    run_verify,
+    run_worker,
+    serve_api,
+)
 from services.payment import bootstrap
 from services.payment.settings import PaymentSettings
 
@@ -20,6 +27,9 @@ def main() -> None:
                 lambda: bootstrap.build_worker_app(settings), settings, "payment-worker"
             ),
             "relay": lambda: run_relay(lambda: bootstrap.build_relay(settings)),
+            "verify": lambda: run_verify(
+                "payment", settings, lambda: bootstrap.build_chains(settings)
+            ),
         },
         sys.argv,
         "payment",

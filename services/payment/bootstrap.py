@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING
 
+from backbone.chain import ChainedTable
 from backbone.relay import OutboxRelay
 from backbone.tracked_consumer import TrackedConsumer, build_consumer
 from contracts import topics
@@ -56,3 +57,12 @@ def build_relay(settings: PaymentSettings) -> OutboxRelay:
         topic=topics.PAYMENT_EVENTS,
         to_contract=to_contract,
     )
+
+
+def build_chains(settings: PaymentSettings) -> list[ChainedTable]:
+    """What `verify` checks: the hash chains of payment's stored events and of its read log."""
+    from backbone.access_log import AccessLog  # imports the web framework: here only
+
+    application = PaymentApplication(settings)
+    access_log = AccessLog(settings.database_url, settings.schema_name("payment"))
+    return [*application.event_chains(), *access_log.chains()]

@@ -1,8 +1,8 @@
-"""python -m services.reporting {api|worker}"""
+"""python -m services.reporting {api|worker|verify}"""
 
 import sys
 
-from backbone.service_main import configure_logging, dispatch, run_worker, serve_api
+from backbone.service_main import configure_logging, dispatch, run_verify, run_worker, serve_api
 from services.reporting import bootstrap
 from services.reporting.settings import ReportingSettings
 
@@ -18,6 +18,9 @@ def main() -> None:
             ),
             "worker": lambda: run_worker(
                 lambda: bootstrap.build_worker_app(settings), settings, "reporting-worker"
+            ),
+            "verify": lambda: run_verify(
+                "reporting", settings, lambda: bootstrap.build_chains(settings)
             ),
         },
         sys.argv,

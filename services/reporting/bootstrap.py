@@ -3,11 +3,13 @@
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from backbone.chain import ChainedTable
 from backbone.signing import verifier_from
 from backbone.tracked_consumer import ParkingStore, TrackedConsumer, dead_letter_producer
 from contracts import topics
 from reference.valuation import Valuation
 from services.reporting.messaging import inbound
+from services.reporting.projections import history
 from services.reporting.projections.catalog import (
     ActiveProjection,
     OpenProjection,
@@ -127,3 +129,17 @@ def build_worker_app(settings: ReportingSettings) -> "FastStream":
     app.after_startup(runner.start)
     app.on_shutdown(runner.stop)
     return app
+
+
+def build_chains(settings: ReportingSettings) -> list[ChainedTable]:
+    """What `verify` checks: the hash chains of reporting's read log and of the case history
+    of the projection the API serves (opened as the API opens it)."""
+    from backbone.access_log import AccessLog  # imports the web framework: here only
+
+    served = settings
+    if settings.catalogued():
+        served = settings.for_projection(build_catalog(settings).active())
+    schema = served.projections()
+    ProjectionStore(settings.database_url, schema, Valuation.of(settings.policy_dir))
+    access_log = AccessLog(settings.database_url, settings.schema_name("reporting"))
+    return [*access_log.chains(), history.chained(schema)]

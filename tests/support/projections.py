@@ -16,11 +16,13 @@ from tests.support.api import Client, ok, token
 OPERATOR = token("operator")
 
 #: Parking bookkeeping, not read models: rows name the consumer (one per projection) and are
-#: stamped when a case was parked, so they legitimately differ. Every other table of the
-#: rebuilt schema (tracking included: both applied every version) must be equal row for row.
+#: stamped when a case was parked, so they legitimately differ; the case history's hash chain
+#: links rows in the order they arrived, which differs between two consumers of the same
+#: topics (a rebuilt projection starts its own chain). Every other table of the rebuilt
+#: schema (tracking included: both applied every version) must be equal row for row.
 #: Reporting's own schema also holds the access log and the projection catalog: they are not
 #: in the rebuilt schema, so comparing the rebuilt schema's tables leaves them out.
-NOT_READ_MODELS = {"parked_case", "dead_letter"}
+NOT_READ_MODELS = {"parked_case", "dead_letter", "case_history_chain"}
 READ_MODELS = {"tracking", "register", "case_history", "payroll_line", "register_period"}
 
 

@@ -48,6 +48,7 @@ def create_app(
         description="Xét duyệt và quyết định trợ cấp: review and the approving authority's decision.",
         settings=settings,
         errors=ERRORS,
+        chains=application.event_chains,
     )
     app.state.application = application
     # Every route naming a case serves only officials of the case's unit.

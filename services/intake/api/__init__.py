@@ -51,6 +51,7 @@ def create_app(
         "táng: receives dossiers and funeral-support claims, opens cases.",
         settings=settings,
         errors=ERRORS,
+        chains=application.event_chains,
     )
     app.state.application = application
     # Every route naming a case serves only officials of the case's unit.

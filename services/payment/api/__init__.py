@@ -294,6 +294,7 @@ def create_app(
         description="Chi trả trợ cấp: enrolment and entitlements.",
         settings=settings,
         errors=ERRORS,
+        chains=application.event_chains,
     )
     app.state.application = application
     # Every route naming a case serves only officials of the case's unit.

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from fastapi import Depends, FastAPI
 
 from backbone.auth import case_scope
+from backbone.chain import ChainedTable
 from backbone.http import create_base_app, ops_router
 from backbone.tracked_consumer import TrackedConsumer
 from services.reporting.api import (
@@ -19,6 +20,8 @@ from services.reporting.api import (
     reports,
     scope,
 )
+from services.reporting.api.deps import store_of
+from services.reporting.projections import history
 from services.reporting.projections.store import ProjectionStore
 from services.reporting.settings import ReportingSettings
 
@@ -35,12 +38,18 @@ def create_app(
     store: ProjectionStore,
     consumer_factory: Callable[[], TrackedConsumer],
 ) -> FastAPI:
+
+    def history_chains() -> list[ChainedTable]:
+        """The case history of the projection served now (a switch-over changes it)."""
+        return [history.chained(store_of(app).schema)]
+
     app = create_base_app(
         service="reporting",
         title="btxh reporting",
         description="Sổ theo dõi đối tượng và lịch sử hồ sơ: the register and each case's history.",
         settings=settings,
         errors=ERRORS,
+        chains=history_chains,
     )
     app.state.store = store
     app.state.settings = settings  # thresholds of the checks and the budget estimate

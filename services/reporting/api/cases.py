@@ -11,10 +11,11 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import httpx
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from backbone.auth import jurisdiction_of
+from backbone.chain import ScopeCheck
 from backbone.database import connection
 from contracts.categories import label as category_label
 from reference.valuation import Valuation
@@ -78,6 +79,10 @@ class TimelineEntry(BaseModel):
     summary: dict[str, Any]
     message_id: UUID
     version: int
+    verified: bool = Field(
+        description="This entry is as it was recorded in the case history: its row gives its "
+        "link's hash in the history's hash chain, and the links on either side join it"
+    )
 
 
 class ResidenceView(BaseModel):
@@ -160,6 +165,34 @@ def _history_rows(store: Store, case_id: UUID) -> list[dict[str, Any]]:
     return rows
 
 
+def _checked_history(store: Store, case_id: UUID) -> tuple[list[dict[str, Any]], ScopeCheck]:
+    """The case's history rows and the check of their hash chain (backbone.chain). A case
+    whose rows were all deleted still has links: its (empty) history is answered, not
+    verified, rather than "not found"."""
+    with connection(store.url) as conn:
+        rows = history.case_history(conn, store.schema, case_id)
+        check = history.verify_case(conn, store.schema, case_id)
+    if not rows and not check.links:
+        raise CaseNotFound(f"no event of case {case_id} has reached reporting")
+    return rows, check
+
+
+#: Headers of a timeline: whether the case's whole history verified, and if not, why.
+HISTORY_VERIFIED = "X-History-Verified"
+HISTORY_INTEGRITY = "X-History-Integrity"
+TIMELINE_HEADERS = {
+    HISTORY_VERIFIED: {
+        "description": "`true` when every event of the case's history is as it was recorded "
+        "(the history's hash chain holds around each of them and none is missing), else `false`",
+        "schema": {"type": "string", "enum": ["true", "false"]},
+    },
+    HISTORY_INTEGRITY: {
+        "description": "When not verified: the first broken link and what is wrong there",
+        "schema": {"type": "string"},
+    },
+}
+
+
 @router.get(
     "/cases/{case_id}/history", summary="Every event of a case, from every service, in order"
 )
@@ -180,7 +213,7 @@ _NOT_IN_SUMMARY = {
 }
 
 
-def timeline_entry(row: dict[str, Any]) -> TimelineEntry:
+def timeline_entry(row: dict[str, Any], check: ScopeCheck) -> TimelineEntry:
     data: dict[str, Any] = row["data"]
     kind = short_type(row["type"])
     authority = data.get("authority")
@@ -208,15 +241,27 @@ def timeline_entry(row: dict[str, Any]) -> TimelineEntry:
         summary=summary,
         message_id=row["message_id"],
         version=row["version"],
+        verified=history.row_key(row) in check.intact,
     )
 
 
 @router.get(
     "/cases/{case_id}/timeline",
     summary="One timeline across services: recorded and effective dates, who, authority, basis",
+    responses={200: {"headers": TIMELINE_HEADERS}},
 )
-def get_timeline(case_id: UUID, reader: CaseReader, store: Store) -> list[TimelineEntry]:
-    entries = [timeline_entry(row) for row in _history_rows(store, case_id)]
+def get_timeline(
+    case_id: UUID, reader: CaseReader, store: Store, response: Response
+) -> list[TimelineEntry]:
+    """Each entry says whether it is `verified`: unaltered since it was recorded, by the case
+    history's hash chain. The header X-History-Verified says whether the whole history of the
+    case verified (`false` too when an entry was deleted, which no entry can show), and
+    X-History-Integrity, when it did not, the first broken link and why."""
+    rows, check = _checked_history(store, case_id)
+    entries = [timeline_entry(row, check) for row in rows]
+    response.headers[HISTORY_VERIFIED] = "true" if check.verified else "false"
+    if check.first_broken is not None:
+        response.headers[HISTORY_INTEGRITY] = check.first_broken.reason
     reader.record("case timeline", [case_id])
     return entries
 
@@ -322,7 +367,7 @@ def get_diff(
         raise InvalidCaseQuery(
             f"from ({from_.isoformat()}) is after to ({to.isoformat()}): give the earlier first"
         )
-    rows = _history_rows(store, case_id)
+    rows, check = _checked_history(store, case_id)
     facts = [Fact.from_row(row) for row in rows]  # the fold keeps the events that change state
     before = state_as_of(case_id, facts, from_, valuation=store.valuation)
     after = state_as_of(case_id, facts, to, valuation=store.valuation)
@@ -334,7 +379,9 @@ def get_diff(
         if old.get(name) != new.get(name)
     ]
     events = [
-        entry for entry in (timeline_entry(row) for row in rows) if from_ < entry.effective_on <= to
+        entry
+        for entry in (timeline_entry(row, check) for row in rows)
+        if from_ < entry.effective_on <= to
     ]
     reader.record("case diff", [case_id])
     return StateDiff.model_validate(

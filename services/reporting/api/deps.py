@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 
 from backbone.access_log import PersonalDataRead, personal_data_reader
 from backbone.actor import Actor
@@ -13,14 +13,18 @@ from services.reporting.projections.catalog import ActiveProjection
 from services.reporting.projections.store import ProjectionStore
 
 
-def projection_store(request: Request) -> ProjectionStore:
+def store_of(app: FastAPI) -> ProjectionStore:
     """The projection the API reads now: the catalog's live one, which a rebuild switches over
     while the API runs (`app.state.store` when the process is pinned to one schema)."""
-    active: ActiveProjection | None = getattr(request.app.state, "projections", None)
+    active: ActiveProjection | None = getattr(app.state, "projections", None)
     if active is None:
-        store: ProjectionStore = request.app.state.store
+        store: ProjectionStore = app.state.store
         return store
     return active.current().store
+
+
+def projection_store(request: Request) -> ProjectionStore:
+    return store_of(request.app)
 
 
 Store = Annotated[ProjectionStore, Depends(projection_store)]

@@ -12,9 +12,10 @@ import psycopg
 from eventsourcing.persistence import IntegrityError, Tracking
 from psycopg import sql
 
+from backbone.chain import install
 from backbone.database import advisory_lock, connection, ensure_schema
 from reference.valuation import Valuation
-from services.reporting.projections import register_periods
+from services.reporting.projections import history, register_periods
 
 DDL = [
     """CREATE TABLE IF NOT EXISTS {schema}.tracking (
@@ -130,6 +131,7 @@ class ProjectionStore:
                         conn.execute(statement.format(schema=quoted))
                     if name in BACKFILLS:
                         BACKFILLS[name](conn, schema, valuation)
+            install(conn, history.chained(schema))
 
     def _exists(self, conn: psycopg.Connection[Any], name: str) -> bool:
         row = conn.execute(

@@ -111,8 +111,9 @@
     return $("token").value.trim();
   }
 
-  /** Calls the reporting API with the bearer token; the JSON answer, or an ApiError. */
-  async function api(path, { method = "GET", body } = {}) {
+  /** Calls the reporting API with the bearer token; the JSON answer, or an ApiError.
+   * `headers`, when given, receives the answer's headers. */
+  async function api(path, { method = "GET", body, headers: answerHeaders } = {}) {
     const bearer = token();
     if (!bearer) {
       throw new ApiError("Chưa có mã truy cập: dán mã truy cập (JWT) vào ô “Mã truy cập”.", 0);
@@ -142,7 +143,10 @@
     } catch (error) {
       payload = null;
     }
-    if (response.ok) return payload;
+    if (response.ok) {
+      if (answerHeaders) answerHeaders.headers = response.headers;
+      return payload;
+    }
     const detail = describe(payload);
     if (response.status === 401) {
       throw new ApiError(detail ? `${UNAUTHORIZED} (${detail})` : UNAUTHORIZED, 401);
@@ -371,6 +375,7 @@
     $("current-case").textContent = caseId;
     $("timeline").querySelector("tbody").replaceChildren();
     $("timeline-empty").hidden = true;
+    showIntegrity(null, "");
     $("state").replaceChildren();
     delete $("state").dataset.on;
     $("diff").hidden = true;
@@ -387,14 +392,49 @@
 
   async function loadTimeline(caseId) {
     try {
-      const entries = await api(path("cases", caseId, "timeline"));
+      const answer = {};
+      const entries = await api(path("cases", caseId, "timeline"), { headers: answer });
       if (!stillShowing(caseId)) return;
       const rows = (entries || []).map(timelineRow);
       $("timeline").querySelector("tbody").replaceChildren(...rows);
       $("timeline-empty").hidden = rows.length > 0;
+      showIntegrity(
+        answer.headers.get("X-History-Verified"),
+        answer.headers.get("X-History-Integrity") || "",
+      );
     } catch (error) {
       if (stillShowing(caseId)) showError(error);
     }
+  }
+
+  /** Whether the case's history verified (its hash chain): said above the timeline, so an
+   * inspector knows whether the entries below are as they were recorded. A deleted entry
+   * cannot be marked in the table: only this line can say so. */
+  function showIntegrity(verified, detail) {
+    const line = $("timeline-integrity");
+    line.classList.remove("verified", "broken");
+    delete line.dataset.verified;
+    if (verified !== "true" && verified !== "false") {
+      line.replaceChildren();
+      line.hidden = true;
+      return;
+    }
+    line.dataset.verified = verified;
+    if (verified === "true") {
+      line.classList.add("verified");
+      line.replaceChildren(
+        "✓ Lịch sử hồ sơ đã được kiểm tra toàn vẹn: không sự kiện nào bị sửa hay bị xóa" +
+          " kể từ khi được ghi nhận.",
+      );
+    } else {
+      line.classList.add("broken");
+      line.replaceChildren(
+        "⚠ Lịch sử hồ sơ KHÔNG toàn vẹn: có sự kiện đã bị sửa hoặc bị xóa sau khi được ghi" +
+          " nhận (các dòng tô đỏ). Không dựa vào các dòng này; báo ngay cho quản trị hệ thống.",
+        detail ? el("span", { className: "code" }, detail) : null,
+      );
+    }
+    line.hidden = false;
   }
 
   function timelineRow(entry) {
@@ -430,14 +470,27 @@
         el("dd", {}, entry.message_id || DASH),
       ),
     );
+    const unverified = entry.verified === false;
     return el(
       "tr",
-      { "data-type": entry.type, "data-message-id": entry.message_id },
+      {
+        "data-type": entry.type,
+        "data-message-id": entry.message_id,
+        "data-verified": String(entry.verified),
+        className: unverified ? "unverified" : null,
+      },
       el("td", { className: "nowrap" }, timeOf(entry.recorded_at)),
       el("td", { className: "nowrap" }, entry.effective_on ? day(entry.effective_on) : DASH),
       el(
         "td",
         { className: "event" },
+        unverified
+          ? el(
+              "span",
+              { className: "unverified-mark" },
+              "⚠ Không toàn vẹn: có thể đã bị sửa sau khi ghi nhận",
+            )
+          : null,
         entry.label || eventLabel(entry.type),
         el("span", { className: "code" }, entry.type),
       ),
