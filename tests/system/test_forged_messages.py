@@ -79,22 +79,27 @@ def dead_letters(system: System, case_ids: set[str]) -> dict[str, Any]:
 def test_forged_approvals_are_dead_lettered_and_never_enrol(
     system: System, client: Client, genuine: Any
 ) -> None:
-    new = lambda: approval_of_a_new_case(genuine, system)  # noqa: E731
-    altered = new()
-    forged = {
-        "unsigned: no btxh_signer header": new(),
-        "bad signature: no public key of 'assessment'": Signer("assessment", generate_key()).sign(
-            new()
+    def new() -> OutboundMessage:
+        return approval_of_a_new_case(genuine, system)
+
+    forged = [  # (the forgery, the reason it is dropped for)
+        (new(), "unsigned: no btxh_signer header"),
+        (
+            Signer("assessment", generate_key()).sign(new()),
+            "bad signature: no public key of 'assessment' verifies it",
         ),
-        "signed by 'intake', but only assessment publishes on": signer("intake").sign(new()),
-        # the genuine approval's own signature headers, over another case's value
-        "bad signature: no public key of 'assessment' verifies": replace(
-            altered, headers=list(genuine.headers)
+        (
+            signer("intake").sign(new()),
+            "signed by 'intake', but only assessment publishes on",
         ),
-    }
+        (  # the genuine approval's own signature headers, over another case's value
+            replace(new(), headers=list(genuine.headers)),
+            "bad signature: no public key of 'assessment' verifies it",
+        ),
+    ]
     control = signer("assessment").sign(new())  # what assessment's relay would publish
-    kafka.send_raw(bootstrap(system), [*forged.values(), control])
-    expected = {m.key.decode(): reason for reason, m in forged.items()}
+    kafka.send_raw(bootstrap(system), [*(message for message, _ in forged), control])
+    expected = {message.key.decode(): reason for message, reason in forged}
 
     eventually(lambda: client.enrolled(control.key.decode()), what="the signed approval enrols")
 
