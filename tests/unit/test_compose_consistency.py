@@ -267,3 +267,15 @@ def test_no_process_is_given_the_development_token_secret():
     # Production refuses HS256 development tokens: the secret that signs them has no use there.
     for name, definition in PROCESSES_IN_COMPOSE.items():
         assert "BTXH_JWT_SECRET" not in environment(definition), name
+
+
+def test_the_image_copies_every_package_the_project_installs():
+    """Every package pyproject.toml installs is copied into the image (reference/ once was
+    not: every process would have failed on its first import)."""
+    include = re.search(r"include = \[([^\]]*)\]", (ROOT / "pyproject.toml").read_text("utf-8"))
+    assert include
+    packages = re.findall(r'"(\w+)\*"', include.group(1))
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text("utf-8")
+    assert packages
+    for package in packages:
+        assert f"COPY {package}/ {package}/" in dockerfile, f"the image lacks {package}/"
