@@ -454,7 +454,10 @@ def _report(
 def verify_service(url: str, service: str, chains: Sequence[ChainedTable]) -> IntegrityReport:
     """Every chain of a service, verified now (what `GET /ops/integrity` and the `verify`
     command answer)."""
-    with connection(url) as conn:
+    with connection(url) as conn, conn.transaction():
+        # One snapshot for every query of every chain: a record committed meanwhile (with its
+        # link) is either wholly in the answer or not at all, and the head matches the walk.
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         reports = [verify(conn, chained) for chained in chains]
     return IntegrityReport(
         service=service,

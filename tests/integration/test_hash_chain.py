@@ -22,6 +22,7 @@ from backbone.chain import (
     install,
     verify,
     verify_scope,
+    verify_service,
 )
 from backbone.database import advisory_lock, connect
 from backbone.eventstore import BtxhApplication
@@ -110,8 +111,10 @@ def test_an_untouched_event_store_verifies_and_shows_its_head(
     three_dossiers(store)
     [chained] = store.event_chains()
 
-    report = checked(url, chained)
+    service = verify_service(url, "chained", [chained])
 
+    assert (service.service, service.verified) == ("chained", True)
+    [report] = service.chains
     assert report.verified, report
     assert (report.links_verified, report.head_link, report.first_broken) == (6, 6, None)
     assert report.head_hash is not None

@@ -1,6 +1,7 @@
 """The inspector's page (trang thanh tra), driven in headless Chromium: an inspector pastes a
-token, finds a case by its id or by the exact personal ID number, reads its timeline, its state
-on a date and its findings; the ID number never appears in any address the browser asks for."""
+token, finds a case by its id or by the exact personal ID number, reads its timeline (and
+whether its history verified), its state on a date and its findings; the ID number never
+appears in any address the browser asks for."""
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from psycopg import sql
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver import Chrome
 from selenium.webdriver.common.by import By
@@ -25,6 +27,7 @@ from tests.support.browser import (
 )
 from tests.support.cases import approved_in_june_2024
 from tests.support.eventually import eventually
+from tests.support.tampering import query, table, tampered
 
 WAIT = 30  # seconds: the browser shares two cores with a whole running system
 T = TypeVar("T")
@@ -131,6 +134,12 @@ class InspectorPage:
 
         return self.until(rows, f"the timeline of case {case_id}")
 
+    def integrity_shown(self) -> WebElement:
+        """The line above the timeline saying whether the case's history verified."""
+        line = self.element("#timeline-integrity")
+        self.until(lambda d: line.get_attribute("data-verified"), "whether the history verified")
+        return line
+
     def state_on(self, iso: str) -> dict[str, WebElement]:
         """Ask for the state on `iso`; the shown fields by key."""
         self.set_date("state-on", iso)
@@ -186,12 +195,49 @@ def test_an_inspector_finds_a_case_by_its_id_and_reads_its_timeline(
     assert "61/QĐ-UBND" in approval.text
     assert "NĐ 20/2021/NĐ-CP Đ5 K5" in approval.text
     assert "Chủ tịch UBND cấp huyện" in approval.text
+    integrity = page.integrity_shown()
+    assert integrity.get_attribute("data-verified") == "true"
+    assert "đã được kiểm tra toàn vẹn" in integrity.text
+    assert all(row.get_attribute("data-verified") == "true" for row in rows)
     assert page.error() == ""
 
     stored = page.driver.execute_script(
         "return [sessionStorage.getItem('btxh.inspector.token'), JSON.stringify(localStorage)];"
     )
     assert stored == [access_token, "{}"]  # the token stays in this tab's session only
+
+
+def test_an_altered_event_of_the_case_is_marked_and_the_history_said_not_verified(
+    page: InspectorPage, client: Client, case: KnownCase
+) -> None:
+    system = client.system
+    [approval] = query(
+        system,
+        sql.SQL(
+            "SELECT source, originator_id, version FROM {} WHERE case_id = %s AND type LIKE %s"
+        ).format(table(system, "reporting", "case_history")),
+        (case.case_id, "%.case_approved"),
+    )
+    with tampered(
+        system,
+        "reporting",
+        "case_history",
+        sql.SQL("source = %s AND originator_id = %s AND version = %s"),
+        tuple(approval.values()),
+        change=sql.SQL("data = jsonb_set(data, '{decision_number}', '\"62/QĐ-UBND\"')"),
+    ):
+        page.open(bearer()).find_by_case_id(case.case_id)
+        rows = page.timeline_shown(case.case_id)
+        integrity = page.integrity_shown()
+        assert integrity.get_attribute("data-verified") == "false"
+        assert "KHÔNG toàn vẹn" in integrity.text
+        assert "altered record" in integrity.text
+        marked = [r for r in rows if r.get_attribute("data-verified") == "false"]
+        assert [r.get_attribute("data-type") for r in marked] == [
+            "vn.btxh.assessment.case_approved"
+        ]
+        assert "Không toàn vẹn" in marked[0].text
+        assert "62/QĐ-UBND" in marked[0].text  # shown as it now stands, and marked
 
 
 def test_an_inspector_finds_the_same_case_by_the_personal_id_number_never_put_in_an_address(

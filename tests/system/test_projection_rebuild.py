@@ -12,7 +12,7 @@ from backbone.system import System
 from contracts.topics import INTAKE_EVENTS
 from services.reporting.bootstrap import SUBSCRIBED_TOPICS
 from tests.support import kafka
-from tests.support.api import OLD_COMMUNE, Client
+from tests.support.api import OLD_COMMUNE, Client, ok
 from tests.support.approvals import approval_messages, publish
 from tests.support.cases import approved_in_june_2024
 from tests.support.eventually import eventually
@@ -99,6 +99,12 @@ def test_a_projection_rebuilt_beside_the_live_one_equals_it_and_the_api_switches
     assert counts["register"] >= 3
     assert counts["payroll_line"] >= 1
     assert client.register() == register_before
+    # The rebuilt history has a hash chain of its own, over what it rebuilt, and it verifies.
+    report = ok(client.http.get(client.url("reporting", "/ops/integrity"), headers=OPERATOR))
+    history = next(c for c in report["chains"] if c["what"] == "case history (projection)")
+    assert history["table"] == f"{system.prefix}{name}.case_history"
+    assert history["verified"], history
+    assert history["links_verified"] >= counts["case_history"]  # every row, none unchained
 
     # The new projection keeps being updated; the retired one stands as it was.
     after = client.receive()
@@ -114,8 +120,13 @@ def test_a_projection_rebuilt_beside_the_live_one_equals_it_and_the_api_switches
     assert dropped.json()["status"] == "dropped"
     assert drop(client, "reporting").status_code == 404
     with psycopg.connect(database_url(system)) as conn:
-        # Reporting's own schema keeps the access log and the catalog, nothing of the projection.
-        assert tables(conn, f"{system.prefix}reporting") == {"personal_data_read", "projection"}
+        # Reporting's own schema keeps the access log (with its hash chain) and the catalog,
+        # nothing of the projection (its case history's chain went with it).
+        assert tables(conn, f"{system.prefix}reporting") == {
+            "personal_data_read",
+            "personal_data_read_chain",
+            "projection",
+        }
     assert client.register_entry(after) is not None  # the API reads the new schema
     reads = client.http.get(client.url("reporting", "/ops/personal-data-reads"), headers=OPERATOR)
     assert reads.status_code == 200
