@@ -138,6 +138,7 @@ def test_an_event_near_the_bus_limit_is_published_and_applied_and_a_larger_one_i
             database_url=env["BTXH_DATABASE_URL"],
             kafka_bootstrap=env["BTXH_KAFKA_BOOTSTRAP"],
             prefix=system.prefix,
+            cipher_key=env["BTXH_CIPHER_KEY"],  # the system's: its relay must read what we store
         )
     )
     officer = Actor(user_id="test-migration", role="commune_officer", admin_unit=COMMUNE)
