@@ -4,6 +4,8 @@ an RS256 access token with the right role and unit receives a dossier, and the o
 token names is who the access log records; the same request with an HS256 development token
 is refused, as is the provider's token of another commune."""
 
+import base64
+import secrets
 import uuid
 from collections.abc import Iterator
 
@@ -15,6 +17,7 @@ from tests.support import infra as infra_support
 from tests.support.api import dossier_body, token
 from tests.support.identity_provider import LocalProvider, local_provider
 from tests.support.infra import free_port
+from tests.support.signing import system_keys
 from tests.support.systems import READY_TIMEOUT
 
 OFFICER = "commune-officer-02020"
@@ -38,8 +41,10 @@ def intake(infra: infra_support.Infra, provider: LocalProvider) -> Iterator[Syst
         extra_env={
             "BTXH_ENVIRONMENT": "production",
             "BTXH_PERSONAL_ID_KEY": uuid.uuid4().hex * 2,
+            "BTXH_CIPHER_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
             **provider.environment(),
         },
+        signing_keys=system_keys(),  # production wants every publisher's public key
         processes=(("intake", "api"),),
     )
     system.start()
