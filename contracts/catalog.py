@@ -204,8 +204,9 @@ CONTRACTS: tuple[EventContract, ...] = (
         type="vn.btxh.payment.health_insurance_notice",
         source="btxh/payment",
         topic=topics.HEALTH_INSURANCE_NOTICES,
-        version=1,
-        model=payment.HealthInsuranceNoticeV1,
+        version=2,
+        model=payment.HealthInsuranceNoticeV2,
+        upcasters={1: payment.upcast_health_insurance_notice_v1},
     ),
 )
 

@@ -1,7 +1,7 @@
 """Events published by payment (chi trả) on the payment topic."""
 
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Final, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -385,3 +385,35 @@ class HealthInsuranceNoticeV1(BaseModel):
     reason: str
     category: str = Field(pattern=r"^[A-Z0-9_]+$")
     residence: AdminUnitRef
+
+
+#: [U] The group of state-paid health insurance every beneficiary of a monthly social allowance
+#: belongs to (Decree 146/2018 as amended, DOMAIN.md §6.7); the card's group code at the
+#: social-insurance agency is theirs to map. One value: the category, which reveals HIV or a
+#: disability, is not the health-insurance service's to know.
+INSURED_GROUP: Final = "monthly_social_allowance"
+
+
+class HealthInsuranceNoticeV2(BaseModel):
+    """Báo tăng / báo giảm for the health-insurance service: a state-paid card starts
+    (increase) or ends (decrease). Least exposure: btxh's person id and the insured group,
+    never the citizen ID number, the category or other health data; the health-insurance
+    service reads identity through its own authorised, logged channel. v2 drops the category
+    (it revealed HIV or a disability) for the insured group."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event: Literal["health_insurance_notice"] = "health_insurance_notice"
+    case_id: UUID
+    person_id: UUID | None
+    kind: Literal["increase", "decrease"]
+    card_valid_from: date | None
+    card_valid_until: date | None
+    reason: str
+    insured_group: Literal["monthly_social_allowance"]
+    residence: AdminUnitRef
+
+
+def upcast_health_insurance_notice_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """A v1 notice read again (a rebuild) loses its category as v2 does."""
+    kept = {k: v for k, v in data.items() if k != "category"}
+    return {**kept, "insured_group": INSURED_GROUP}

@@ -289,6 +289,9 @@ def test_funeral_support_is_paid_on_the_next_payroll_and_an_overpayment_is_recov
     assert (increase["kind"], increase["card_valid_from"]) == ("increase", "2024-06-01")
     assert (decrease["kind"], decrease["card_valid_until"]) == ("decrease", "2024-12-31")
     assert "personal_id" not in json.dumps([increase, decrease])
+    # nothing that reveals HIV or a disability: the insured group, never the category
+    assert {n["insured_group"] for n in (increase, decrease)} == {"monthly_social_allowance"}
+    assert "category" not in json.dumps([increase, decrease])
 
 
 def test_approvals_delivered_twice_or_overlapping_the_same_person_never_enrol_twice(

@@ -171,14 +171,14 @@ def _later_events(event: Any) -> BaseModel | None:
     if isinstance(
         event, HealthInsuranceNotices.FirstNoticeIssued | HealthInsuranceNotices.NoticeIssued
     ):
-        return contracts.HealthInsuranceNoticeV1(
+        return contracts.HealthInsuranceNoticeV2(
             case_id=event.case_id,
             person_id=event.person_id,
             kind=event.kind,
             card_valid_from=event.card_valid_from,
             card_valid_until=event.card_valid_until,
             reason=event.reason,
-            category=event.category,
+            insured_group=contracts.INSURED_GROUP,
             residence=AdminUnitRef(scheme=event.residence_scheme, code=event.residence_code),
         )
     if isinstance(event, Entitlement.TransferredByReorganisation):
