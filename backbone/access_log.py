@@ -8,6 +8,7 @@ nothing is disclosed without a trace. Service actors (role `system`) are not log
 The log lives in the service's own schema, never in a projection schema that a rebuild drops.
 """
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -163,10 +164,12 @@ def read_view(row: dict[str, Any]) -> dict[str, Any]:
 
 
 class WrittenAnswersLogged:
-    """ASGI middleware: the answer of a write route naming a case (a dossier supplemented, a
-    decision recorded) shows the case as it now stands, so each successful one is written to
-    the access log, as a read by the official who wrote, before its first byte is sent. Reads
-    (GET) log what they show themselves; operators' `/ops/` routes show no case data by
+    """ASGI middleware: the answer of a write shows a case as it now stands (a dossier
+    received, supplemented, a decision recorded), so each successful one is written to the
+    access log, as a read by the official who wrote, before its first byte is sent: a write
+    route naming a case in its path at once; a creating one (POST /dossiers) by the `case_id`
+    its JSON answer names, the answer held until it is logged (creation answers are small).
+    Reads (GET) log what they show themselves; operators' `/ops/` routes show no case data by
     answering a write. A failure to log fails the answer: nothing leaves unlogged."""
 
     def __init__(self, app: ASGIApp) -> None:
@@ -176,28 +179,60 @@ class WrittenAnswersLogged:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        held: list[Message] = []  # a creating answer's start and body, until it is logged
+        body = bytearray()
 
         async def logged(message: Message) -> None:
-            if message["type"] == "http.response.start" and 200 <= message["status"] < 300:
-                await anyio.to_thread.run_sync(self._record, scope)
+            if message["type"] == "http.response.start":
+                if not 200 <= message["status"] < 300 or str(scope["path"]).startswith("/ops/"):
+                    await send(message)
+                elif (scope.get("path_params") or {}).get("case_id") is not None:
+                    named = UUID(str(scope["path_params"]["case_id"]))
+                    await anyio.to_thread.run_sync(self._record, scope, named)
+                    await send(message)
+                elif _is_json(message):
+                    held.append(message)
+                else:
+                    await send(message)
+                return
+            if message["type"] == "http.response.body" and held:
+                body.extend(message.get("body", b""))
+                if message.get("more_body", False):
+                    return
+                created = _answered_case(bytes(body))
+                if created is not None:
+                    await anyio.to_thread.run_sync(self._record, scope, created)
+                await send(held.pop())
+                await send({"type": "http.response.body", "body": bytes(body)})
+                return
             await send(message)
 
         await self.app(scope, receive, logged)
 
     @staticmethod
-    def _record(scope: Scope) -> None:
-        case_id = (scope.get("path_params") or {}).get("case_id")
-        path = str(scope.get("path", ""))
-        if case_id is None or path.startswith("/ops/"):
-            return
+    def _record(scope: Scope, case_id: UUID) -> None:
         request = Request(scope)
         _, _, token = request.headers.get("authorization", "").partition(" ")
         actor = authenticate(request, token.strip())
         log: AccessLog = request.app.state.access_log
+        path = str(scope.get("path", ""))
         route = getattr(scope.get("route"), "path", path)
         log.record(
-            actor,
-            f"answer to {scope['method']} {route}",
-            f"{scope['method']} {path}",
-            [UUID(str(case_id))],
+            actor, f"answer to {scope['method']} {route}", f"{scope['method']} {path}", [case_id]
         )
+
+
+def _is_json(start: Message) -> bool:
+    return any(
+        name == b"content-type" and value.startswith(b"application/json")
+        for name, value in start.get("headers", [])
+    )
+
+
+def _answered_case(body: bytes) -> UUID | None:
+    """The case a creating answer shows: its top-level `case_id`, if any."""
+    try:
+        answer = json.loads(body)
+        return UUID(str(answer["case_id"])) if isinstance(answer, dict) else None
+    except (ValueError, KeyError):
+        return None

@@ -1,6 +1,6 @@
 """Every read of a case's personal data by a person is logged before it is shown."""
 
-from tests.support.api import Client, token
+from tests.support.api import Client, dossier_body, token
 from tests.support.eventually import eventually
 
 #: Its tests touch only cases they create: the worker's shared system serves (tests/conftest.py).
@@ -21,14 +21,17 @@ def test_reads_of_a_dossier_and_the_register_are_logged_with_who_read_them(
     client: Client,
 ) -> None:
     case_id = client.receive()
-    assert reads(client, "intake", case_id) == []  # receiving is not a read
+    # the answer to a receipt shows the dossier as recorded: logged as a read by its writer
+    [received] = reads(client, "intake", case_id)
+    assert received["resource"] == "answer to POST /dossiers"
+    assert received["actor_role"] == "commune_officer"
 
     response = client.http.get(
         client.url("intake", f"/dossiers/{case_id}"),
         headers=token("assessor", unit="02020", user="assessor-7"),
     )
     assert response.status_code == 200
-    [read] = reads(client, "intake", case_id)
+    read, _ = reads(client, "intake", case_id)  # newest first
     assert read["actor_id"] == "assessor-7"
     assert read["actor_role"] == "assessor"
     assert read["actor_unit"] == "02020"
@@ -54,8 +57,17 @@ def test_a_refused_or_failed_read_logs_nothing_and_the_log_is_for_inspectors_onl
         client.url("intake", f"/dossiers/{unknown}"), headers=token("assessor")
     )
     assert missing.status_code == 404
-    assert reads(client, "intake", case_id) == []
+    assert [r["resource"] for r in reads(client, "intake", case_id)] == ["answer to POST /dossiers"]
     assert reads(client, "intake", unknown) == []
+    # a receipt refused (another commune's officer) shows nothing and logs nothing
+    before = len(reads(client, "intake", case_id))
+    refused_receipt = client.http.post(
+        client.url("intake", "/dossiers"),
+        json=dossier_body(),
+        headers=token("commune_officer", unit="00004"),
+    )
+    assert refused_receipt.status_code == 403
+    assert len(reads(client, "intake", case_id)) == before
 
     forbidden = client.http.get(
         client.url("intake", "/ops/personal-data-reads"), headers=token("commune_officer")
