@@ -125,7 +125,11 @@ def dossier_body(
 class Client:
     def __init__(self, system: System) -> None:
         self.system = system
-        self.http = httpx.Client(timeout=15)
+        # uvicorn closes an idle connection after 5 s (timeout_keep_alive), httpx reuses one
+        # for 5 s too: a request sent on a connection the server is closing that very moment
+        # gets "Server disconnected without sending a response". Reusing one for 2 s at most
+        # never races the server's close.
+        self.http = httpx.Client(timeout=15, limits=httpx.Limits(keepalive_expiry=2.0))
 
     def url(self, service: str, path: str) -> str:
         return self.system.url(service) + path
