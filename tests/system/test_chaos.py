@@ -10,8 +10,8 @@ from tests.conftest import LOG_DIR, SystemFactory
 from tests.support import infra as infra_support
 from tests.support.chaos import Chaos
 
-CASES = 120
-KILLS = 6
+CASES = 80
+KILLS = 5
 
 
 def test_cases_driven_through_random_kills_of_processes_and_the_broker_lose_and_double_nothing(

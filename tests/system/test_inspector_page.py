@@ -29,6 +29,9 @@ from tests.support.cases import approved_in_june_2024
 from tests.support.eventually import eventually
 from tests.support.tampering import query, table, tampered
 
+#: Its tests touch only cases they create: the worker's shared system serves (tests/conftest.py).
+SHARED_SYSTEM = True
+
 WAIT = 30  # seconds: the browser shares two cores with a whole running system
 T = TypeVar("T")
 

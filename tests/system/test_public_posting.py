@@ -10,6 +10,9 @@ from contracts.categories import label
 from tests.support.api import Client, token
 from tests.support.eventually import eventually
 
+#: Its tests touch only cases they create: the worker's shared system serves (tests/conftest.py).
+SHARED_SYSTEM = True
+
 COMMUNE = "02020"  # Xã Chợ Đồn, Thái Nguyên (DVHC_2025_2LEVEL)
 
 

@@ -179,7 +179,7 @@ def test_a_payroll_generation_killed_midway_is_completed_by_generating_again_wit
 ) -> None:
     system = make_system()
     client = Client(system)
-    count, commune, month = 600, "02020", "2025-11"
+    count, commune, month = 300, "02020", "2025-11"
     publish(
         bootstrap(system),
         approval_messages(system.prefix, commune=commune, signed_on=date(2025, 9, 10), count=count),
