@@ -51,7 +51,7 @@ from tests.bench.thin_flow import (
     process_report,
     row,
 )
-from tests.support.api import NEW_COMMUNE, token
+from tests.support.api import NEW_COMMUNE, province_of, token
 from tests.support.approvals import approval_messages, publish
 from tests.support.infra import ROOT, Infra, free_port
 from tests.support.kafka import group_of
@@ -352,11 +352,16 @@ class Bench:
         headers: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> Any:
-        """One request as an officer of the commune; any answer but 2xx fails the bench."""
+        """One request as an official whose unit covers the commune (the commune itself for
+        its officer, the nation for operators and inspectors, its province else); any answer
+        but 2xx fails the bench."""
+        unit = {"commune_officer": COMMUNE, "operator": "VN", "inspector": "VN"}.get(
+            role, province_of(COMMUNE)
+        )
         response = self.http.request(
             method,
             self.system.url(service) + path,
-            headers={**token(role, unit=COMMUNE), **(headers or {})},
+            headers={**token(role, unit=unit), **(headers or {})},
             **kwargs,
         )
         if not response.is_success:
