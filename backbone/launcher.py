@@ -93,10 +93,11 @@ def run_cipher_key(run_dir: Path) -> str:
             f" btxh and there is no {key_file}: remove {run_dir} (development data; the demo"
             " cases are loaded again) to start with events encrypted at rest"
         )
+    key = base64.b64encode(secrets.token_bytes(32)).decode()
     key_file.parent.mkdir(parents=True, exist_ok=True)
     key_file.touch(mode=0o600)
-    key_file.write_text(base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
-    return key_file.read_text().strip()
+    key_file.write_text(key + "\n")
+    return key
 
 
 def main() -> None:

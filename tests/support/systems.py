@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
-from backbone.system import SERVICES, System
+from backbone.system import PROCESSES, SERVICES, System
 from tests.support.infra import free_port
 from tests.support.signing import system_keys
 
@@ -22,9 +22,11 @@ def new_system(
     kafka_bootstrap: str,
     log_dir: Path,
     extra_env: Mapping[str, str] | None = None,
+    processes: tuple[tuple[str, str], ...] = PROCESSES,
 ) -> System:
     """A system (not started) with its own schemas, topics and consumer groups and free ports;
-    its services sign with the test keys (tests/support/signing.py)."""
+    its events are stored encrypted and its services sign with the test keys
+    (tests/support/signing.py). `processes`: all of them, or the few a test needs."""
     prefix = f"t{uuid.uuid4().hex[:8]}_"
     return System(
         database_url=database_url,
@@ -39,4 +41,5 @@ def new_system(
             **(extra_env or {}),
         },
         signing_keys=system_keys(),
+        processes=processes,
     )

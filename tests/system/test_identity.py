@@ -4,8 +4,6 @@ an RS256 access token with the right role and unit receives a dossier, and the o
 token names is who the access log records; the same request with an HS256 development token
 is refused, as is the provider's token of another commune."""
 
-import base64
-import secrets
 import uuid
 from collections.abc import Iterator
 
@@ -16,9 +14,7 @@ from backbone.system import System
 from tests.support import infra as infra_support
 from tests.support.api import dossier_body, token
 from tests.support.identity_provider import LocalProvider, local_provider
-from tests.support.infra import free_port
-from tests.support.signing import system_keys
-from tests.support.systems import READY_TIMEOUT
+from tests.support.systems import READY_TIMEOUT, new_system
 
 OFFICER = "commune-officer-02020"
 
@@ -32,19 +28,15 @@ def provider() -> Iterator[LocalProvider]:
 @pytest.fixture(scope="module")
 def intake(infra: infra_support.Infra, provider: LocalProvider) -> Iterator[System]:
     """Intake's API alone (no broker needed to receive a dossier), in production mode."""
-    system = System(
+    system = new_system(
         database_url=infra.database_url,
         kafka_bootstrap=infra.kafka_bootstrap,
-        ports={"intake": free_port()},
         log_dir=infra_support.RUN_DIR / "logs",
-        prefix=f"t{uuid.uuid4().hex[:8]}_",
         extra_env={
             "BTXH_ENVIRONMENT": "production",
             "BTXH_PERSONAL_ID_KEY": uuid.uuid4().hex * 2,
-            "BTXH_CIPHER_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
             **provider.environment(),
         },
-        signing_keys=system_keys(),  # production wants every publisher's public key
         processes=(("intake", "api"),),
     )
     system.start()
