@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from backbone.access_log import PersonalDataRead, personal_data_reader
 from services.intake.api.dossiers import Intake
+from services.intake.application import CaseNotFound
 
 router = APIRouter(prefix="/people", tags=["people"])
 
@@ -44,7 +45,7 @@ def lookup_person(body: PersonLookupIn, looker: Looker, intake: Intake) -> Perso
     person's cases within the official's unit. The lookup is logged, found or not."""
     try:
         person_id = intake.person_of(body.personal_id)
-    except Exception:
+    except CaseNotFound:
         looker.record("person lookup by personal ID: not found", [])
         raise
     looker.record(f"person lookup by personal ID: person {person_id}", [])
